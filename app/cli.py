@@ -1,0 +1,246 @@
+"""The `madoguchi` command: serve, migrate, seed and the admin chores that have no screen yet."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import migrate
+from app.config import Mode, Settings, describe_settings_error
+from app.db import create_engine, create_sessionmaker
+from app.enums import Role
+from app.errors import DomainError
+
+T = TypeVar("T")
+
+
+def load_settings(demo: bool = False) -> Settings:
+    """Settings from the environment; `--demo` switches to demo mode unless production was asked for."""
+    try:
+        if demo:
+            if os.environ.get("MADOGUCHI_MODE", "").lower() == Mode.production:
+                raise SystemExit(
+                    "--demo refuses to run with MADOGUCHI_MODE=production (it creates demo accounts)"
+                )
+            return Settings(mode=Mode.demo)
+        return Settings()
+    except ValidationError as exc:
+        raise SystemExit(describe_settings_error(exc)) from None
+
+
+async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(_in_session(settings, work))
+    except DomainError as exc:
+        raise SystemExit(f"error: {exc.message}") from None
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, args.revision)
+    revision = migrate.head_revision(settings.database_url) if args.revision == "head" else args.revision
+    print(f"database at {revision}")
+
+
+def cmd_downgrade(args: argparse.Namespace) -> None:
+    settings = load_settings()
+    migrate.downgrade(settings.database_url, args.revision)
+    print(f"database downgraded to {args.revision}")
+
+
+def _seed(settings: Settings) -> None:
+    from app.seed.service import seed_reference_data
+
+    report = run_in_session(settings, seed_reference_data)
+    print(
+        f"reference data: {report.municipalities} municipalities, {report.sites} sites, "
+        f"{report.languages} languages, {report.topics} topics added"
+    )
+
+
+def cmd_seed(_args: argparse.Namespace) -> None:
+    settings = load_settings()
+    _seed(settings)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    env = os.environ.get("MADOGUCHI_NEW_PASSWORD")
+    if env:
+        return env
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("error: the passwords differ")
+    return first
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from app.staff.service import create_user
+
+    settings = load_settings()
+    password = _read_password(args)
+    languages = [c.strip() for c in args.languages.split(",") if c.strip()] if args.languages else ["ja"]
+
+    async def work(session: AsyncSession) -> str:
+        user = await create_user(
+            session,
+            username=args.username,
+            password=password,
+            role=Role(args.role),
+            display_name=args.display_name,
+            municipality_code=args.municipality,
+            site_code=args.site,
+            language_codes=languages,
+        )
+        return f"created {user.role.value} {user.username!r} (id {user.id})"
+
+    print(run_in_session(settings, work))
+
+
+def cmd_create_api_token(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from app.auth.service import issue_api_token
+    from app.db import utcnow
+    from app.staff.models import StaffUser
+
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        user = await session.scalar(select(StaffUser).where(StaffUser.username == args.username))
+        if user is None:
+            raise SystemExit(f"error: no user named {args.username!r}")
+        expires = utcnow() + timedelta(days=args.days) if args.days else None
+        return await issue_api_token(session, user, args.name, expires)
+
+    token = run_in_session(settings, work)
+    print("API token (shown once; store it in your client's secret store):")
+    print(token)
+
+
+def cmd_register_device(args: argparse.Namespace) -> None:
+    from app.auth.service import register_device
+    from app.geography.models import Site
+
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        site = await session.scalar(select(Site).where(Site.code == args.site))
+        if site is None:
+            codes = ", ".join((await session.scalars(select(Site.code))).all())
+            raise SystemExit(f"error: unknown site {args.site!r}; known sites: {codes}")
+        token, _device = await register_device(session, site.id, args.name)
+        return token
+
+    token = run_in_session(settings, work)
+    print(f"device {args.name!r} registered at {args.site}. Its bearer token (shown once):")
+    print(token)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = load_settings(demo=args.demo)
+    if not args.no_migrate:
+        migrate.upgrade(settings.database_url)
+        _seed(settings)
+    if args.demo:
+        _print_demo_access(settings)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Madoguchi serving on http://{host}:{port}/ ({settings.mode.value} mode, {_db_label(settings)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _print_demo_access(settings: Settings) -> None:
+    from app.demo import create_demo_data
+
+    access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password))
+    print(f"Demo accounts (password for all: {settings.demo_password}):")
+    for name in access.usernames:
+        print(f"  {name}")
+    print("Demo counter devices (bearer tokens, new on every start):")
+    for name, token in access.device_tokens.items():
+        print(f"  {name}: {token}")
+
+
+def _db_label(settings: Settings) -> str:
+    return "SQLite " + settings.database_url.split(":///", 1)[1] if settings.is_sqlite else "PostgreSQL"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi consultation desk")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="apply migrations, seed reference data and serve")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="also create demo staff, devices and interpreters")
+    serve.add_argument("--no-migrate", action="store_true", help="skip migrations and seeding at start")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="upgrade the database schema")
+    mig.add_argument("--revision", default="head")
+    mig.set_defaults(func=cmd_migrate)
+
+    down = sub.add_parser("downgrade", help="downgrade the database schema (e.g. to 'base')")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_downgrade)
+
+    sub.add_parser("seed", help="insert the municipalities, sites, languages and topics").set_defaults(
+        func=cmd_seed
+    )
+
+    user = sub.add_parser("create-user", help="create a staff account")
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--display-name")
+    user.add_argument("--municipality", help="coordinators only: JIS code of their municipality")
+    user.add_argument("--site", help="counter staff: site code")
+    user.add_argument("--languages", help="comma separated language codes, e.g. ja,en")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.set_defaults(func=cmd_create_user)
+
+    token = sub.add_parser("create-api-token", help="issue a bearer token for an API client acting as a user")
+    token.add_argument("--username", required=True)
+    token.add_argument("--name", required=True, help="what the token is for")
+    token.add_argument("--days", type=int, help="expire after this many days")
+    token.set_defaults(func=cmd_create_api_token)
+
+    device = sub.add_parser("register-device", help="register a counter tablet at a site")
+    device.add_argument("--site", required=True, help="site code, e.g. soja-counter")
+    device.add_argument("--name", required=True)
+    device.set_defaults(func=cmd_register_device)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Settings read from the environment (MADOGUCHI_*), validated once at start."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET = "insecure-dev-secret-change-me"  # noqa: S105 - the sentinel we refuse in production
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Mode(StrEnum):
+    production = "production"
+    dev = "dev"
+    demo = "demo"
+
+
+def parse_hours(value: str) -> tuple[time, time]:
+    """Parse 'HH:MM-HH:MM' into an opening and a closing time."""
+    match = _HOURS.match(value.strip())
+    if not match:
+        raise ValueError(f"expected hours as HH:MM-HH:MM (e.g. 09:00-17:00), got {value!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"not a valid time of day in {value!r}: {exc}") from None
+    if opens >= closes:
+        raise ValueError(f"opening time must be before closing time, got {value!r}")
+    return opens, closes
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; names are MADOGUCHI_<FIELD> in upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=None, extra="ignore")
+
+    mode: Mode = Mode.production
+    database_url: str = "sqlite+aiosqlite:///var/madoguchi.db"
+    secret_key: str = DEFAULT_SECRET
+    data_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Fernet keys for personal data at rest, newest first (comma separated); "
+        "derived from the secret key when empty.",
+    )
+    timezone: str = "Asia/Tokyo"
+    desk_hours: str = "09:00-17:00"
+    desk_days: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(_WEEKDAYS[:5]))
+    vendor_hours: str = "10:00-18:00"
+    vendor_days: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(_WEEKDAYS[:5]))
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    session_max_age_seconds: int = Field(default=12 * 3600, ge=300)
+    cookie_secure: bool = False
+    login_max_failures: int = Field(default=5, ge=1)
+    demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
+
+    @field_validator("desk_hours", "vendor_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value.strip()
+
+    @field_validator("desk_days", "vendor_days", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        days = [str(item).strip().lower()[:3] for item in items if str(item).strip()]
+        unknown = [d for d in days if d not in _WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(
+                f"expected weekdays from {', '.join(_WEEKDAYS)} (comma separated), got {value!r}"
+            )
+        return days
+
+    @field_validator("data_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return [str(item) for item in value]  # type: ignore[attr-defined]
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "database URL must be sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db "
+                f"(postgresql:// is accepted too), got {value.split('://', 1)[0]}://..."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Self:
+        if self.mode is Mode.production and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "MADOGUCHI_SECRET_KEY is the built-in development secret; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) or run with "
+                "MADOGUCHI_MODE=dev or demo"
+            )
+        if self.mode is Mode.production and len(self.secret_key) < 32:
+            raise ValueError("MADOGUCHI_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings; tests override the dependency instead of the environment."""
+    return Settings()
+
+
+def describe_settings_error(exc: Exception) -> str:
+    """Turn a pydantic ValidationError into lines an operator can act on."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    lines = ["Madoguchi cannot start: the configuration is invalid."]
+    for error in errors():
+        field = ".".join(str(part) for part in error.get("loc", ()))
+        name = f"MADOGUCHI_{field.upper()}" if field else "configuration"
+        lines.append(f"  {name}: {error.get('msg', 'invalid value')}")
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""Statements over consultations; scoping is expressed as SQL so a filter can never widen it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import DEVICE, Principal
+from app.consultation.models import Consultation
+from app.enums import ConsultationStatus, Role
+
+
+def scoped(principal: Principal) -> Select[Consultation]:
+    """The consultations this principal may see at all (least privilege per role and municipality)."""
+    query = select(Consultation)
+    if principal.role in (Role.counselor, Role.admin):
+        return query
+    if principal.role == Role.coordinator:
+        if principal.municipality_code is None:
+            return query
+        return query.where(Consultation.resident_municipality_code == principal.municipality_code)
+    if principal.role in (Role.counter_staff, DEVICE) and principal.site_id is not None:
+        return query.where(Consultation.site_id == principal.site_id)
+    return query.where(false())
+
+
+async def get_by_public_id(
+    session: AsyncSession, principal: Principal, public_id: str
+) -> Consultation | None:
+    consultation: Consultation | None = await session.scalar(
+        scoped(principal).where(Consultation.public_id == public_id)
+    )
+    return consultation
+
+
+async def get_by_idempotency_key(session: AsyncSession, key: str) -> Consultation | None:
+    return await session.scalar(select(Consultation).where(Consultation.idempotency_key == key))
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    limit: int,
+    before: int | None,
+    status: ConsultationStatus | None,
+    language: str | None,
+) -> Sequence[Consultation]:
+    query = scoped(principal)
+    if before is not None:
+        query = query.where(Consultation.id < before)
+    if status is not None:
+        query = query.where(Consultation.status == status)
+    if language is not None:
+        query = query.where(Consultation.language_code == language)
+    return (await session.scalars(query.order_by(Consultation.id.desc()).limit(limit))).all()

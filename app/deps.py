@@ -1,0 +1,104 @@
+"""Request-scoped dependencies shared by every router (Annotated aliases keep signatures short)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import DEVICE, Principal, Via
+from app.auth.service import principal_from_bearer, principal_from_session_cookie
+from app.config import Settings
+from app.db import session_scope
+from app.errors import Forbidden, Unauthenticated
+from app.security.crypto import PersonalDataCipher
+from app.security.tokens import same
+
+SESSION_COOKIE = "madoguchi_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.sessionmaker):
+        yield session
+
+
+def get_cipher(request: Request) -> PersonalDataCipher:
+    cipher: PersonalDataCipher = request.app.state.cipher
+    return cipher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+CipherDep = Annotated[PersonalDataCipher, Depends(get_cipher)]
+
+
+async def get_optional_principal(request: Request, db: DbSession) -> Principal | None:
+    """Bearer token first (devices, API clients), then the browser's session cookie (with CSRF on writes)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        principal = await principal_from_bearer(db, token.strip())
+        if principal is None:
+            raise Unauthenticated("the bearer token is unknown, revoked or expired")
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    principal = await principal_from_session_cookie(db, cookie)
+    if principal is None:
+        raise Unauthenticated("your session has expired; please sign in again")
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or principal.csrf_token is None or not same(sent, principal.csrf_token):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie-authenticated request")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated("sign in first (session cookie) or send 'Authorization: Bearer <token>'")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency that admits only these roles, and says which role was needed when it refuses."""
+    allowed = frozenset(str(r) for r in roles)
+
+    async def _check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            needed = " or ".join(sorted(allowed))
+            raise Forbidden(f"this needs the role {needed}; you are signed in as {principal.role}")
+        return principal
+
+    return _check
+
+
+__all__ = [
+    "CSRF_HEADER",
+    "DEVICE",
+    "SESSION_COOKIE",
+    "CipherDep",
+    "CurrentPrincipal",
+    "DbSession",
+    "OptionalPrincipal",
+    "SettingsDep",
+    "Via",
+    "require_roles",
+]

@@ -1,0 +1,25 @@
+"""Registered counter tablets: each is bound to one site and signs in with its own bearer token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+from app.geography.models import Site
+
+
+class Device(Base):
+    __tablename__ = "device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the bearer token")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship(lazy="raise")

@@ -1,0 +1,62 @@
+"""Domain errors and the one place that turns them into HTTP answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message}
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidField(DomainError):
+    """A value that passed the schema but names something we do not have (422, FastAPI's error shape)."""
+
+    status_code = 422
+
+    def __init__(self, loc: Sequence[str | int], message: str, accepted: Sequence[str] | None = None) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
+        self.accepted = list(accepted) if accepted is not None else None
+
+    def body(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"loc": list(self.loc), "msg": self.message, "type": "invalid_reference"}
+        if self.accepted is not None:
+            item["ctx"] = {"accepted": self.accepted}
+        return {"detail": [item]}
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def _domain(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    app.add_exception_handler(DomainError, _domain)

@@ -1,0 +1,36 @@
+"""Remote interpreters of the vendor pool (the live presence lives in interpreters/, not here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+from app.enums import InterpreterGender, db_enum
+from app.language.models import Language
+
+interpreter_language = Table(
+    "interpreter_language",
+    Base.metadata,
+    Column("interpreter_id", ForeignKey("interpreter.id", ondelete="CASCADE"), primary_key=True),
+    Column("language_code", ForeignKey("language.code"), primary_key=True),
+)
+
+
+class Interpreter(Base):
+    __tablename__ = "interpreter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    vendor: Mapped[str] = mapped_column(String(128))
+    gender: Mapped[InterpreterGender | None] = mapped_column(db_enum(InterpreterGender))
+    safety_cleared: Mapped[bool] = mapped_column(default=False, comment="may take DV and child-safety cases")
+    active: Mapped[bool] = mapped_column(default=True)
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), unique=True, comment="the account they sign in with"
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    languages: Mapped[list[Language]] = relationship(secondary=interpreter_language, lazy="selectin")

@@ -1,0 +1,57 @@
+"""The application factory: one place that wires settings, database, routers and shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.auth.router import router as auth_router
+from app.config import Settings, get_settings
+from app.consultation.router import router as consultation_router
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.geography.router import router as geography_router
+from app.health import router as health_router
+from app.language.router import router as language_router
+from app.security.crypto import PersonalDataCipher
+from app.topic.router import router as topic_router
+from app.ui.router import router as ui_router
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Madoguchi",
+        summary="A shared multilingual consultation desk for foreign residents",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    engine = create_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.cipher = PersonalDataCipher(settings.data_keys, settings.secret_key)
+
+    install_error_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (auth_router, geography_router, language_router, topic_router, consultation_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
+    return app

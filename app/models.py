@@ -1,0 +1,30 @@
+"""Every table's model, imported in one place so metadata (and Alembic) sees them all."""
+
+from app.audit.models import AuditEvent
+from app.consultation.models import CallLeg, Consultation, consultation_topic
+from app.db import Base
+from app.device.models import Device
+from app.geography.models import Municipality, Site
+from app.interpreter.models import Interpreter, interpreter_language
+from app.language.models import Language
+from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
+from app.topic.models import Topic
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "CallLeg",
+    "Consultation",
+    "Device",
+    "Interpreter",
+    "Language",
+    "Municipality",
+    "Site",
+    "StaffSession",
+    "StaffUser",
+    "Topic",
+    "consultation_topic",
+    "interpreter_language",
+    "staff_user_language",
+]

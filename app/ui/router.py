@@ -1,0 +1,112 @@
+"""Staff pages rendered on the server: sign-in form (CSRF double-submit) and the landing page."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.auth import service
+from app.auth.router import set_session_cookie
+from app.deps import SESSION_COOKIE, DbSession, OptionalPrincipal, SettingsDep
+from app.errors import Unauthenticated
+from app.security.tokens import same
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+LOGIN_CSRF_COOKIE = "madoguchi_login_csrf"
+ROLE_JA = {
+    "counter_staff": "窓口職員",
+    "counselor": "相談員",
+    "coordinator": "コーディネーター",
+    "admin": "管理者",
+    "interpreter": "通訳者",
+    "device": "登録端末",
+}
+
+
+def _login_page(
+    request: Request, error: str | None = None, username: str = "", status: int = 200
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request, "login.html", {"csrf_token": token, "error": error, "username": username}, status_code=status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600, path="/login"
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not same(cookie, csrf_token):
+        return _login_page(
+            request,
+            "フォームの有効期限が切れました。もう一度お試しください。(The form expired; please try again.)",
+            username,
+            403,
+        )
+    try:
+        user = await service.authenticate_password(
+            db, username, password, max_failures=settings.login_max_failures
+        )
+    except Unauthenticated as exc:
+        message = (
+            "ユーザー名またはパスワードが違います。"
+            if "wrong" in exc.message
+            else "アカウントはロックされています。"
+        )
+        return _login_page(request, f"{message}({exc.message})", username, 401)
+    token, _row = await service.open_session(db, user, settings.session_max_age_seconds)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout_submit(request: Request, db: DbSession, csrf_token: Annotated[str, Form()] = "") -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = await service.principal_from_session_cookie(db, cookie) if cookie else None
+    if principal is None or not principal.csrf_token or not same(principal.csrf_token, csrf_token):
+        return Response("サインアウトできませんでした (sign-out refused: bad form token)", status_code=403)
+    if cookie:
+        await service.close_session(db, cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return templates.TemplateResponse(
+        request,
+        "home.html",
+        {
+            "display_name": principal.display_name,
+            "role": principal.role,
+            "role_ja": ROLE_JA.get(principal.role, principal.role),
+            "csrf_token": principal.csrf_token or "",
+        },
+    )
