@@ -7,6 +7,7 @@ from app.device.models import Device
 from app.geography.models import Municipality, Site
 from app.interpreter.models import Interpreter, interpreter_language
 from app.language.models import Language
+from app.live.models import RoutingDecision, RoutingEvent
 from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
@@ -20,6 +21,8 @@ __all__ = [
     "Interpreter",
     "Language",
     "Municipality",
+    "RoutingDecision",
+    "RoutingEvent",
     "Site",
     "StaffSession",
     "StaffUser",

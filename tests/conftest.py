@@ -109,6 +109,8 @@ def postgres_database() -> Iterator[str]:
 
 
 TRANSIENT_TABLES = (
+    "routing_decision",
+    "routing_event",
     "audit_event",
     "call_leg",
     "consultation_topic",
