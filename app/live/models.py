@@ -1,6 +1,7 @@
 """The routing journal: every event fed to the engine and every decision it made, in order.
 
-Replaying the events into a fresh engine rebuilds the live queue after a restart (the engine is deterministic).
+Replaying the events into a fresh engine rebuilds the live queue after a restart (the engine is
+deterministic).
 """
 
 from __future__ import annotations
