@@ -143,6 +143,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
     _async_run(_truncate_postgres(url))
+    _async_run(_seed(url))
     return url
 
 
