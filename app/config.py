@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import time
 from enum import StrEnum
@@ -61,6 +62,17 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=12 * 3600, ge=300)
     cookie_secure: bool = False
     login_max_failures: int = Field(default=5, ge=1)
+    stun_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    turn_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="e.g. turn:turn.example.jp:3478?transport=udp (comma separated)"
+    )
+    turn_secret: str | None = Field(default=None, description="coturn static-auth-secret (REST API scheme)")
+    turn_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    loopback_media: bool = Field(
+        default=False, description="let server-side WebRTC peers use 127.0.0.1 (tests, single-machine demos)"
+    )
+    device_check_max_sessions: int = Field(default=4, ge=1, le=64)
+    heartbeat_timeout_seconds: int = Field(default=10, ge=3, le=120)
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")
@@ -90,7 +102,7 @@ class Settings(BaseSettings):
             )
         return days
 
-    @field_validator("data_keys", mode="before")
+    @field_validator("data_keys", "stun_urls", "turn_urls", mode="before")
     @classmethod
     def _keys(cls, value: object) -> list[str]:
         if isinstance(value, str):
@@ -120,6 +132,11 @@ class Settings(BaseSettings):
         if self.mode is Mode.production and len(self.secret_key) < 32:
             raise ValueError("MADOGUCHI_SECRET_KEY must be at least 32 characters in production")
         return self
+
+    @property
+    def room_secret(self) -> bytes:
+        """Key for room tokens, derived from the secret key so operators manage one secret."""
+        return hashlib.sha256(b"madoguchi-room-token-v1:" + self.secret_key.encode()).digest()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.auth.router import router as auth_router
+from app.call.device_check_router import router as device_check_router
 from app.config import Settings, get_settings
 from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
@@ -20,6 +22,8 @@ from app.language.router import router as language_router
 from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
 from app.ui.router import router as ui_router
+from interpreters.peers.device_check import DeviceCheck
+from interpreters.peers.rtc import PeerRegistry, loopback_candidates
 
 API_PREFIX = "/api/v1"
 
@@ -29,10 +33,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.loopback_media:
+                stack.enter_context(loopback_candidates(only=False))
+            peers = PeerRegistry()
+            app.state.peers = peers
+            app.state.device_check = DeviceCheck(
+                peers, ice_servers=(), max_sessions=settings.device_check_max_sessions
+            )
+            stack.push_async_callback(app.state.engine.dispose)
+            stack.push_async_callback(peers.close_all)
+            stack.push_async_callback(app.state.device_check.close_all)
             yield
-        finally:
-            await app.state.engine.dispose()
 
     app = FastAPI(
         title="Madoguchi",
@@ -48,7 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, geography_router, language_router, topic_router, consultation_router):
+    for router in (
+        auth_router,
+        geography_router,
+        language_router,
+        topic_router,
+        consultation_router,
+        device_check_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)
