@@ -1,0 +1,99 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs, allow-untyped-decorators, allow-untyped-calls
+"""Desk and vendor hours: weekdays, national holidays, the year-end closure."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from routing_kit import jst
+
+from routing import AnnualClosure, OpeningHours, PolicyError
+
+DESK = OpeningHours(opens=time(9), closes=time(17))
+VENDOR = OpeningHours(opens=time(10), closes=time(18))
+
+
+@pytest.mark.parametrize(
+    ("when", "desk_open", "vendor_open"),
+    [
+        (jst(2026, 6, 1, 8, 59), False, False),  # Monday before opening
+        (jst(2026, 6, 1, 9, 0), True, False),
+        (jst(2026, 6, 1, 9, 30), True, False),  # desk open, vendor not yet
+        (jst(2026, 6, 1, 10, 0), True, True),
+        (jst(2026, 6, 1, 16, 59, 59), True, True),
+        (jst(2026, 6, 1, 17, 0), False, True),  # closing time is exclusive
+        (jst(2026, 6, 1, 18, 0), False, False),
+        (jst(2026, 6, 6, 11, 0), False, False),  # Saturday
+        (jst(2026, 11, 23, 11, 0), False, False),  # Labour Thanksgiving Day (a Monday)
+        (jst(2027, 1, 11, 11, 0), False, False),  # Coming of Age Day
+        (jst(2026, 12, 28, 11, 0), True, True),  # last working day of the year
+        (jst(2026, 12, 30, 11, 0), False, False),  # year-end closure, a Wednesday
+        (jst(2027, 1, 4, 11, 0), True, True),  # first working day
+    ],
+)
+def test_is_open__desk_and_vendor_hours(when, desk_open, vendor_open):
+    assert DESK.is_open(when) is desk_open
+    assert VENDOR.is_open(when) is vendor_open
+
+
+def test_is_open__uses_local_time_of_the_desk():
+    # 00:30 UTC on Monday is 09:30 in Tokyo.
+    assert DESK.is_open(jst(2026, 6, 1, 9, 30))
+    assert not OpeningHours(opens=time(9), closes=time(17), timezone="UTC").is_open(jst(2026, 6, 1, 9, 30))
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (jst(2026, 6, 1, 8, 0), jst(2026, 6, 1, 9, 0)),
+        (jst(2026, 6, 1, 12, 0), jst(2026, 6, 1, 12, 0)),  # open now
+        (jst(2026, 6, 5, 17, 30), jst(2026, 6, 8, 9, 0)),  # Friday evening -> Monday
+        (jst(2026, 12, 28, 18, 0), jst(2027, 1, 4, 9, 0)),  # across the year-end closure
+        (jst(2026, 11, 21, 10, 0), jst(2026, 11, 24, 9, 0)),  # Saturday before a Monday holiday
+    ],
+)
+def test_next_opening__skips_closed_days(when, expected):
+    assert DESK.next_opening(when) == expected
+
+
+def test_next_opening__never_open__is_none():
+    never = OpeningHours(opens=time(9), closes=time(17), weekdays=frozenset())
+    assert never.next_opening(jst(2026, 6, 1, 8)) is None
+
+
+@pytest.mark.parametrize(
+    ("day", "covered"),
+    [
+        (date(2026, 12, 28), False),
+        (date(2026, 12, 29), True),
+        (date(2027, 1, 1), True),
+        (date(2027, 1, 3), True),
+        (date(2027, 1, 4), False),
+    ],
+)
+def test_annual_closure__wraps_new_year(day, covered):
+    assert AnnualClosure(start=(12, 29), end=(1, 3)).covers(day) is covered
+
+
+def test_opening_hours__dict_round_trip():
+    hours = OpeningHours(opens=time(10), closes=time(18), closed_dates=frozenset({date(2026, 8, 14)}))
+    assert OpeningHours.from_dict(hours.to_dict()) == hours
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"opens": "17:00", "closes": "09:00"},
+        {"opens": "9am", "closes": "17:00"},
+        {"opens": "09:00", "closes": "17:00", "weekdays": ["funday"]},
+        {"opens": "09:00", "closes": "17:00", "timezone": "Mars/Olympus"},
+        {"opens": "09:00", "closes": "17:00", "holiday_country": "XX"},
+        {"opens": "09:00", "closes": "17:00", "annual_closures": [{"start": "13-01", "end": "01-03"}]},
+        {"opens": "09:00", "closes": "17:00", "lunch": "12:00"},
+        {"closes": "17:00"},
+    ],
+)
+def test_opening_hours_from_dict__bad_data__raises_policy_error(data):
+    with pytest.raises(PolicyError):
+        OpeningHours.from_dict(data)
