@@ -27,7 +27,9 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.sessionmaker):
+    # A context manager, not `async for` over a generator: that would leave the inner generator to the
+    # garbage collector, which rolls back later on a connection nobody waits for.
+    async with session_scope(request.app.state.sessionmaker) as session:
         yield session
 
 
@@ -37,7 +39,8 @@ def get_cipher(request: Request) -> PersonalDataCipher:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-DbSession = Annotated[AsyncSession, Depends(get_db)]
+# scope="function": commit (or roll back) before the response is sent, so a 201 means the row is stored.
+DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 CipherDep = Annotated[PersonalDataCipher, Depends(get_cipher)]
 
 

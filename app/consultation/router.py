@@ -12,6 +12,7 @@ from app.consultation.schemas import ConsultationCreate, ConsultationPage, Consu
 from app.deps import CipherDep, DbSession, require_roles
 from app.enums import ConsultationStatus, Role
 from app.errors import InvalidField
+from app.live.intake import route_new_consultation, with_live_status
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
 
@@ -46,11 +47,17 @@ async def create_consultation(
             ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
         )
     result = await service.create_consultation(db, principal, consultation_in, idempotency_key, cipher)
-    if not result.created:
+    if result.created:
+        # The case must be durable before anyone is rung for it: commit, then hand it to routing.
+        await db.commit()
+        await route_new_consultation(request, result.consultation)
+        await db.refresh(result.consultation)
+    else:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/consultations/{result.consultation.public_id}"
-    return service.to_read(result.consultation, principal, cipher)
+    read = service.to_read(result.consultation, principal, cipher)
+    return with_live_status(request, read)
 
 
 @router.get("", response_model=ConsultationPage)
@@ -90,4 +97,5 @@ async def read_consultation(
 ) -> ConsultationRead:
     """One case. Personal fields only for counselors and admins; every read is written to the audit trail."""
     client_ip = request.client.host if request.client else None
-    return await service.read_consultation(db, principal, consultation_id, cipher, client_ip)
+    read = await service.read_consultation(db, principal, consultation_id, cipher, client_ip)
+    return with_live_status(request, read)

@@ -87,6 +87,16 @@ class CallLegRead(BaseModel):
     minutes: float | None
 
 
+class LiveStatus(BaseModel):
+    """Where a live consultation stands in routing (absent once it has ended)."""
+
+    position: int | None = Field(description="1-based place in its language's queue, if queued")
+    estimated_wait_s: int | None
+    watch_ticket: str | None = Field(
+        default=None, description="lets a resident's own device follow this case on the websocket ('watch')"
+    )
+
+
 class ConsultationRead(BaseModel):
     id: str = Field(description="the consultation's public id")
     channel: Channel
@@ -113,6 +123,7 @@ class ConsultationRead(BaseModel):
         description="null unless you are a counselor or admin; every read is audited"
     )
     personal_data_purged: bool
+    live: LiveStatus | None = None
 
 
 class ConsultationPage(BaseModel):

@@ -1,20 +1,28 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from sqlalchemy import select
 
-from app.deps import DbSession, SettingsDep
+from app.deps import DbSession
 from app.enums import ServiceMode
 from app.language.models import Language
-from app.language.service import Availability, availability_now
+from app.live.desk import LiveDesk
+from routing import Availability as RoutingAvailability
 
 router = APIRouter(tags=["reference data"])
 
+Availability = Literal["now", "book_ahead", "closed"]
+_AVAILABILITY: dict[RoutingAvailability, Availability] = {
+    RoutingAvailability.AVAILABLE_NOW: "now",
+    RoutingAvailability.BOOK_AHEAD: "book_ahead",
+    RoutingAvailability.CLOSED: "closed",
+}
+
 
 class LanguageRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     code: str
     native_name: str
     name_ja: str
@@ -25,21 +33,20 @@ class LanguageRead(BaseModel):
 
 
 @router.get("/languages", response_model=list[LanguageRead])
-async def list_languages(db: DbSession, settings: SettingsDep) -> list[LanguageRead]:
-    """Active languages with how each is served and whether it can be served right now."""
+async def list_languages(request: Request, db: DbSession) -> list[LanguageRead]:
+    """Active languages, how each is served, and whether it can be served now (hours, holidays, who is on)."""
+    desk: LiveDesk = request.app.state.desk
+    live = {a.language: _AVAILABILITY[a.status] for a in desk.availability()}
     rows = await db.scalars(select(Language).where(Language.active.is_(True)).order_by(Language.sort_order))
-    result = []
-    for lang in rows:
-        availability = availability_now(settings, lang.service_mode)
-        result.append(
-            LanguageRead(
-                code=lang.code,
-                native_name=lang.native_name,
-                name_ja=lang.name_ja,
-                name_en=lang.name_en,
-                service_mode=lang.service_mode,
-                served_now=availability == "now",
-                availability=availability,
-            )
+    return [
+        LanguageRead(
+            code=lang.code,
+            native_name=lang.native_name,
+            name_ja=lang.name_ja,
+            name_en=lang.name_en,
+            service_mode=lang.service_mode,
+            served_now=live.get(lang.code) == "now",
+            availability=live.get(lang.code, "closed"),
         )
-    return result
+        for lang in rows
+    ]

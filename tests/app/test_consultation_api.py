@@ -35,7 +35,8 @@ async def test_create__stores_case_with_topics_and_encrypts_personal_data(
     response = await client.post("/api/v1/consultations", json=NEPALI_AT_SOJA, headers=auth["soja_staff"])
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["status"] == "requested"
+    assert body["status"] == "queued"  # stored, then routed: no interpreter is online yet
+    assert body["live"]["position"] == 1
     assert (body["language"], body["site"], body["channel"]) == ("ne", "soja-counter", "satellite")
     assert sorted(body["topics"]) == ["residence", "tax"]
     assert body["personal"] is None  # counter staff may write personal data but not read it back

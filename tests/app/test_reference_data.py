@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Mode, Settings
 from app.enums import ServiceMode
 from app.geography.models import Municipality, Site
 from app.language.models import Language
-from app.language.service import availability_now
 from app.seed.service import seed_reference_data
 from app.topic.models import Topic
 
@@ -75,31 +70,3 @@ async def test_seed__keeps_a_service_mode_an_admin_changed(db: AsyncSession) -> 
     await db.commit()
     await db.refresh(thai)
     assert thai.service_mode is ServiceMode.on_site
-
-
-def _at(local: str) -> datetime:
-    """A Tokyo wall-clock time as UTC."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.fromisoformat(local).replace(tzinfo=ZoneInfo("Asia/Tokyo")).astimezone(UTC)
-
-
-@pytest.mark.parametrize(
-    ("local_time", "mode", "expected"),
-    [
-        ("2026-11-25 09:30", ServiceMode.on_site, "now"),  # Wednesday, desk open
-        ("2026-11-25 09:30", ServiceMode.remote, "book_ahead"),  # vendor opens at 10:00
-        ("2026-11-25 10:30", ServiceMode.remote, "now"),
-        ("2026-11-25 10:30", ServiceMode.reservation, "book_ahead"),
-        ("2026-11-25 17:00", ServiceMode.on_site, "closed"),
-        ("2026-11-23 11:00", ServiceMode.on_site, "closed"),  # Labour Thanksgiving Day
-        ("2026-12-30 11:00", ServiceMode.on_site, "closed"),  # year-end closure
-        ("2027-01-04 11:00", ServiceMode.remote, "now"),  # first working day
-        ("2026-11-28 11:00", ServiceMode.on_site, "closed"),  # Saturday
-    ],
-)
-def test_availability__follows_desk_and_vendor_hours(
-    local_time: str, mode: ServiceMode, expected: str
-) -> None:
-    settings = Settings(mode=Mode.dev)
-    assert availability_now(settings, mode, _at(local_time)) == expected

@@ -1,0 +1,404 @@
+"""The live desk: feeds routing events to the engine, journals them, applies decisions, pushes to screens.
+
+Event sourcing keeps it honest: an event is accepted only if the engine accepts it, and it is journalled with
+its decisions in the same transaction as the consultation rows they change. If that transaction fails, the
+engine is rebuilt from the journal, so memory never runs ahead of the database. After a restart the journal
+is replayed, and consultations stored but never routed (a crash between intake and routing) are routed then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.consultation.models import Consultation
+from app.db import utcnow
+from app.enums import Channel, ConsultationStatus
+from app.enums import Outcome as CaseOutcome
+from app.language.models import Language
+from app.live import topics
+from app.live.hub import Hub
+from app.live.models import RoutingDecision, RoutingEvent
+from app.live.policy import build_policy
+from interpreters.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
+from interpreters.rooms import Room, RoomRegistry
+from interpreters.signaling import make_invite
+from routing import (
+    Assigned,
+    ConsultationRequested,
+    Decision,
+    Engine,
+    Event,
+    FallbackOffered,
+    InterpreterSetAway,
+    LanguageAvailability,
+    Offered,
+    OfferEnded,
+    OfferEndReason,
+    Outcome,
+    Priority,
+    Queued,
+    QueuePosition,
+    Requeued,
+    SafetyFlag,
+    Snapshot,
+    Tick,
+    decision_to_dict,
+    event_from_dict,
+    event_to_dict,
+)
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+INVITE_TTL_S = 300
+RESIDENT_INVITE_TTL_S = 3600
+
+_TERMINAL = {
+    Outcome.SERVED: ConsultationStatus.ended,
+    Outcome.CANCELLED: ConsultationStatus.cancelled,
+    Outcome.ABANDONED: ConsultationStatus.abandoned,
+    Outcome.FALLBACK_ACCEPTED: ConsultationStatus.fallback,
+}
+_WITHDRAW_REASON = {
+    OfferEndReason.DECLINED: "cancelled",
+    OfferEndReason.EXPIRED: "expired",
+    OfferEndReason.INTERPRETER_UNAVAILABLE: "cancelled",
+    OfferEndReason.COUNSELOR_UNAVAILABLE: "cancelled",
+    OfferEndReason.REQUEST_CLOSED: "cancelled",
+}
+
+
+def requested_event(consultation: Consultation, at: datetime | None = None) -> ConsultationRequested:
+    """The routing request for a stored case (what routing may know: never the resident's name)."""
+    flags = set()
+    if consultation.safety_dv:
+        flags.add(SafetyFlag.DV)
+    if consultation.safety_child:
+        flags.add(SafetyFlag.CHILD)
+    preference = consultation.interpreter_gender_preference
+    return ConsultationRequested(
+        at=at or consultation.requested_at,
+        request_id=consultation.public_id,
+        language=consultation.language_code,
+        priority=Priority.URGENT if consultation.urgent else Priority.NORMAL,
+        safety_flags=frozenset(flags),
+        gender_preference=preference.value if preference else None,
+        channel=consultation.channel.value,
+        site_id=str(consultation.site_id) if consultation.site_id is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    topic: str
+    message: Mapping[str, Any] | str
+
+
+class LiveDesk:
+    """One per process (the embedded default); holds the engine and serialises every event through it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        hub: Hub,
+        rooms: RoomRegistry,
+    ) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self.hub = hub
+        self.rooms = rooms
+        self._lock = asyncio.Lock()
+        self._engine: Engine | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._last_offer_ids: dict[tuple[str, str], str] = {}
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+
+    async def start(self, *, tick: bool = True) -> None:
+        """Rebuild from the journal, route what was stored but never routed, then keep time."""
+        async with self._lock:
+            self._engine = await self._rebuild()
+        await self._reopen_rooms()
+        await self.route_unrouted()
+        await self.submit(Tick(at=utcnow()))
+        if tick:
+            self._ticker = asyncio.create_task(self._keep_time(), name="routing-ticker")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+
+    async def _rebuild(self) -> Engine:
+        async with self._sessionmaker() as session:
+            languages = (await session.scalars(select(Language))).all()
+            policy = build_policy(self._settings, languages)
+            rows = (await session.scalars(select(RoutingEvent).order_by(RoutingEvent.seq))).all()
+        engine = Engine(policy)
+        self._last_offer_ids = {}
+        for row in rows:
+            for decision in engine.handle(event_from_dict(row.payload)):
+                if isinstance(decision, Offered):
+                    self._remember_offer(decision)
+        return engine
+
+    def _remember_offer(self, decision: Offered) -> None:
+        self._last_offer_ids[(decision.request_id, decision.interpreter_id)] = topics.offer_id(
+            decision.request_id, decision.interpreter_id, int(decision.deadline.timestamp())
+        )
+
+    async def _reopen_rooms(self) -> None:
+        """Rooms live in memory: after a restart, calls in progress get their rooms back for rejoining."""
+        now = utcnow()
+        for call in self.engine.snapshot().calls:
+            await self.rooms.open_room(call.request_id, call.request_id, now)
+
+    async def route_unrouted(self) -> None:
+        """Cases stored but never handed to routing (the process died in between) are routed now."""
+        async with self._sessionmaker() as session:
+            routed = select(RoutingEvent.request_id).where(RoutingEvent.kind == "ConsultationRequested")
+            stranded = (
+                await session.scalars(
+                    select(Consultation)
+                    .where(Consultation.status == ConsultationStatus.requested)
+                    .where(Consultation.public_id.not_in(routed))
+                    .order_by(Consultation.id)
+                )
+            ).all()
+        for consultation in stranded:
+            log.warning("routing consultation %s stored before a restart", consultation.public_id)
+            await self.submit(requested_event(consultation, at=max(consultation.requested_at, self._now())))
+
+    async def _keep_time(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                await self.submit(Tick(at=utcnow()))
+            except Exception:  # keep ticking: one bad tick must not stop offers expiring
+                log.exception("routing tick failed")
+
+    # -- queries ------------------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the live desk has not started")
+        return self._engine
+
+    def _now(self) -> datetime:
+        return self.engine.now or utcnow()
+
+    def snapshot(self) -> Snapshot:
+        return self.engine.snapshot()
+
+    def availability(self, at: datetime | None = None) -> tuple[LanguageAvailability, ...]:
+        return self.engine.availability(at or utcnow())
+
+    def position(self, request_id: str) -> QueuePosition | None:
+        return self.engine.position(request_id)
+
+    # -- commands -----------------------------------------------------------------------------------------
+
+    async def submit(self, event: Event) -> list[Decision]:
+        """Apply one event; raises routing's RoutingConflict (nothing changed) when it makes no sense."""
+        async with self._lock:
+            engine = self.engine
+            decisions = engine.handle(event)
+            if isinstance(event, Tick) and not decisions:
+                return []  # a quiet tick changes nothing a later event would not redo: not journalled
+            try:
+                async with self._sessionmaker() as session:
+                    pushes = await self._record(session, event, decisions)
+                    await session.commit()
+            except BaseException:
+                log.exception("journal write failed; rebuilding routing state from the journal")
+                self._engine = await self._rebuild()
+                raise
+            pushes += await self._room_invites(decisions)
+        for push in pushes:
+            self.hub.publish(push.topic, push.message)
+        return decisions
+
+    async def _record(self, session: AsyncSession, event: Event, decisions: Sequence[Decision]) -> list[Push]:
+        row = RoutingEvent(
+            at=event.at,
+            kind=type(event).__name__,
+            request_id=getattr(event, "request_id", None),
+            payload=event_to_dict(event),
+        )
+        session.add(row)
+        await session.flush()
+        for decision in decisions:
+            session.add(
+                RoutingDecision(
+                    event_seq=row.seq,
+                    kind=type(decision).__name__,
+                    request_id=getattr(decision, "request_id", None),
+                    payload=decision_to_dict(decision),
+                )
+            )
+        ids = {str(d.request_id) for d in decisions if hasattr(d, "request_id")}
+        cases = {
+            c.public_id: c
+            for c in (
+                await session.scalars(select(Consultation).where(Consultation.public_id.in_(ids)))
+            ).all()
+        }
+        pushes: list[Push] = []
+        for decision in decisions:
+            case = cases.get(str(getattr(decision, "request_id", "")))
+            pushes += self._apply(decision, case)
+        if decisions:
+            pushes.append(Push(topics.DESK, {"type": "queue.changed", "at": event.at.isoformat()}))
+        await session.flush()
+        return pushes
+
+    def _apply(self, decision: Decision, case: Consultation | None) -> list[Push]:
+        """Move the case record along and say who must hear about it."""
+        if isinstance(decision, InterpreterSetAway):
+            forced = {"type": "presence.forced", "state": "away", "reason": decision.reason.value}
+            return [Push(topics.interpreter(decision.interpreter_id), forced)]
+        if case is None:
+            log.error("decision %s for an unknown consultation", type(decision).__name__)
+            return []
+        watchers = topics.consultation(case.public_id)
+        if isinstance(decision, Queued):
+            if case.status in (ConsultationStatus.requested, ConsultationStatus.offered):
+                case.status = ConsultationStatus.queued
+            case.routed_at = case.routed_at or decision.at
+            update = QueueUpdate(
+                consultation_id=case.public_id,
+                position=decision.position,
+                estimated_wait_s=decision.estimated_wait_s,
+            )
+            return [Push(watchers, encode(update))]
+        if isinstance(decision, Offered):
+            if case.status is not ConsultationStatus.connected:
+                case.status = ConsultationStatus.offered
+            case.routed_at = case.routed_at or decision.at
+            case.offered_at = case.offered_at or decision.at
+            offer = Offer(
+                offer_id=topics.offer_id(
+                    case.public_id, decision.interpreter_id, int(decision.deadline.timestamp())
+                ),
+                consultation_id=case.public_id,
+                language=case.language_code,
+                channel=case.channel.value,
+                municipality=case.resident_municipality_code or "unknown",
+                topic_hint=case.topic_hint_code,
+                expires_at=decision.deadline,
+            )
+            return [
+                Push(topics.interpreter(decision.interpreter_id), encode(offer)),
+                Push(watchers, {"type": "status", "status": "connecting", "consultation_id": case.public_id}),
+            ]
+        if isinstance(decision, OfferEnded):
+            if case.status is ConsultationStatus.offered:
+                case.status = ConsultationStatus.queued
+            withdrawn = OfferWithdrawn(
+                offer_id=self._offer_id_for(case.public_id, decision.interpreter_id),
+                reason=_WITHDRAW_REASON[decision.reason],  # type: ignore[arg-type]
+            )
+            return [Push(topics.interpreter(decision.interpreter_id), encode(withdrawn))]
+        if isinstance(decision, Assigned):
+            case.status = ConsultationStatus.connected
+            case.routed_at = case.routed_at or decision.at
+            case.connected_at = case.connected_at or decision.at
+            return [
+                Push(watchers, {"type": "status", "status": "connected", "consultation_id": case.public_id})
+            ]
+        if isinstance(decision, Requeued):
+            return [
+                Push(
+                    watchers,
+                    {"type": "status", "status": "interpreter_changing", "consultation_id": case.public_id},
+                )
+            ]
+        if isinstance(decision, FallbackOffered):
+            if not decision.queued and case.status is ConsultationStatus.requested:
+                case.routed_at = case.routed_at or decision.at
+            message: dict[str, Any] = {
+                "type": "fallback.offered",
+                "consultation_id": case.public_id,
+                "reason": decision.reason.value,
+                "options": [o.value for o in decision.options],
+                "queued": decision.queued,
+            }
+            return [Push(watchers, message), Push(topics.DESK, message)]
+        # what is left is Closed: the request reached its terminal state
+        case.status = _TERMINAL[decision.outcome]
+        case.ended_at = case.ended_at or decision.at
+        if decision.outcome is Outcome.ABANDONED:
+            case.outcome = CaseOutcome.abandoned
+        closed = {"type": "status", "status": case.status.value, "consultation_id": case.public_id}
+        return [Push(watchers, closed)]
+
+    def _offer_id_for(self, request_id: str, interpreter_id: str) -> str:
+        """The id of the offer that just ended: rebuilt from the journal's Offered decision deadline."""
+        return self._last_offer_ids.get((request_id, interpreter_id), f"{request_id}.{interpreter_id}.0")
+
+    async def _room_invites(self, decisions: Sequence[Decision]) -> list[Push]:
+        """An assignment opens the consultation's room and invites the counselor, interpreter and tablet."""
+        pushes: list[Push] = []
+        for decision in decisions:
+            if isinstance(decision, Offered):
+                self._remember_offer(decision)
+            if not isinstance(decision, Assigned):
+                continue
+            room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+            secret = self._settings.room_secret
+            if not decision.rejoin:
+                counselor = make_invite(
+                    secret,
+                    room,
+                    topics.counselor_participant(decision.counselor_id),
+                    "counselor",
+                    decision.at,
+                    ttl_s=INVITE_TTL_S,
+                )
+                pushes.append(Push(topics.staff(decision.counselor_id), encode(counselor)))
+            if decision.interpreter_id is not None:
+                offer = self._last_offer_ids.get((decision.request_id, decision.interpreter_id))
+                interpreter = make_invite(
+                    secret,
+                    room,
+                    topics.interpreter_participant(decision.interpreter_id),
+                    "interpreter",
+                    decision.at,
+                    ttl_s=INVITE_TTL_S,
+                    offer_id=offer,
+                )
+                pushes.append(Push(topics.interpreter(decision.interpreter_id), encode(interpreter)))
+            if not decision.rejoin:
+                pushes.append(await self._front_invite(room, decision))
+        return pushes
+
+    async def _front_invite(self, room: Room, decision: Assigned) -> Push:
+        """The tablet at the counter, or the resident's own device, joins as the resident's side."""
+        async with self._sessionmaker() as session:
+            case = await session.scalar(
+                select(Consultation).where(Consultation.public_id == decision.request_id)
+            )
+        channel = case.channel if case else Channel.counter
+        own_device = channel is Channel.video
+        invite = make_invite(
+            self._settings.room_secret,
+            room,
+            (topics.resident_participant if own_device else topics.tablet_participant)(decision.request_id),
+            "resident" if own_device else "counter_tablet",
+            decision.at,
+            ttl_s=RESIDENT_INVITE_TTL_S if own_device else INVITE_TTL_S,
+        )
+        return Push(topics.consultation(decision.request_id), encode(invite))

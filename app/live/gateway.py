@@ -1,0 +1,177 @@
+"""What people do live (go available, accept an offer, join a call) as routing events and room frames.
+
+Shared by the websocket and the REST API, so both behave the same. Transport-free: it publishes through the
+hub and never touches a socket.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.errors import Conflict, NotFound
+from app.interpreter.models import Interpreter
+from app.live import topics
+from app.live.call_legs import record_room_events
+from app.live.desk import LiveDesk
+from app.staff.models import StaffUser
+from interpreters.presence import PresenceTracker
+from interpreters.protocol import ErrorCode, ErrorMessage, encode
+from interpreters.rooms import ParticipantLeft as RoomParticipantLeft
+from interpreters.signaling import Outcome as RoomOutcome
+from interpreters.signaling import RoomMessage, RoomSignaling
+from routing import (
+    CounselorAway,
+    CounselorPresent,
+    InterpreterAvailable,
+    InterpreterAway,
+    InterpreterOffline,
+    OfferAccepted,
+    OfferDeclined,
+    ParticipantLeft,
+    Role,
+    RoutingConflict,
+    SafetyFlag,
+)
+
+log = logging.getLogger(__name__)
+
+PresenceState = Literal["available", "away"]
+
+
+class OfferGone(Conflict):
+    """Accepting or declining an offer that is no longer ringing for you."""
+
+
+class Gateway:
+    def __init__(
+        self,
+        desk: LiveDesk,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        signaling: RoomSignaling,
+        interpreter_presence: PresenceTracker,
+        counselor_presence: PresenceTracker,
+    ) -> None:
+        self.desk = desk
+        self._sessionmaker = sessionmaker
+        self.signaling = signaling
+        self.interpreters = interpreter_presence
+        self.counselors = counselor_presence
+
+    # -- presence -----------------------------------------------------------------------------------------
+
+    async def interpreter_state(self, interpreter_id: int, state: PresenceState, now: datetime) -> None:
+        if state == "away":
+            await self._quietly(InterpreterAway(at=now, interpreter_id=str(interpreter_id)))
+            return
+        async with self._sessionmaker() as session:
+            interpreter = await session.get(Interpreter, interpreter_id)
+            if interpreter is None or not interpreter.active:
+                raise NotFound("this interpreter account is not active")
+            cleared = (
+                frozenset({SafetyFlag.DV, SafetyFlag.CHILD}) if interpreter.safety_cleared else frozenset()
+            )
+            event = InterpreterAvailable(
+                at=now,
+                interpreter_id=str(interpreter.id),
+                languages=frozenset(lang.code for lang in interpreter.languages),
+                vendor=interpreter.vendor,
+                gender=interpreter.gender.value if interpreter.gender else None,
+                safety_cleared=cleared,
+            )
+        await self.desk.submit(event)
+
+    async def counselor_state(self, staff_user_id: int, state: PresenceState, now: datetime) -> None:
+        if state == "away":
+            await self._quietly(CounselorAway(at=now, counselor_id=str(staff_user_id)))
+            return
+        async with self._sessionmaker() as session:
+            user = await session.get(StaffUser, staff_user_id)
+            if user is None or not user.active:
+                raise NotFound("this staff account is not active")
+            languages = frozenset(lang.code for lang in user.languages)
+        await self.desk.submit(CounselorPresent(at=now, counselor_id=str(staff_user_id), languages=languages))
+
+    async def sweep(self, now: datetime) -> None:
+        """People whose connection went silent past the timeout leave routing (calls re-offered if needed)."""
+        for gone in self.interpreters.sweep(now):
+            await self._quietly(InterpreterOffline(at=now, interpreter_id=gone.interpreter_id))
+        for gone in self.counselors.sweep(now):
+            await self._quietly(CounselorAway(at=now, counselor_id=gone.interpreter_id))
+
+    async def _quietly(self, event: InterpreterAway | InterpreterOffline | CounselorAway) -> None:
+        """Leaving when routing never saw you arrive is not an error."""
+        try:
+            await self.desk.submit(event)
+        except RoutingConflict as exc:
+            log.debug("ignored %s: %s", type(event).__name__, exc)
+
+    # -- offers -------------------------------------------------------------------------------------------
+
+    async def answer_offer(self, interpreter_id: int, offer_id: str, accept: bool, now: datetime) -> None:
+        parsed = topics.parse_offer_id(offer_id)
+        if parsed is None or parsed[1] != str(interpreter_id):
+            raise OfferGone(f"offer {offer_id!r} is not yours or not well-formed")
+        request_id, _ = parsed
+        event = (OfferAccepted if accept else OfferDeclined)(
+            at=now, request_id=request_id, interpreter_id=str(interpreter_id)
+        )
+        try:
+            await self.desk.submit(event)
+        except RoutingConflict as exc:
+            raise OfferGone(f"this offer is no longer open ({exc})") from None
+
+    # -- rooms --------------------------------------------------------------------------------------------
+
+    async def room_frame(
+        self, connection_id: str, msg: RoomMessage, now: datetime, participant: str | None
+    ) -> None:
+        outcome = await self.signaling.handle(connection_id, msg, now, principal=participant)
+        await self._deliver(outcome, now)
+
+    async def disconnected(self, connection_id: str, now: datetime) -> None:
+        self.interpreters.disconnect(connection_id, now)
+        self.counselors.disconnect(connection_id, now)
+        await self._deliver(await self.signaling.disconnected(connection_id, now), now)
+
+    async def close_room(self, consultation_id: str, now: datetime) -> None:
+        room = await self.signaling.registry.get(consultation_id)
+        if room is not None and room.is_open:
+            await self._deliver(await self.signaling.close_room(consultation_id, now, "ended"), now)
+
+    async def _deliver(self, outcome: RoomOutcome, now: datetime) -> None:
+        if outcome.events:
+            async with self._sessionmaker() as session:
+                await record_room_events(session, outcome.events)
+                await session.commit()
+        for out in outcome.outbound:
+            self.desk.hub.publish(topics.connection(out.connection_id), encode(out.message))
+        for event in outcome.events:
+            if isinstance(event, RoomParticipantLeft) and event.interpreter_left_mid_call:
+                await self._quietly_left(event, now)
+
+    async def _quietly_left(self, event: RoomParticipantLeft, now: datetime) -> None:
+        interpreter_id = event.participant_id.removeprefix("interp-")
+        try:
+            await self.desk.submit(
+                ParticipantLeft(
+                    at=now,
+                    request_id=event.consultation_id,
+                    role=Role.INTERPRETER,
+                    participant_id=interpreter_id,
+                )
+            )
+        except RoutingConflict as exc:
+            log.info("interpreter left a call routing had closed: %s", exc)
+
+
+def error_frame(code: ErrorCode, message: str, field: str | None = None) -> str:
+    return encode(ErrorMessage(code=code, message=message, field=field))
+
+
+async def interpreter_id_of(session: AsyncSession, staff_user_id: int) -> int | None:
+    return await session.scalar(select(Interpreter.id).where(Interpreter.staff_user_id == staff_user_id))

@@ -1,0 +1,114 @@
+"""Fan-out of live messages to websocket connections by topic (staff, interpreter, device, consultation).
+
+Publishers never wait on a slow client: each connection has a bounded outbox drained by its own task; a
+client that falls too far behind is closed (it reconnects and gets a fresh snapshot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OUTBOX_LIMIT = 256
+CLOSE_TOO_SLOW = 1013  # "try again later"
+
+Sender = Callable[[str], Coroutine[Any, Any, None]]
+Closer = Callable[[int, str], Coroutine[Any, Any, None]]
+
+
+class Subscriber:
+    """One websocket connection: a bounded outbox and the task that writes it to the socket."""
+
+    def __init__(self, send_text: Sender, close: Closer, label: str) -> None:
+        self.label = label
+        self._send_text = send_text
+        self._close = close
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self._task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._drain(), name=f"ws-out:{self.label}")
+
+    def offer(self, text: str) -> bool:
+        if self.closed:
+            return False
+        try:
+            self._outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            log.warning("closing %s: %d messages behind", self.label, OUTBOX_LIMIT)
+            self.closed = True
+            asyncio.create_task(self._close(CLOSE_TOO_SLOW, "too slow; reconnect"))  # noqa: RUF006
+            return False
+        return True
+
+    async def _drain(self) -> None:
+        while True:
+            text = await self._outbox.get()
+            if text is None:
+                return
+            try:
+                await self._send_text(text)
+            except Exception:  # the socket is gone; the receive loop will clean up
+                self.closed = True
+                return
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class Hub:
+    """Topic registry in one process; a Redis-backed fan-out can sit behind the same publish() later."""
+
+    def __init__(self) -> None:
+        self._topics: dict[str, set[Subscriber]] = defaultdict(set)
+        self._by_subscriber: dict[Subscriber, set[str]] = defaultdict(set)
+
+    def subscribe(self, subscriber: Subscriber, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self._topics[topic].add(subscriber)
+            self._by_subscriber[subscriber].add(topic)
+
+    def unsubscribe(self, subscriber: Subscriber, topics: Iterable[str] | None = None) -> None:
+        chosen = set(self._by_subscriber.get(subscriber, ())) if topics is None else set(topics)
+        for topic in chosen:
+            members = self._topics.get(topic)
+            if members is not None:
+                members.discard(subscriber)
+                if not members:
+                    del self._topics[topic]
+            self._by_subscriber[subscriber].discard(topic)
+        if not self._by_subscriber.get(subscriber):
+            self._by_subscriber.pop(subscriber, None)
+
+    def publish(self, topic: str, message: Mapping[str, Any] | str) -> int:
+        """Queue the message (a dict, or an already encoded frame) for every subscriber of the topic."""
+        members = self._topics.get(topic)
+        if not members:
+            return 0
+        text = (
+            message
+            if isinstance(message, str)
+            else json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        )
+        return sum(1 for subscriber in list(members) if subscriber.offer(text))
+
+    def subscribers(self, topic: str) -> int:
+        return len(self._topics.get(topic, ()))
+
+    async def close_all(self) -> None:
+        for subscriber in list(self._by_subscriber):
+            await subscriber.stop()
+        self._topics.clear()
+        self._by_subscriber.clear()

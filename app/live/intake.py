@@ -1,0 +1,45 @@
+"""The hand-over from intake to routing, and the live status shown with a case."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+
+from app.consultation.models import Consultation
+from app.consultation.schemas import ConsultationRead, LiveStatus
+from app.db import utcnow
+from app.enums import Channel
+from app.live.desk import LiveDesk, requested_event
+from app.live.tickets import issue_watch_ticket
+from routing import RoutingConflict
+
+log = logging.getLogger(__name__)
+
+
+async def route_new_consultation(request: Request, consultation: Consultation) -> None:
+    """Hand a stored case to routing; if routing refuses, the case stays stored (status requested)."""
+    desk: LiveDesk = request.app.state.desk
+    try:
+        await desk.submit(requested_event(consultation, at=utcnow()))
+    except RoutingConflict as exc:
+        log.error("routing refused consultation %s: %s", consultation.public_id, exc)
+
+
+def with_live_status(request: Request, read: ConsultationRead) -> ConsultationRead:
+    desk: LiveDesk = request.app.state.desk
+    position = desk.position(read.id)
+    ticket = None
+    if read.channel is Channel.video and read.ended_at is None:
+        ticket = issue_watch_ticket(request.app.state.settings.room_secret, read.id, utcnow())
+    if position is None and ticket is None:
+        return read
+    return read.model_copy(
+        update={
+            "live": LiveStatus(
+                position=position.position if position else None,
+                estimated_wait_s=position.estimated_wait_s if position else None,
+                watch_ticket=ticket,
+            )
+        }
+    )

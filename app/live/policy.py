@@ -1,0 +1,48 @@
+"""The desk policy the engine applies, built from settings and the languages table (policy is data)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from app.config import Settings, parse_hours
+from app.language.models import Language
+from routing import DeskPolicy, default_policy_data
+
+
+def _hours(hours: str, days: list[str], timezone: str) -> dict[str, Any]:
+    opens, closes = parse_hours(hours)
+    return {
+        "opens": opens.strftime("%H:%M"),
+        "closes": closes.strftime("%H:%M"),
+        "weekdays": days,
+        "timezone": timezone,
+        "holiday_country": "JP",
+        "annual_closures": [{"start": "12-29", "end": "01-03"}],
+    }
+
+
+def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, Any]:
+    data = default_policy_data()
+    configured = {lang.code: lang.service_mode.value for lang in languages if lang.active}
+    if configured:  # an unseeded database keeps the built-in languages of DOMAIN.md
+        data["languages"] = configured
+    data["desk_hours"] = _hours(settings.desk_hours, settings.desk_days, settings.timezone)
+    data["interpreter_hours"] = _hours(settings.vendor_hours, settings.vendor_days, settings.timezone)
+    if settings.routing_policy_json:
+        data = apply_overrides(data, json.loads(settings.routing_policy_json))
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge an operator's partial policy into the full one, section by section."""
+    merged = dict(data)
+    for key, value in overrides.items():
+        base = merged.get(key)
+        merged[key] = {**base, **value} if isinstance(value, dict) and isinstance(base, dict) else value
+    return merged
+
+
+def build_policy(settings: Settings, languages: Iterable[Language]) -> DeskPolicy:
+    return DeskPolicy.from_dict(policy_data(settings, languages))

@@ -1,0 +1,74 @@
+"""Start and stop the live parts of one process: hub, rooms, routing desk, presence sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.db import utcnow
+from app.live.desk import LiveDesk
+from app.live.gateway import Gateway
+from app.live.hub import Hub
+from interpreters.presence import PresenceTracker
+from interpreters.roles import Role
+from interpreters.rooms import InMemoryRoomStore, RoomRegistry
+from interpreters.signaling import IceServersFor, RoomSignaling
+from interpreters.turn import IceServer, ice_server_list
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 1.0
+
+
+def ice_servers_for(settings: Settings) -> IceServersFor:
+    def build(participant_id: str, _role: Role, now: datetime) -> Sequence[IceServer]:
+        return ice_server_list(
+            user=participant_id,
+            now=now,
+            stun_urls=settings.stun_urls,
+            turn_urls=settings.turn_urls,
+            turn_secret=settings.turn_secret,
+            ttl_s=settings.turn_ttl_seconds,
+        )
+
+    return build
+
+
+async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+    hub = Hub()
+    rooms = RoomRegistry(InMemoryRoomStore(), settings.room_secret)
+    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms)
+    timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
+    gateway = Gateway(
+        desk,
+        app.state.sessionmaker,
+        RoomSignaling(rooms, ice_servers_for(settings)),
+        PresenceTracker(timeout=timeout),
+        PresenceTracker(timeout=timeout),
+    )
+    app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
+    await desk.start()
+    sweeper = asyncio.create_task(_sweep(gateway), name="presence-sweeper")
+
+    async def stop() -> None:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await desk.stop()
+        await hub.close_all()
+
+    stack.push_async_callback(stop)
+
+
+async def _sweep(gateway: Gateway) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await gateway.sweep(utcnow())
+        except Exception:  # keep sweeping: a dead connection must always leave routing
+            log.exception("presence sweep failed")
