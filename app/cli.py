@@ -187,6 +187,37 @@ def _print_demo_access(settings: Settings) -> None:
         print(f"  {name}: {token}")
 
 
+def cmd_demo_data(args: argparse.Namespace) -> None:
+    from app.report.commands import demo_data
+
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    _seed(settings)
+    print(
+        run_in_session(
+            settings, lambda s: demo_data(s, settings, args.cases, args.seed, args.months, args.until)
+        )
+    )
+
+
+def cmd_purge_personal_data(args: argparse.Namespace) -> None:
+    from app.consultation.retention import purge_personal_data
+
+    settings = load_settings()
+    days = args.older_than_days or settings.retention_days
+    report = run_in_session(settings, lambda s: purge_personal_data(s, days, dry_run=args.dry_run))
+    verb = "would purge" if report.dry_run else "purged"
+    when = f"{report.cutoff:%Y-%m-%d}"
+    print(f"{verb} personal data of {report.purged} cases closed before {when} ({days} days)")
+
+
+def cmd_refresh_reports(args: argparse.Namespace) -> None:
+    from app.report.commands import refresh_reports
+
+    settings = load_settings()
+    print(run_in_session(settings, lambda s: refresh_reports(s, settings, args.rebuild)))
+
+
 def _db_label(settings: Settings) -> str:
     return "SQLite " + settings.database_url.split(":///", 1)[1] if settings.is_sqlite else "PostgreSQL"
 
@@ -234,6 +265,22 @@ def build_parser() -> argparse.ArgumentParser:
     device.add_argument("--site", required=True, help="site code, e.g. soja-counter")
     device.add_argument("--name", required=True)
     device.set_defaults(func=cmd_register_device)
+
+    demo = sub.add_parser("demo-data", help="add synthetic cases with realistic proportions (demos, bench)")
+    demo.add_argument("--cases", type=int, required=True, help="how many cases")
+    demo.add_argument("--seed", type=int, default=1, help="same seed, count and period: same cases")
+    demo.add_argument("--months", type=int, default=12, help="spread over this many months (default 12)")
+    demo.add_argument("--until", help="last month YYYY-MM (default: the current month, up to now)")
+    demo.set_defaults(func=cmd_demo_data)
+
+    purge = sub.add_parser("purge-personal-data", help="clear personal data of cases closed long ago")
+    purge.add_argument("--older-than-days", type=int, help="default: MADOGUCHI_RETENTION_DAYS (1095)")
+    purge.add_argument("--dry-run", action="store_true", help="only count the cases that would be purged")
+    purge.set_defaults(func=cmd_purge_personal_data)
+
+    reports = sub.add_parser("refresh-reports", help="roll up past months for fast reports")
+    reports.add_argument("--rebuild", action="store_true", help="recompute every past month")
+    reports.set_defaults(func=cmd_refresh_reports)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import time
 from enum import StrEnum
@@ -62,6 +63,15 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=12 * 3600, ge=300)
     cookie_secure: bool = False
     login_max_failures: int = Field(default=5, ge=1)
+    report_suppression_threshold: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="exports hide counts below this (and cells that would reveal them)",
+    )
+    retention_days: int = Field(
+        default=1095, ge=1, description="personal data of closed cases is purged after this many days"
+    )
     stun_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     turn_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="e.g. turn:turn.example.jp:3478?transport=udp (comma separated)"
@@ -73,6 +83,10 @@ class Settings(BaseSettings):
     )
     device_check_max_sessions: int = Field(default=4, ge=1, le=64)
     heartbeat_timeout_seconds: int = Field(default=10, ge=3, le=120)
+    routing_policy_json: str | None = Field(
+        default=None,
+        description='JSON overriding parts of the routing policy, e.g. {"offers": {"timeout_s": 30}}',
+    )
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")
@@ -119,6 +133,26 @@ class Settings(BaseSettings):
                 "database URL must be sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db "
                 f"(postgresql:// is accepted too), got {value.split('://', 1)[0]}://..."
             )
+        return value
+
+    @field_validator("routing_policy_json")
+    @classmethod
+    def _policy_json(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from app.live.policy import apply_overrides
+        from routing import DeskPolicy, PolicyError, default_policy_data
+
+        try:
+            overrides = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from None
+        if not isinstance(overrides, dict):
+            raise ValueError('expected a JSON object such as {"offers": {"timeout_s": 30}}')
+        try:
+            DeskPolicy.from_dict(apply_overrides(default_policy_data(), overrides))
+        except PolicyError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @model_validator(mode="after")

@@ -13,12 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.config import Settings, get_settings
+from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.geography.router import router as geography_router
 from app.health import router as health_router
 from app.language.router import router as language_router
+from app.live.router import router as live_router
+from app.live.runtime import start_live_desk
+from app.live.ws import router as ws_router
+from app.report.pages import router as report_pages_router
+from app.report.router import router as report_router
 from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
 from app.ui.router import router as ui_router
@@ -44,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.engine.dispose)
             stack.push_async_callback(peers.close_all)
             stack.push_async_callback(app.state.device_check.close_all)
+            await start_live_desk(app, settings, stack)
             yield
 
     app = FastAPI(
@@ -66,11 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         language_router,
         topic_router,
         consultation_router,
+        case_record_router,
+        report_router,
         device_check_router,
+        live_router,
     ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)
+    app.include_router(ws_router)
     app.include_router(ui_router)
+    app.include_router(report_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
     return app

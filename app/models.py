@@ -2,12 +2,14 @@
 
 from app.audit.models import AuditEvent
 from app.consultation.models import CallLeg, Consultation, consultation_topic
+from app.consultation.record_models import ConsultationMediaChange
 from app.db import Base
 from app.device.models import Device
 from app.geography.models import Municipality, Site
 from app.interpreter.models import Interpreter, interpreter_language
 from app.language.models import Language
 from app.live.models import RoutingDecision, RoutingEvent
+from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
@@ -17,10 +19,15 @@ __all__ = [
     "Base",
     "CallLeg",
     "Consultation",
+    "ConsultationMediaChange",
     "Device",
     "Interpreter",
     "Language",
     "Municipality",
+    "ReportMonthlyCase",
+    "ReportMonthlyInterpreter",
+    "ReportRollupMonth",
+    "ReportStaleHour",
     "RoutingDecision",
     "RoutingEvent",
     "Site",

@@ -112,6 +112,11 @@ TRANSIENT_TABLES = (
     "routing_decision",
     "routing_event",
     "audit_event",
+    "report_monthly_case",
+    "report_monthly_interpreter",
+    "report_rollup_month",
+    "report_stale_hour",
+    "consultation_media_change",
     "call_leg",
     "consultation_topic",
     "consultation",
@@ -147,9 +152,40 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     return url
 
 
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+NO_CLOSURES = '{"desk_hours": {"holiday_country": null, "annual_closures": []}, ' + (
+    '"interpreter_hours": {"holiday_country": null, "annual_closures": []}}'
+)
+
+
+def zone_where_it_is(local_hour: int) -> str:
+    """An Etc/GMT zone whose wall clock now shows about `local_hour`, so opening hours are predictable."""
+    from datetime import UTC, datetime
+
+    offset = (local_hour - datetime.now(UTC).hour + 12) % 24 - 12  # -12 .. +11
+    return "Etc/UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def open_desk_settings(database_url: str, **overrides: object) -> Settings:
+    """Desk and interpreter vendor open now, whatever the day: tests must not depend on the date."""
+    values: dict[str, object] = {
+        "mode": Mode.dev,
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        "timezone": zone_where_it_is(12),
+        "desk_hours": "06:00-20:00",
+        "desk_days": ALL_DAYS,
+        "vendor_hours": "06:00-20:00",
+        "vendor_days": ALL_DAYS,
+        "routing_policy_json": NO_CLOSURES,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(mode=Mode.dev, database_url=database_url, secret_key=TEST_SECRET)
+    return open_desk_settings(database_url)
 
 
 @pytest.fixture

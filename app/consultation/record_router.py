@@ -1,0 +1,61 @@
+"""Case records: completed by counselors after the call, read by those whose scope covers the case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from app.auth.principal import DEVICE, Principal
+from app.consultation import record_service
+from app.consultation.record_schemas import (
+    CaseRecordRead,
+    CaseRecordUpdate,
+    MediaChangeCreate,
+    MediaChangeRead,
+)
+from app.deps import CipherDep, DbSession, require_roles
+from app.enums import Role
+
+router = APIRouter(prefix="/consultations", tags=["case records"])
+Recorders = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
+RecordReaders = Annotated[Principal, Depends(require_roles(Role.counselor, Role.coordinator, Role.admin))]
+CallStaff = Annotated[
+    Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))
+]
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.patch("/{consultation_id}/record", response_model=CaseRecordRead)
+async def update_case_record(
+    consultation_id: str,
+    record_in: CaseRecordUpdate,
+    request: Request,
+    db: DbSession,
+    cipher: CipherDep,
+    principal: Recorders,
+) -> CaseRecordRead:
+    """Complete the case record: topics (replace), outcome, referral (required for referred), follow-up,
+    statistical attributes and notes (encrypted). Audited with the names of the fields changed."""
+    return await record_service.update_record(db, principal, consultation_id, record_in, cipher, _ip(request))
+
+
+@router.get("/{consultation_id}/record", response_model=CaseRecordRead)
+async def read_case_record(
+    consultation_id: str, request: Request, db: DbSession, cipher: CipherDep, principal: RecordReaders
+) -> CaseRecordRead:
+    """The case record with its timeline and derived times; notes only for counselors and admins (audited)."""
+    return await record_service.read_record(db, principal, consultation_id, cipher, _ip(request))
+
+
+@router.post(
+    "/{consultation_id}/media-changes", status_code=status.HTTP_201_CREATED, response_model=MediaChangeRead
+)
+async def add_media_change(
+    consultation_id: str, change_in: MediaChangeCreate, db: DbSession, principal: CallStaff
+) -> MediaChangeRead:
+    """Log a change of channel or media during the call (e.g. the video fell back to audio)."""
+    return await record_service.add_media_change(db, principal, consultation_id, change_in)

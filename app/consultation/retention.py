@@ -1,0 +1,80 @@
+"""The retention rule: personal data of closed cases is removed after a period; statistics are untouched.
+
+Only the encrypted personal columns are cleared. Everything the reports count (timestamps, channel, language,
+municipality, topics, outcome, attributes, call legs) stays, so every figure is the same before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.consultation.models import Consultation
+from app.db import utcnow
+from app.enums import ConsultationStatus
+
+CLOSED = (
+    ConsultationStatus.ended,
+    ConsultationStatus.cancelled,
+    ConsultationStatus.abandoned,
+    ConsultationStatus.fallback,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    purged: int
+    cutoff: datetime
+    dry_run: bool
+
+
+def _due(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(
+        Consultation.status.in_(CLOSED),
+        func.coalesce(Consultation.ended_at, Consultation.requested_at) < cutoff,
+        Consultation.personal_data_purged_at.is_(None),
+    )
+
+
+async def purge_personal_data(
+    session: AsyncSession,
+    older_than_days: int,
+    *,
+    now: datetime | None = None,
+    actor: Principal | None = None,
+    dry_run: bool = False,
+) -> PurgeReport:
+    """Null the encrypted name, contact and notes of cases closed more than `older_than_days` ago; audited."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    now = now or utcnow()
+    cutoff = now - timedelta(days=older_than_days)
+    condition = _due(cutoff)
+    if dry_run:
+        count = int(
+            await session.scalar(select(func.count()).select_from(Consultation).where(condition)) or 0
+        )
+        return PurgeReport(count, cutoff, dry_run=True)
+    result = await session.execute(
+        update(Consultation)
+        .where(condition)
+        .values(
+            resident_name_enc=None, resident_contact_enc=None, notes_enc=None, personal_data_purged_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    await record(
+        session,
+        actor,
+        "consultation.purge_personal",
+        "consultation",
+        None,
+        {"purged": count, "cutoff": cutoff.isoformat(), "older_than_days": older_than_days},
+    )
+    return PurgeReport(count, cutoff, dry_run=False)

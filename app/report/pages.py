@@ -1,0 +1,171 @@
+"""The coordinators' dashboard and the printable monthly report, rendered on the server (Japanese first).
+
+Charts are drawn in the browser by plotly.js, served from the installed `plotly` package: nothing is fetched
+from a CDN and no third-party JavaScript is committed to this repository.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.db import utcnow
+from app.deps import DbSession, OptionalPrincipal, SettingsDep
+from app.enums import Role
+from app.errors import Forbidden, InvalidField
+from app.report import monthly, service
+from app.report.period import Month
+from app.report.rollup import needs_refresh, refresh_in_background
+from app.report.service import RawFilters
+from app.report.tables import VIEWS
+from app.ui.router import ROLE_JA
+
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=[_HERE / "templates", _HERE.parent / "ui" / "templates"])
+router = APIRouter(prefix="/reports", include_in_schema=False)
+_STATIC = {"dashboard.js": "text/javascript", "report.css": "text/css"}
+_ONE_DAY = "public, max-age=86400"
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as shipped inside the installed plotly wheel."""
+    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+@router.get("/assets/plotly.min.js")
+async def plotly_js() -> Response:
+    return FileResponse(plotly_js_path(), media_type="text/javascript", headers={"Cache-Control": _ONE_DAY})
+
+
+@router.get("/assets/{name}")
+async def report_asset(name: str) -> Response:
+    if name not in _STATIC:
+        return Response("not found", status_code=404)
+    return FileResponse(
+        _HERE / "static" / name, media_type=_STATIC[name], headers={"Cache-Control": _ONE_DAY}
+    )
+
+
+def _gate(request: Request, principal: Principal | None) -> Response | None:
+    """Anonymous visitors go to the sign-in page; staff without a reporting role get a 403 page."""
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role not in (Role.coordinator, Role.admin):
+        return templates.TemplateResponse(
+            request,
+            "report_error.html",
+            {
+                "principal": principal,
+                "role_ja": ROLE_JA.get(principal.role, principal.role),
+                "status": 403,
+                "message": "この画面はコーディネーターと管理者のみ利用できます。",
+                "detail": f"this needs the role admin or coordinator; you are signed in as {principal.role}",
+            },
+            status_code=403,
+        )
+    return None
+
+
+def _error_page(request: Request, principal: Principal, exc: InvalidField | Forbidden) -> Response:
+    status = exc.status_code
+    message = "条件が正しくありません。" if status == 422 else "この条件の統計は表示できません。"
+    return templates.TemplateResponse(
+        request,
+        "report_error.html",
+        {
+            "principal": principal,
+            "role_ja": ROLE_JA.get(principal.role, principal.role),
+            "status": status,
+            "message": message,
+            "detail": exc.message,
+        },
+        status_code=status,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard_page(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: OptionalPrincipal,
+    from_month: Annotated[str | None, Query(alias="from")] = None,
+    to_month: Annotated[str | None, Query(alias="to")] = None,
+    municipality: str | None = None,
+    language: str | None = None,
+    channel: str | None = None,
+    topic: str | None = None,
+) -> Response:
+    gate = _gate(request, principal)
+    if gate is not None or principal is None:
+        return gate or RedirectResponse("/login", status_code=303)
+    raw = RawFilters(from_month, to_month, municipality, language, channel, topic)
+    try:
+        ctx = await service.prepare(db, principal, raw, settings.zone)
+    except (InvalidField, Forbidden) as exc:
+        return _error_page(request, principal, exc)
+    dashboard = await service.dashboard(db, ctx)
+    if needs_refresh(ctx.plan, utcnow()):
+        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone)
+    query = {
+        k: v
+        for k, v in dashboard.filters.model_dump(by_alias=True).items()
+        if v and k != "scope_municipality"
+    }
+    scope = ctx.criteria.scope_municipality
+    context: dict[str, Any] = {
+        "principal": principal,
+        "role_ja": ROLE_JA.get(principal.role, principal.role),
+        "dashboard": dashboard,
+        "data": dashboard.model_dump(mode="json", by_alias=True),
+        "reference": ctx.reference,
+        "filters": dashboard.filters,
+        "scope": ctx.reference.label("municipality", scope) if scope else None,
+        "query": "&".join(f"{k}={v}" for k, v in query.items()),
+        "views": VIEWS,
+        "threshold": settings.report_suppression_threshold,
+        "last_month": str(Month.of(utcnow(), settings.zone).previous()),
+    }
+    return templates.TemplateResponse(request, "dashboard.html", context)
+
+
+@router.get("/monthly", response_class=HTMLResponse)
+async def monthly_page(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+    municipality: str | None = None,
+) -> Response:
+    gate = _gate(request, principal)
+    if gate is not None or principal is None:
+        return gate or RedirectResponse("/login", status_code=303)
+    try:
+        report = await monthly.build_monthly_report(
+            db, principal, month, municipality, settings.zone, settings.report_suppression_threshold
+        )
+    except (InvalidField, Forbidden) as exc:
+        return _error_page(request, principal, exc)
+    await record(
+        db,
+        principal,
+        "report.export",
+        "report",
+        "monthly.html",
+        {"month": str(report.month), "municipality": report.municipality, "suppressed": True},
+        request.client.host if request.client else None,
+    )
+    return templates.TemplateResponse(
+        request,
+        "monthly.html",
+        {"report": report, "suppressed_label": "秘匿", "municipality": report.municipality or ""},
+    )

@@ -1,0 +1,293 @@
+"""Report API: JSON views for the dashboard (exact), and exports that leave it (CSV, Excel; suppressed).
+
+Scope: a municipality's coordinator gets only their residents' figures; asking for another municipality is a
+403 (never an empty answer that could pass for 'no cases'). Wide-area coordinators and admins see everything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.config import Settings
+from app.db import utcnow
+from app.deps import DbSession, SettingsDep, require_roles
+from app.enums import Role
+from app.errors import Forbidden, InvalidField
+from app.report import export, monthly, service
+from app.report.rollup import needs_refresh, refresh_in_background
+from app.report.schemas import (
+    CasesMatrix,
+    Dashboard,
+    InterpreterView,
+    ResidentsView,
+    ServiceView,
+    WaitsView,
+)
+from app.report.service import RawFilters, ReportContext
+from app.report.tables import VIEWS, dashboard_tables
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+Reader = Annotated[Principal, Depends(require_roles(Role.coordinator, Role.admin))]
+
+
+def report_filters(
+    from_month: Annotated[
+        str | None, Query(alias="from", description="first month YYYY-MM (default: 11 months before 'to')")
+    ] = None,
+    to_month: Annotated[
+        str | None, Query(alias="to", description="last month YYYY-MM (default: this month)")
+    ] = None,
+    municipality: Annotated[str | None, Query(description="JIS code from /api/v1/municipalities")] = None,
+    language: Annotated[str | None, Query(description="language code from /api/v1/languages")] = None,
+    channel: Annotated[str | None, Query(description="counter, satellite, phone or video")] = None,
+    topic: Annotated[str | None, Query(description="topic code from /api/v1/topics")] = None,
+) -> RawFilters:
+    return RawFilters(from_month, to_month, municipality, language, channel, topic)
+
+
+Filters = Annotated[RawFilters, Depends(report_filters)]
+Suppress = Annotated[
+    bool,
+    Query(description="hide small cells (default). Only admins and wide-area coordinators may turn it off."),
+]
+
+
+async def _context(
+    db: AsyncSession, principal: Principal, raw: RawFilters, settings: Settings
+) -> ReportContext:
+    return await service.prepare(db, principal, raw, settings.zone)
+
+
+def _refresh_later(request: Request, tasks: BackgroundTasks, ctx: ReportContext, settings: Settings) -> None:
+    """Past months computed live are rolled up after the response, so the next report reads them faster."""
+    if needs_refresh(ctx.plan, utcnow()):
+        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone)
+
+
+def _check_unsuppressed(principal: Principal, suppress: bool) -> None:
+    if not suppress and principal.role == Role.coordinator and principal.municipality_code is not None:
+        raise Forbidden("unsuppressed exports are for admins and the wide-area coordinator only")
+
+
+@router.get("/dashboard", response_model=Dashboard)
+async def read_dashboard(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> Dashboard:
+    """Every view at once (exact figures, within your scope)."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.dashboard(db, ctx)
+
+
+@router.get("/cases", response_model=CasesMatrix)
+async def read_cases(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+    by: Annotated[str, Query(description="municipality, language, channel or topic")] = "municipality",
+) -> CasesMatrix:
+    """Cases per month by one dimension; by topic, a case with several topics counts once in each."""
+    if by not in service.DIMENSIONS:
+        accepted = list(service.DIMENSIONS)
+        raise InvalidField(("query", "by"), f"unknown by {by!r}; accepted: {', '.join(accepted)}", accepted)
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.cases_by(db, ctx, by)
+
+
+@router.get("/service", response_model=ServiceView)
+async def read_service(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> ServiceView:
+    """Answer rate and abandonment per month."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.service(db, ctx)
+
+
+@router.get("/waits", response_model=WaitsView)
+async def read_waits(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> WaitsView:
+    """Wait (median, 90th percentile) and time to an interpreter, per month and overall."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.waits(db, ctx)
+
+
+@router.get("/interpreter-minutes", response_model=InterpreterView)
+async def read_interpreter_minutes(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> InterpreterView:
+    """Interpreter legs and minutes by vendor and language, for invoice reconciliation."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.interpreter_minutes(db, ctx)
+
+
+@router.get("/residents", response_model=ResidentsView)
+async def read_residents(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> ResidentsView:
+    """Share of cases from each municipality's residents."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return await service.residents(db, ctx)
+
+
+def _filters_line(ctx: ReportContext) -> str:
+    f = ctx.filters
+    parts = [f"期間 Period: {f.from_month} – {f.to_month}"]
+    for name, value in (
+        ("市町 Municipality", f.municipality),
+        ("言語 Language", f.language),
+        ("相談方法 Channel", f.channel),
+        ("相談内容 Topic", f.topic),
+        ("範囲 Scope", f.scope_municipality),
+    ):
+        if value:
+            parts.append(f"{name}: {value}")
+    return " / ".join(parts)
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _audit_export(
+    db: AsyncSession, request: Request, principal: Principal, what: str, ctx: ReportContext, suppress: bool
+) -> None:
+    await record(
+        db,
+        principal,
+        "report.export",
+        "report",
+        what,
+        {"filters": ctx.filters.model_dump(by_alias=True), "suppressed": suppress},
+        request.client.host if request.client else None,
+    )
+
+
+@router.get("/export.xlsx", response_class=Response)
+async def export_workbook(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+    suppress: Suppress = True,
+) -> Response:
+    """Every view as an Excel workbook (one sheet per view), small cells suppressed."""
+    _check_unsuppressed(principal, suppress)
+    ctx = await _context(db, principal, raw, settings)
+    dashboard = await service.dashboard(db, ctx)
+    tables = dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)
+    content = export.dashboard_workbook(
+        tables,
+        _filters_line(ctx),
+        settings.report_suppression_threshold,
+        suppress,
+        utcnow().astimezone(settings.zone),
+    )
+    await _audit_export(db, request, principal, "export.xlsx", ctx, suppress)
+    return _download(
+        content, export.XLSX_MEDIA_TYPE, f"madoguchi-{ctx.filters.from_month}-{ctx.filters.to_month}.xlsx"
+    )
+
+
+@router.get("/monthly.xlsx", response_class=Response)
+async def export_monthly_workbook(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    month: Annotated[str | None, Query(description="YYYY-MM (default: last month)")] = None,
+    municipality: Annotated[str | None, Query(description="JIS code; omit for the whole area")] = None,
+    suppress: Suppress = True,
+) -> Response:
+    """The monthly council report (令和N年M月 外国人相談窓口 利用状況報告) as Excel."""
+    _check_unsuppressed(principal, suppress)
+    report = await monthly.build_monthly_report(
+        db, principal, month, municipality, settings.zone, settings.report_suppression_threshold, suppress
+    )
+    content = export.monthly_workbook(report.title, report.subtitle_lines, report.tables, report.footnotes)
+    await record(
+        db,
+        principal,
+        "report.export",
+        "report",
+        "monthly.xlsx",
+        {"month": str(report.month), "municipality": report.municipality, "suppressed": suppress},
+        request.client.host if request.client else None,
+    )
+    suffix = f"-{report.municipality}" if report.municipality else ""
+    return _download(content, export.XLSX_MEDIA_TYPE, f"madoguchi-monthly-{report.month}{suffix}.xlsx")
+
+
+@router.get("/{view}.csv", response_class=Response)
+async def export_csv(
+    view: str,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+    suppress: Suppress = True,
+) -> Response:
+    """One view as CSV (UTF-8 with BOM), suppressed consistently with the other views and the workbook."""
+    if view not in VIEWS:
+        raise InvalidField(
+            ("path", "view"), f"unknown view {view!r}; accepted: {', '.join(VIEWS)}", list(VIEWS)
+        )
+    _check_unsuppressed(principal, suppress)
+    ctx = await _context(db, principal, raw, settings)
+    dashboard = await service.dashboard(db, ctx)
+    tables = {t.name: t for t in dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)}
+    await _audit_export(db, request, principal, f"{view}.csv", ctx, suppress)
+    return _download(
+        export.table_csv(tables[view]),
+        export.CSV_MEDIA_TYPE,
+        f"madoguchi-{view}-{ctx.filters.from_month}-{ctx.filters.to_month}.csv",
+    )
