@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run test lint typecheck unit system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app routing interpreters migrations
 
-unit: $(STAMP)
+system-deps:
+	bash .ci/system-deps
+
+unit: $(STAMP) system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Everything CI runs: lint, import contracts, types, and every test (PostgreSQL tests included).
