@@ -275,7 +275,7 @@ class LiveDesk:
             return []
         watchers = topics.consultation(case.public_id)
         if isinstance(decision, Queued):
-            if case.status in (ConsultationStatus.requested, ConsultationStatus.offered):
+            if case.status is ConsultationStatus.requested:  # an offer made in the same step stands
                 case.status = ConsultationStatus.queued
             case.routed_at = case.routed_at or decision.at
             update = QueueUpdate(
