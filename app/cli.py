@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -179,6 +180,7 @@ def _print_demo_access(settings: Settings) -> None:
     from app.demo import create_demo_data
 
     access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password))
+    _demo_history(settings)
     print(f"Demo accounts (password for all: {settings.demo_password}):")
     for name in access.usernames:
         print(f"  {name}")
@@ -218,8 +220,55 @@ def cmd_refresh_reports(args: argparse.Namespace) -> None:
     print(run_in_session(settings, lambda s: refresh_reports(s, settings, args.rebuild)))
 
 
+DEMO_HISTORY_CASES = 1500
+
+
+def _demo_history(settings: Settings) -> None:
+    """A year of synthetic past cases (up to last month) so the reports have something to show; once only."""
+    from datetime import date
+
+    from sqlalchemy import func
+
+    from app.consultation.models import Consultation
+    from app.report.commands import demo_data
+
+    async def work(session: AsyncSession) -> str | None:
+        if await session.scalar(select(func.count()).select_from(Consultation)):
+            return None
+        today = date.today()
+        last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+        return await demo_data(session, settings, DEMO_HISTORY_CASES, 1, 12, last_month)
+
+    made = run_in_session(settings, work)
+    if made:
+        print(made)
+
+
 def _db_label(settings: Settings) -> str:
     return "SQLite " + settings.database_url.split(":///", 1)[1] if settings.is_sqlite else "PostgreSQL"
+
+
+def _models_dir(args: argparse.Namespace) -> Path:
+    return Path(args.models_dir) if args.models_dir else load_settings().mt_models_dir
+
+
+def cmd_mt_install(args: argparse.Namespace) -> None:
+    from app.mt.cli import install_command
+    from app.mt.exceptions import InvalidModelPackage
+
+    try:
+        print(install_command(Path(args.file), _models_dir(args)))
+    except InvalidModelPackage as exc:
+        raise SystemExit(f"error: {exc}") from None
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {args.file}: {exc.strerror or exc}") from None
+
+
+def cmd_mt_list(args: argparse.Namespace) -> None:
+    from app.mt.cli import list_command
+    from app.seed.data import LANGUAGES
+
+    print(list_command(_models_dir(args), [language.code for language in LANGUAGES]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     reports = sub.add_parser("refresh-reports", help="roll up past months for fast reports")
     reports.add_argument("--rebuild", action="store_true", help="recompute every past month")
     reports.set_defaults(func=cmd_refresh_reports)
+
+    mt = sub.add_parser("mt", help="machine translation models (offline Argos Translate packages)")
+    mt_sub = mt.add_subparsers(dest="mt_command", required=True)
+    mt_install = mt_sub.add_parser("install", help="validate and install a FILE.argosmodel package")
+    mt_install.add_argument("file", help="an Argos Translate package (.argosmodel)")
+    mt_list = mt_sub.add_parser("list", help="installed pairs and which desk languages reach Japanese")
+    for command, func in ((mt_install, cmd_mt_install), (mt_list, cmd_mt_list)):
+        command.add_argument("--models-dir", help="default: MADOGUCHI_MT_MODELS_DIR (var/mt-models)")
+        command.set_defaults(func=func)
     return parser
 
 
