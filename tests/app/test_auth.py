@@ -112,3 +112,5 @@ async def test_html_login__form_needs_its_csrf_token(
     assert ok.status_code == 303 and ok.headers["location"] == "/"
     home = await client.get("/")
     assert home.status_code == 200 and "admin" in home.text
+    assert 'href="/reports"' in home.text and 'href="/counselor"' in home.text  # an admin's links
+    assert 'href="/interpreter"' not in home.text
