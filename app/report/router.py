@@ -71,6 +71,23 @@ def _refresh_later(request: Request, tasks: BackgroundTasks, ctx: ReportContext,
         tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone)
 
 
+async def view_context(
+    request: Request,
+    tasks: BackgroundTasks,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: Reader,
+    raw: Filters,
+) -> ReportContext:
+    """Filters checked and scoped to the reader; months computed live are rolled up after the response."""
+    ctx = await _context(db, principal, raw, settings)
+    _refresh_later(request, tasks, ctx, settings)
+    return ctx
+
+
+ViewContext = Annotated[ReportContext, Depends(view_context)]
+
+
 def _check_unsuppressed(principal: Principal, suppress: bool) -> None:
     if not suppress and principal.role == Role.coordinator and principal.municipality_code is not None:
         raise Forbidden("unsuppressed exports are for admins and the wide-area coordinator only")
@@ -78,95 +95,59 @@ def _check_unsuppressed(principal: Principal, suppress: bool) -> None:
 
 @router.get("/dashboard", response_model=Dashboard)
 async def read_dashboard(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
 ) -> Dashboard:
     """Every view at once (exact figures, within your scope)."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.dashboard(db, ctx)
 
 
 @router.get("/cases", response_model=CasesMatrix)
 async def read_cases(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
     by: Annotated[str, Query(description="municipality, language, channel or topic")] = "municipality",
 ) -> CasesMatrix:
     """Cases per month by one dimension; by topic, a case with several topics counts once in each."""
     if by not in service.DIMENSIONS:
         accepted = list(service.DIMENSIONS)
         raise InvalidField(("query", "by"), f"unknown by {by!r}; accepted: {', '.join(accepted)}", accepted)
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.cases_by(db, ctx, by)
 
 
 @router.get("/service", response_model=ServiceView)
 async def read_service(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
 ) -> ServiceView:
     """Answer rate and abandonment per month."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.service(db, ctx)
 
 
 @router.get("/waits", response_model=WaitsView)
 async def read_waits(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
 ) -> WaitsView:
     """Wait (median, 90th percentile) and time to an interpreter, per month and overall."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.waits(db, ctx)
 
 
 @router.get("/interpreter-minutes", response_model=InterpreterView)
 async def read_interpreter_minutes(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
 ) -> InterpreterView:
     """Interpreter legs and minutes by vendor and language, for invoice reconciliation."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.interpreter_minutes(db, ctx)
 
 
 @router.get("/residents", response_model=ResidentsView)
 async def read_residents(
-    request: Request,
-    tasks: BackgroundTasks,
     db: DbSession,
-    settings: SettingsDep,
-    principal: Reader,
-    raw: Filters,
+    ctx: ViewContext,
 ) -> ResidentsView:
     """Share of cases from each municipality's residents."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
     return await service.residents(db, ctx)
 
 
