@@ -98,6 +98,19 @@ def requested_event(consultation: Consultation, at: datetime | None = None) -> C
     )
 
 
+def _offer_frame(case: Consultation, interpreter_id: str, deadline: datetime) -> Offer:
+    """What an interpreter is told about a call: never the resident's name or contact."""
+    return Offer(
+        offer_id=topics.offer_id(case.public_id, interpreter_id, int(deadline.timestamp())),
+        consultation_id=case.public_id,
+        language=case.language_code,
+        channel=case.channel.value,
+        municipality=case.resident_municipality_code or "unknown",
+        topic_hint=case.topic_hint_code,
+        expires_at=deadline,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Push:
     topic: str
@@ -209,6 +222,46 @@ class LiveDesk:
     def position(self, request_id: str) -> QueuePosition | None:
         return self.engine.position(request_id)
 
+    async def resume(
+        self, *, interpreter_id: str | None = None, counselor_id: str | None = None
+    ) -> list[str]:
+        """What a console that reconnected must see again: the offer ringing for it, or its call invitation.
+
+        A page reload or a dropped connection loses neither an offer nor a call.
+        """
+        snapshot = self.engine.snapshot()
+        offers = [
+            o for o in snapshot.offers if interpreter_id is not None and o.interpreter_id == interpreter_id
+        ]
+        calls = [
+            c
+            for c in snapshot.calls
+            if (interpreter_id is not None and c.interpreter_id == interpreter_id)
+            or (counselor_id is not None and c.counselor_id == counselor_id)
+        ]
+        if not offers and not calls:
+            return []
+        frames: list[str] = []
+        now = utcnow()
+        async with self._sessionmaker() as session:
+            for offer in offers:
+                case = await session.scalar(
+                    select(Consultation).where(Consultation.public_id == offer.request_id)
+                )
+                if case is not None:
+                    frames.append(encode(_offer_frame(case, offer.interpreter_id, offer.deadline)))
+        for call in calls:
+            room, _events = await self.rooms.open_room(call.request_id, call.request_id, now)
+            secret = self._settings.room_secret
+            if interpreter_id is not None and call.interpreter_id == interpreter_id:
+                participant = topics.interpreter_participant(interpreter_id)
+                invite = make_invite(secret, room, participant, "interpreter", now, ttl_s=INVITE_TTL_S)
+            else:
+                participant = topics.counselor_participant(call.counselor_id)
+                invite = make_invite(secret, room, participant, "counselor", now, ttl_s=INVITE_TTL_S)
+            frames.append(encode(invite))
+        return frames
+
     # -- commands -----------------------------------------------------------------------------------------
 
     async def submit(self, event: Event) -> list[Decision]:
@@ -289,17 +342,7 @@ class LiveDesk:
                 case.status = ConsultationStatus.offered
             case.routed_at = case.routed_at or decision.at
             case.offered_at = case.offered_at or decision.at
-            offer = Offer(
-                offer_id=topics.offer_id(
-                    case.public_id, decision.interpreter_id, int(decision.deadline.timestamp())
-                ),
-                consultation_id=case.public_id,
-                language=case.language_code,
-                channel=case.channel.value,
-                municipality=case.resident_municipality_code or "unknown",
-                topic_hint=case.topic_hint_code,
-                expires_at=decision.deadline,
-            )
+            offer = _offer_frame(case, decision.interpreter_id, decision.deadline)
             return [
                 Push(topics.interpreter(decision.interpreter_id), encode(offer)),
                 Push(watchers, {"type": "status", "status": "connecting", "consultation_id": case.public_id}),

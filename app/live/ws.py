@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.auth.principal import DEVICE, Principal
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
+from app.chat.ws import chat_frame, handle_chat_frame
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
 from app.db import utcnow
@@ -121,10 +122,13 @@ async def live_socket(websocket: WebSocket) -> None:
 async def _welcome(websocket: WebSocket, session: Session, gateway: Gateway) -> None:
     principal = session.principal
     now = utcnow()
+    resume: list[str] = []
     if session.interpreter_id is not None:
         gateway.interpreters.connect(str(session.interpreter_id), session.connection_id, now)
+        resume = await gateway.desk.resume(interpreter_id=str(session.interpreter_id))
     elif principal is not None and principal.role == Role.counselor and principal.staff_user_id is not None:
         gateway.counselors.connect(str(principal.staff_user_id), session.connection_id, now)
+        resume = await gateway.desk.resume(counselor_id=str(principal.staff_user_id))
     await websocket.send_text(
         json.dumps(
             {
@@ -135,6 +139,8 @@ async def _welcome(websocket: WebSocket, session: Session, gateway: Gateway) -> 
             }
         )
     )
+    for frame in resume:
+        await websocket.send_text(frame)
 
 
 async def _handle(
@@ -143,6 +149,10 @@ async def _handle(
     """Act on one frame; returns False when the socket must close."""
     now = utcnow()
     try:
+        chat = chat_frame(text)
+        if chat is not None:  # machine-translated chat: app/chat/ws.py
+            await handle_chat_frame(chat, websocket, session, hub, subscriber)
+            return True
         app_frame = _app_frame(text)
         if app_frame is not None:
             await _handle_app_frame(app_frame, websocket, session, hub, subscriber)

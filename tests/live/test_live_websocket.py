@@ -190,3 +190,50 @@ async def test_bad_frames__are_refused_with_a_reason_and_the_socket_carries_on(s
             for _ in range(10):
                 await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1003
+
+
+async def test_reconnect__a_reloaded_console_gets_its_offer_and_its_call_back(server: LiveServer) -> None:
+    url = server.server.config.app.state.settings.database_url
+    device_token = await _prepare(url)
+    ws_url = server.url.replace("http", "ws") + "/ws"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        counselor_cookie, _ = await _sign_in(http, "cns")
+        interpreter_cookie, _ = await _sign_in(http, "itp")
+        as_counselor = {"Cookie": f"madoguchi_session={counselor_cookie}"}
+        as_interpreter = {"Cookie": f"madoguchi_session={interpreter_cookie}"}
+        async with websockets.connect(ws_url, additional_headers=as_counselor) as counselor:
+            await _next(counselor, "hello")
+            await counselor.send(json.dumps({"type": "presence", "state": "available"}))
+            async with websockets.connect(ws_url, additional_headers=as_interpreter) as first:
+                await _next(first, "hello")
+                await first.send(json.dumps({"type": "presence", "state": "available"}))
+                await asyncio.sleep(0.3)
+                created = await http.post(
+                    "/api/v1/consultations",
+                    json={"channel": "satellite", "language": "ne"},
+                    headers={
+                        "Authorization": f"Bearer {device_token}",
+                        "Idempotency-Key": "reconnect-000001",
+                    },
+                )
+                offer = await _next(first, "offer")
+            # the page reloads while the offer rings: the same offer comes back and can be accepted
+            async with websockets.connect(ws_url, additional_headers=as_interpreter) as second:
+                await _next(second, "hello")
+                again = await _next(second, "offer")
+                assert again["offer_id"] == offer["offer_id"]
+                await second.send(json.dumps({"type": "offer.accept", "offer_id": again["offer_id"]}))
+                invite = await _next(second, "room.invite")
+                assert invite["consultation_id"] == created.json()["id"]
+            # and after another reload during the call, a fresh invitation to the same room
+            async with websockets.connect(ws_url, additional_headers=as_interpreter) as third:
+                await _next(third, "hello")
+                rejoin = await _next(third, "room.invite")
+                assert rejoin["room_id"] == invite["room_id"] and rejoin["role"] == "interpreter"
+            status = (
+                await http.get(
+                    f"/api/v1/consultations/{created.json()['id']}",
+                    headers={"Authorization": f"Bearer {device_token}"},
+                )
+            ).json()["status"]
+            assert status == "connected"  # a reload within the grace window is not a drop-out
