@@ -8,6 +8,7 @@ import re
 from datetime import time
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,6 +88,10 @@ class Settings(BaseSettings):
         default=None,
         description='JSON overriding parts of the routing policy, e.g. {"offers": {"timeout_s": 30}}',
     )
+    mt_models_dir: Path = Field(
+        default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
+    )
+    mt_workers: int = Field(default=2, ge=1, le=16, description="threads running machine translation")
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
+from app.chat.pages import router as chat_pages_router
+from app.chat.router import router as chat_router
 from app.config import Settings, get_settings
 from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
@@ -23,6 +25,7 @@ from app.language.router import router as language_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
 from app.live.ws import router as ws_router
+from app.mt.service import start_machine_translation
 from app.report.pages import router as report_pages_router
 from app.report.router import router as report_router
 from app.security.crypto import PersonalDataCipher
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.engine.dispose)
             stack.push_async_callback(peers.close_all)
             stack.push_async_callback(app.state.device_check.close_all)
+            await start_machine_translation(app, settings, stack)
             await start_live_desk(app, settings, stack)
             yield
 
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report_router,
         device_check_router,
         live_router,
+        chat_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -84,5 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws_router)
     app.include_router(ui_router)
     app.include_router(report_pages_router)
+    app.include_router(chat_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
     return app

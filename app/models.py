@@ -1,6 +1,7 @@
 """Every table's model, imported in one place so metadata (and Alembic) sees them all."""
 
 from app.audit.models import AuditEvent
+from app.chat.models import CaseSummary, ChatMessage
 from app.consultation.models import CallLeg, Consultation, consultation_topic
 from app.consultation.record_models import ConsultationMediaChange
 from app.db import Base
@@ -18,6 +19,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CallLeg",
+    "CaseSummary",
+    "ChatMessage",
     "Consultation",
     "ConsultationMediaChange",
     "Device",

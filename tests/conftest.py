@@ -119,6 +119,8 @@ TRANSIENT_TABLES = (
     "consultation_media_change",
     "call_leg",
     "consultation_topic",
+    "chat_message",
+    "case_summary",
     "consultation",
     "staff_session",
     "api_token",

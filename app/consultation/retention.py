@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.chat.service import purge_texts
 from app.consultation.models import Consultation
 from app.db import utcnow
 from app.enums import ConsultationStatus
@@ -49,7 +50,7 @@ async def purge_personal_data(
     actor: Principal | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """Null the encrypted name, contact and notes of cases closed more than `older_than_days` ago; audited."""
+    """Null the encrypted name, contact, notes, chat and summary texts of long-closed cases; audited."""
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
     now = now or utcnow()
@@ -60,6 +61,7 @@ async def purge_personal_data(
             await session.scalar(select(func.count()).select_from(Consultation).where(condition)) or 0
         )
         return PurgeReport(count, cutoff, dry_run=True)
+    await purge_texts(session, condition)  # chat lines and summaries first, while the condition holds
     result = await session.execute(
         update(Consultation)
         .where(condition)

@@ -1,0 +1,169 @@
+// Machine-translated chat: the resident's page (watch ticket) and the counselor's panel (session cookie).
+// Every line written by the other side is labelled as machine translated, with its original one click away.
+(function () {
+  "use strict";
+  var root = document.getElementById("chat-app");
+  var S = JSON.parse(document.getElementById("chat-strings").textContent);
+  var side = root.dataset.side;
+  var id = root.dataset.consultation;
+  var ticket = root.dataset.ticket || null;
+  var csrf = root.dataset.csrf || "";
+  var api = "/api/v1/consultations/" + encodeURIComponent(id);
+  var seen = {};
+  var socket = null;
+  var statusEl = document.getElementById("status");
+  var errorEl = document.getElementById("chat-error");
+
+  function headers() {
+    var h = { "Content-Type": "application/json" };
+    if (ticket) h["X-Watch-Ticket"] = ticket;
+    if (csrf) h["X-CSRF-Token"] = csrf;
+    return h;
+  }
+
+  function showError(text) {
+    errorEl.textContent = text;
+    errorEl.hidden = !text;
+  }
+
+  function addLine(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    var li = document.createElement("li");
+    li.className = "msg" + (m.sender === side ? " mine" : "");
+    li.dataset.id = m.id;
+    li.dataset.sender = m.sender;
+    if (m.machine_translated) {
+      li.classList.add("machine-translated");
+      var label = document.createElement("span");
+      label.className = "mt-label";
+      label.textContent = S["chat.machine_translated"] + " (" + m.route.split(">").join(" → ") + ")";
+      li.appendChild(label);
+    }
+    var p = document.createElement("p");
+    p.className = "text";
+    p.lang = m.language || "";
+    p.textContent = m.text;
+    li.appendChild(p);
+    if (m.machine_translated) {
+      var d = document.createElement("details");
+      var s = document.createElement("summary");
+      s.textContent = S["chat.show_original"];
+      var o = document.createElement("p");
+      o.className = "original";
+      o.lang = m.original_language;
+      o.textContent = m.original;
+      d.appendChild(s);
+      d.appendChild(o);
+      li.appendChild(d);
+    }
+    document.getElementById("messages").appendChild(li);
+    li.scrollIntoView({ block: "end" });
+  }
+
+  function fromRest(m) {
+    return {
+      id: m.id, sender: m.sender, text: m.text, original: m.original,
+      original_language: m.original_language,
+      language: m.sender === side ? m.original_language : m.target_language,
+      machine_translated: m.machine_translated && m.sender !== side, route: m.route
+    };
+  }
+
+  function openChat() {
+    var fb = document.getElementById("fallback");
+    if (fb) fb.hidden = true;
+    document.getElementById("chat").hidden = false;
+    statusEl.textContent = "";
+    fetch(api + "/chat", { headers: headers() }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) data.messages.forEach(function (m) { addLine(fromRest(m)); }); });
+  }
+
+  function showFallback(status) {
+    var fb = document.getElementById("fallback");
+    fb.hidden = false;
+    statusEl.textContent = "";
+    var options = status.fallback ? status.fallback.options : [];
+    ["mt_chat", "callback", "reservation"].forEach(function (o) {
+      document.getElementById("choose-" + o).hidden = options.indexOf(o) < 0;
+    });
+    if (!status.machine_translation.available) {
+      document.getElementById("mt-unavailable").hidden = false;
+      document.getElementById("choose-mt_chat").disabled = true;
+    }
+  }
+
+  function refresh() {
+    return fetch(api + "/chat/status", { headers: headers() })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (status) {
+        if (!status) return;
+        if (status.open) openChat();
+        else if (status.fallback && side === "resident") showFallback(status);
+      });
+  }
+
+  function choose(option) {
+    fetch(api + "/chat/accept-fallback", {
+      method: "POST", headers: headers(), body: JSON.stringify({ option: option })
+    }).then(function (r) {
+      if (r.ok) {
+        return r.json().then(function (s) {
+          if (s.open) return openChat();
+          document.getElementById("fallback").hidden = true;  // callback or reservation: the desk follows up
+          statusEl.textContent = "✓";
+        });
+      }
+      return r.json().then(function (body) {
+        if (body.missing_pair) {
+          document.getElementById("mt-unavailable").hidden = false;
+          document.getElementById("choose-mt_chat").disabled = true;
+        } else {
+          statusEl.textContent = S["error.generic"];
+        }
+      });
+    });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws");
+    socket.onopen = function () {
+      if (side === "resident") socket.send(JSON.stringify({ type: "watch", consultation_id: id, ticket: ticket }));
+      else socket.send(JSON.stringify({ type: "chat.join", consultation_id: id }));
+    };
+    socket.onmessage = function (ev) {
+      var f = JSON.parse(ev.data);
+      if (f.consultation_id && f.consultation_id !== id) return;
+      if (f.type === "chat.message" && f.audience === side) addLine(f);
+      else if (f.type === "chat.joined") {
+        document.getElementById("resident-lang").textContent = f.language;
+        statusEl.textContent = f.open ? "チャット中" : "相談者が機械翻訳チャットを選ぶのを待っています";
+        f.messages.forEach(addLine);
+      } else if (f.type === "chat.opened") {
+        if (side === "resident") openChat(); else statusEl.textContent = "チャット中";
+      } else if (f.type === "fallback.offered" && side === "resident") refresh();
+      else if (f.type === "watching") refresh();
+      else if (f.type === "chat.error") {
+        showError(f.missing_pair ? S["alt.mt_unavailable"] + " (" + f.missing_pair.join("→") + ")" : f.detail);
+      }
+    };
+    socket.onclose = function () { statusEl.textContent = S["error.offline"]; };
+  }
+
+  document.querySelectorAll("[data-option]").forEach(function (b) {
+    b.addEventListener("click", function () { choose(b.dataset.option); });
+  });
+  document.getElementById("composer").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var box = document.getElementById("message");
+    var text = box.value.trim();
+    if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
+    showError("");
+    var frame = { type: "chat.send", consultation_id: id, text: text };
+    if (ticket) frame.ticket = ticket;
+    socket.send(JSON.stringify(frame));
+    box.value = "";
+  });
+  connect();
+})();
