@@ -148,7 +148,10 @@
         showError(f.missing_pair ? S["alt.mt_unavailable"] + " (" + f.missing_pair.join("→") + ")" : f.detail);
       }
     };
-    socket.onclose = function () { statusEl.textContent = S["error.offline"]; };
+    socket.onclose = function () {
+      statusEl.textContent = S["error.offline"];
+      setTimeout(connect, 2000);  // a dropped connection comes back by itself
+    };
   }
 
   document.querySelectorAll("[data-option]").forEach(function (b) {
@@ -166,4 +169,5 @@
     box.value = "";
   });
   connect();
+  refresh();  // do not wait for the socket to show what is already decided
 })();
