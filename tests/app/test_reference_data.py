@@ -66,7 +66,11 @@ async def test_seed__keeps_a_service_mode_an_admin_changed(db: AsyncSession) -> 
     assert thai is not None
     thai.service_mode = ServiceMode.on_site
     await db.commit()
-    await seed_reference_data(db)
-    await db.commit()
-    await db.refresh(thai)
-    assert thai.service_mode is ServiceMode.on_site
+    try:
+        await seed_reference_data(db)
+        await db.commit()
+        await db.refresh(thai)
+        assert thai.service_mode is ServiceMode.on_site
+    finally:  # the PostgreSQL database is shared by the run: leave Thai as the other tests expect it
+        thai.service_mode = ServiceMode.remote
+        await db.commit()
