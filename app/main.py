@@ -30,6 +30,7 @@ from app.report.pages import router as report_pages_router
 from app.report.router import router as report_router
 from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
+from app.ui.call.router import router as call_ui_router
 from app.ui.router import router as ui_router
 from interpreters.peers.device_check import DeviceCheck
 from interpreters.peers.rtc import PeerRegistry, loopback_candidates
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws_router)
     app.include_router(ui_router)
     app.include_router(report_pages_router)
+    app.include_router(call_ui_router)
     app.include_router(chat_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
     return app

@@ -108,6 +108,25 @@ def chromium_browser() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture
+def media_browser() -> Iterator[Any]:
+    """Like `chromium_browser`, with a fake camera and microphone (MEDIA_ARGS) for call tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package (pip install playwright; never `playwright install`)")
+    if not (Path(CHROMIUM_PATH).exists() or shutil.which(CHROMIUM_PATH)):
+        _unavailable(f"Chromium at {CHROMIUM_PATH} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS + MEDIA_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def sign_in(page: Any, base_url: str, username: str, password: str) -> None:
     """Through the real /login form (it sets its own CSRF cookie), like a person would."""
     page.goto(f"{base_url}/login")

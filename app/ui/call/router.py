@@ -1,0 +1,84 @@
+"""Call screens: the interpreter console, the counselor's call view, the counter tablet and the device check.
+
+Pages are thin server-rendered shells; the work happens in ``static/call.js`` (websocket client and mesh
+WebRTC) and a small script per page. Static files are served from a fixed list (no directory mount), and the
+resident-facing catalogue for the tablet comes from ``app.i18n``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.auth.principal import Principal
+from app.deps import OptionalPrincipal
+from app.enums import Role
+from app.errors import NotFound
+from app.i18n import catalog_json
+from app.i18n.languages import LANGUAGES
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+STATIC = {
+    "call.js": (HERE / "static" / "call.js", "text/javascript"),
+    "interpreter.js": (HERE / "static" / "interpreter.js", "text/javascript"),
+    "counselor.js": (HERE / "static" / "counselor.js", "text/javascript"),
+    "tablet.js": (HERE / "static" / "tablet.js", "text/javascript"),
+    "device_check.js": (HERE / "static" / "device_check.js", "text/javascript"),
+    "call.css": (HERE / "static" / "call.css", "text/css"),
+    "i18n.js": (HERE.parent.parent / "i18n" / "static" / "i18n.js", "text/javascript"),
+}
+
+
+def _staff_page(request: Request, principal: Principal | None, role: Role, template: str) -> Response:
+    if principal is None or principal.staff_user_id is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role != role:
+        return Response(
+            f"このページは{role.value}用です (this page is for the {role.value} role)", status_code=403
+        )
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"display_name": principal.display_name, "csrf_token": principal.csrf_token or ""},
+    )
+
+
+@router.get("/interpreter")
+async def interpreter_console(request: Request, principal: OptionalPrincipal) -> Response:
+    return _staff_page(request, principal, Role.interpreter, "interpreter.html")
+
+
+@router.get("/counselor")
+async def counselor_console(request: Request, principal: OptionalPrincipal) -> Response:
+    return _staff_page(request, principal, Role.counselor, "counselor.html")
+
+
+@router.get("/tablet")
+async def counter_tablet(request: Request) -> Response:
+    return templates.TemplateResponse(request, "tablet.html", {})
+
+
+@router.get("/device-check")
+async def device_check_page(request: Request) -> Response:
+    return templates.TemplateResponse(request, "device_check.html", {})
+
+
+@router.get("/call/static/{name}")
+async def call_static(name: str) -> Response:
+    found = STATIC.get(name)
+    if found is None:
+        raise NotFound(f"no call asset {name!r}")
+    path, media_type = found
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/call/i18n/{lang}.json")
+async def call_catalog(lang: str) -> Response:
+    """Resident-facing texts of one language for the tablet (unknown codes get the negotiated fallback)."""
+    return JSONResponse(catalog_json(lang if lang in LANGUAGES else "en"))

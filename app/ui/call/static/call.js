@@ -1,0 +1,397 @@
+// Madoguchi call client: the app websocket (JSON frames, heartbeat, reconnect) and mesh WebRTC rooms.
+// No dependencies. Mesh convention: the newcomer sends signal.offer to every existing peer, existing peers
+// answer; ICE candidates trickle through signal.ice. One RTCPeerConnection per remote participant.
+
+const HEARTBEAT_MS = 3000;
+const MAX_BACKOFF_MS = 10000;
+
+export function epochMs() {
+  return performance.timeOrigin + performance.now();
+}
+
+export function wsUrl(path = "/ws") {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${path}`;
+}
+
+// A websocket that reconnects with backoff, sends {"type":"heartbeat"} every 3 s and calls onMessage(obj).
+export class LiveSocket {
+  constructor({ url = wsUrl(), onOpen = () => {}, onMessage = () => {}, onState = () => {} } = {}) {
+    this.url = url;
+    this.onOpen = onOpen;
+    this.onMessage = onMessage;
+    this.onState = onState;
+    this.ws = null;
+    this.backoff = 500;
+    this.closed = false;
+    this.timer = null;
+  }
+
+  connect() {
+    this.closed = false;
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.backoff = 500;
+      this.onState("open");
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.send({ type: "heartbeat" }), HEARTBEAT_MS);
+      this.onOpen();
+    };
+    ws.onmessage = (event) => {
+      let msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.onMessage(msg);
+    };
+    ws.onclose = () => {
+      clearInterval(this.timer);
+      if (this.ws !== ws) return;
+      this.onState("closed");
+      if (this.closed) return;
+      const wait = this.backoff * (0.75 + Math.random() / 2);
+      this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+      setTimeout(() => {
+        if (!this.closed) this.connect();
+      }, wait);
+    };
+  }
+
+  send(obj) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(obj));
+      return true;
+    }
+    return false;
+  }
+
+  close() {
+    this.closed = true;
+    clearInterval(this.timer);
+    if (this.ws) this.ws.close();
+  }
+}
+
+// Camera and microphone; falls back to audio only when the camera cannot be opened.
+export async function openMedia({ video = true } = {}) {
+  if (video) {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+      return { stream, audioOnly: false };
+    } catch (err) {
+      console.warn("camera unavailable, continuing with audio only", err);
+    }
+  }
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  return { stream, audioOnly: true };
+}
+
+// One call room over a LiveSocket. Hooks: onRemote(participantId, role, stream), onPeerGone(participantId),
+// onClosed(reason), onMode(participantId, mode), onJoined(msg), onAudioOnly().
+export class Room {
+  constructor(socket, stream, hooks = {}) {
+    this.socket = socket;
+    this.stream = stream;
+    this.hooks = hooks;
+    this.roomId = null;
+    this.consultationId = null;
+    this.participantId = null;
+    this.iceServers = [];
+    this.peers = new Map(); // participantId -> {pc, role, pending: [], stream}
+    this.audioOnly = !stream.getVideoTracks().length;
+    this.joinedAt = null;
+    for (const track of stream.getVideoTracks()) {
+      track.addEventListener("ended", () => this.setAudioOnly());
+    }
+  }
+
+  join(invite) {
+    // a rejoin starts from scratch: connections of an earlier session are closed now, not on room.joined,
+    // because a later joiner's signal.offer may overtake our room.joined (the server records the join in
+    // the database before it answers, while it relays signals at once)
+    for (const old of [...this.peers.keys()]) this.drop(old);
+    this.invite = invite;
+    this.roomId = invite.room_id;
+    this.consultationId = invite.consultation_id;
+    this.token = invite.token;
+    this.socket.send({ type: "room.join", room_id: invite.room_id, token: invite.token });
+  }
+
+  // After the websocket reconnected: the server took us out of the room, so join again (the invitation's token
+  // is valid for a couple of minutes; the others drop our old connection on room.peer_joined rejoined=true).
+  rejoin() {
+    if (this.invite && this.roomId) this.join(this.invite);
+  }
+
+  // Returns true when the frame belonged to this room.
+  handle(msg) {
+    if (!this.roomId || msg.room_id !== this.roomId) return false;
+    switch (msg.type) {
+      case "room.joined":
+        this.onJoined(msg);
+        break;
+      case "room.peer_joined":
+        if (msg.rejoined) this.drop(msg.participant_id);
+        this.roles = { ...(this.roles || {}), [msg.participant_id]: msg.role };
+        break;
+      case "room.peer_left":
+        this.drop(msg.participant_id);
+        this.hooks.onPeerGone?.(msg.participant_id, msg.reason);
+        break;
+      case "room.closed":
+        this.shutdown();
+        this.hooks.onClosed?.(msg.reason);
+        break;
+      case "signal.offer":
+        this.onOffer(msg).catch((err) => console.error("offer failed", err));
+        break;
+      case "signal.answer":
+        this.onAnswer(msg).catch((err) => console.error("answer failed", err));
+        break;
+      case "signal.ice":
+        this.onIce(msg).catch((err) => console.error("ice failed", err));
+        break;
+      case "media.mode":
+        this.hooks.onMode?.(msg.from, msg.mode);
+        break;
+      default:
+        return false;
+    }
+    return true;
+  }
+
+  onJoined(msg) {
+    this.participantId = msg.participant_id;
+    this.iceServers = msg.ice_servers || [];
+    this.joinedAt = epochMs();
+    this.hooks.onJoined?.(msg);
+    if (this.audioOnly) this.socket.send({ type: "media.mode", room_id: this.roomId, mode: "audio" });
+    for (const peer of msg.peers) {
+      if (peer.mode === "audio") this.hooks.onMode?.(peer.participant_id, "audio");
+      const known = this.peers.get(peer.participant_id);
+      if (known) {
+        known.role ||= peer.role; // they offered first (see join()); their connection is the one
+        continue;
+      }
+      this.call(peer.participant_id, peer.role).catch((err) => console.error("call failed", err));
+    }
+  }
+
+  peer(participantId, role) {
+    let entry = this.peers.get(participantId);
+    if (entry) return entry;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    entry = { pc, role: role || this.roles?.[participantId] || "", pending: [], stream: null };
+    this.peers.set(participantId, entry);
+    for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+    pc.onicecandidate = (event) => {
+      if (!event.candidate || !event.candidate.candidate) return;
+      const c = event.candidate;
+      const frame = { type: "signal.ice", room_id: this.roomId, to: participantId, candidate: c.candidate };
+      if (c.sdpMid !== null && c.sdpMid !== undefined) frame.sdpMid = c.sdpMid;
+      if (c.sdpMLineIndex !== null && c.sdpMLineIndex !== undefined) frame.sdpMLineIndex = c.sdpMLineIndex;
+      this.socket.send(frame);
+    };
+    pc.ontrack = (event) => {
+      const stream = event.streams[0] || new MediaStream([event.track]);
+      entry.stream = stream;
+      this.hooks.onRemote?.(participantId, entry.role, stream);
+    };
+    return entry;
+  }
+
+  async call(participantId, role) {
+    const { pc } = this.peer(participantId, role);
+    // without a camera we still want to see the others: offer to receive video anyway
+    if (!this.stream.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.socket.send({ type: "signal.offer", room_id: this.roomId, to: participantId, sdp: pc.localDescription.sdp });
+  }
+
+  async onOffer(msg) {
+    if (this.peers.has(msg.from)) this.drop(msg.from); // a fresh offer means a fresh connection
+    const entry = this.peer(msg.from);
+    await entry.pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
+    await this.flush(entry);
+    const answer = await entry.pc.createAnswer();
+    await entry.pc.setLocalDescription(answer);
+    this.socket.send({ type: "signal.answer", room_id: this.roomId, to: msg.from, sdp: entry.pc.localDescription.sdp });
+  }
+
+  async onAnswer(msg) {
+    const entry = this.peers.get(msg.from);
+    if (!entry || entry.pc.signalingState !== "have-local-offer") return;
+    await entry.pc.setRemoteDescription({ type: "answer", sdp: msg.sdp });
+    await this.flush(entry);
+  }
+
+  async onIce(msg) {
+    const entry = this.peers.get(msg.from);
+    if (!entry) return;
+    const candidate = { candidate: msg.candidate, sdpMid: msg.sdpMid ?? null, sdpMLineIndex: msg.sdpMLineIndex ?? null };
+    if (!entry.pc.remoteDescription) {
+      entry.pending.push(candidate);
+      return;
+    }
+    await entry.pc.addIceCandidate(candidate);
+  }
+
+  async flush(entry) {
+    const pending = entry.pending.splice(0);
+    for (const candidate of pending) await entry.pc.addIceCandidate(candidate);
+  }
+
+  drop(participantId) {
+    const entry = this.peers.get(participantId);
+    if (!entry) return;
+    entry.pc.close();
+    this.peers.delete(participantId);
+    this.hooks.onPeerGone?.(participantId, "dropped");
+  }
+
+  // Audio only: stop the camera (saves bandwidth and CPU) and tell the others.
+  setAudioOnly() {
+    if (this.audioOnly && !this.stream.getVideoTracks().some((t) => t.readyState === "live")) return;
+    this.audioOnly = true;
+    for (const track of this.stream.getVideoTracks()) {
+      track.enabled = false;
+      track.stop();
+    }
+    if (this.roomId) this.socket.send({ type: "media.mode", room_id: this.roomId, mode: "audio" });
+    this.hooks.onAudioOnly?.();
+  }
+
+  leave() {
+    if (this.roomId) this.socket.send({ type: "room.leave", room_id: this.roomId });
+    this.shutdown();
+  }
+
+  shutdown() {
+    for (const id of [...this.peers.keys()]) this.drop(id);
+    this.roomId = null;
+    this.invite = null;
+  }
+
+  // Per remote participant: inbound-rtp bytes and decoded frames (audio and video), for tests and the UI.
+  async stats() {
+    const out = {};
+    for (const [participantId, entry] of this.peers) {
+      const figures = {
+        role: entry.role,
+        connection: entry.pc.connectionState,
+        audioBytes: 0,
+        videoBytes: 0,
+        framesDecoded: 0,
+        packetsLost: 0,
+      };
+      const report = await entry.pc.getStats();
+      report.forEach((s) => {
+        if (s.type !== "inbound-rtp") return;
+        if (s.kind === "audio") figures.audioBytes += s.bytesReceived || 0;
+        if (s.kind === "video") {
+          figures.videoBytes += s.bytesReceived || 0;
+          figures.framesDecoded += s.framesDecoded || 0;
+        }
+        figures.packetsLost += s.packetsLost || 0;
+      });
+      out[participantId] = figures;
+    }
+    return out;
+  }
+}
+
+// Shared call view: remote <video> tiles in `grid`, the local preview, and the state hooks for window.madoguchiCall.
+export function callView(grid, stream, preview) {
+  if (preview) {
+    preview.srcObject = stream;
+    preview.muted = true;
+  }
+  const tiles = new Map();
+  const firstFrames = {};
+  const modes = {};
+  const view = {
+    firstFrames,
+    onRemote(participantId, role, remote) {
+      let tile = tiles.get(participantId);
+      if (!tile) {
+        tile = document.createElement("figure");
+        tile.className = "tile";
+        tile.dataset.participant = participantId;
+        tile.dataset.role = role;
+        tile.dataset.mode = "video";
+        const video = document.createElement("video");
+        video.autoplay = true;
+        video.playsInline = true;
+        const caption = document.createElement("figcaption");
+        caption.textContent = roleLabel(role);
+        tile.append(video, caption);
+        grid.append(tile);
+        tiles.set(participantId, tile);
+        if (modes[participantId]) view.onMode(participantId, modes[participantId]);
+      }
+      const video = tile.querySelector("video");
+      if (video.srcObject !== remote) {
+        video.srcObject = remote;
+        // first decoded remote frame per participant (epoch ms, comparable across pages), for the benchmark
+        const mark = () => {
+          firstFrames[participantId] ??= epochMs();
+        };
+        video.requestVideoFrameCallback?.(mark);
+        video.addEventListener("loadeddata", mark, { once: true });
+      }
+      video.play().catch(() => {});
+    },
+    onMode(participantId, mode) {
+      modes[participantId] = mode; // may come before their media does
+      const tile = tiles.get(participantId);
+      if (!tile) return;
+      tile.dataset.mode = mode;
+      tile.querySelector("figcaption").textContent =
+        roleLabel(tile.dataset.role) + (mode === "audio" ? " — 音声のみ audio only" : "");
+    },
+    onPeerGone(participantId) {
+      tiles.get(participantId)?.remove();
+      tiles.delete(participantId);
+    },
+    clear() {
+      for (const tile of tiles.values()) tile.remove();
+      tiles.clear();
+    },
+  };
+  return view;
+}
+
+export function roleLabel(role) {
+  return (
+    {
+      interpreter: "通訳者 Interpreter",
+      counselor: "相談員 Counselor",
+      counter_tablet: "窓口 Counter",
+      resident: "相談者 Resident",
+    }[role] || role || ""
+  );
+}
+
+// A short two-tone ring on the WebAudio API (no audio file).
+export function beep(ctx) {
+  const now = ctx.currentTime;
+  for (const [i, freq] of [880, 660].entries()) {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.25);
+    gain.gain.exponentialRampToValueAtTime(0.2, now + i * 0.25 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.25 + 0.22);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(now + i * 0.25);
+    osc.stop(now + i * 0.25 + 0.24);
+  }
+}
+
+export function show(el, visible) {
+  el.hidden = !visible;
+}
