@@ -144,12 +144,14 @@ class Gateway:
             await self._deliver(await self.signaling.close_room(consultation_id, now, "ended"), now)
 
     async def _deliver(self, outcome: RoomOutcome, now: datetime) -> None:
+        # Frames first: a participant must get its room.joined before any peer's signal.offer, and signals are
+        # relayed without waiting on the database.
+        for out in outcome.outbound:
+            self.desk.hub.publish(topics.connection(out.connection_id), encode(out.message))
         if outcome.events:
             async with self._sessionmaker() as session:
                 await record_room_events(session, outcome.events)
                 await session.commit()
-        for out in outcome.outbound:
-            self.desk.hub.publish(topics.connection(out.connection_id), encode(out.message))
         for event in outcome.events:
             if isinstance(event, RoomParticipantLeft) and event.interpreter_left_mid_call:
                 await self._quietly_left(event, now)
