@@ -21,7 +21,7 @@ from app.consultation.record_schemas import (
     MediaChangeRead,
     Timeline,
 )
-from app.consultation.schemas import ResidentAttributes
+from app.consultation.service import attributes_of
 from app.db import utcnow
 from app.enums import CallRole, Outcome
 from app.errors import Conflict, InvalidField, NotFound
@@ -171,12 +171,7 @@ async def read_record(
         outcome=consultation.outcome,
         referral_to=consultation.referral_to,
         follow_up=consultation.follow_up,
-        attributes=ResidentAttributes(
-            nationality=consultation.nationality,
-            residence_status_group=consultation.residence_status_group,
-            age_band=consultation.age_band,
-            gender=consultation.gender,
-        ),
+        attributes=attributes_of(consultation),
         timeline=Timeline(
             requested_at=consultation.requested_at,
             routed_at=consultation.routed_at,

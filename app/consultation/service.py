@@ -206,6 +206,16 @@ async def read_consultation(
     return to_read(consultation, principal, cipher)
 
 
+def attributes_of(consultation: Consultation) -> ResidentAttributes:
+    """The optional statistics-only attributes of a case, as the API shows them."""
+    return ResidentAttributes(
+        nationality=consultation.nationality,
+        residence_status_group=consultation.residence_status_group,
+        age_band=consultation.age_band,
+        gender=consultation.gender,
+    )
+
+
 def to_read(consultation: Consultation, principal: Principal, cipher: PersonalDataCipher) -> ConsultationRead:
     personal = None
     if principal.sees_personal_data:
@@ -234,12 +244,7 @@ def to_read(consultation: Consultation, principal: Principal, cipher: PersonalDa
         outcome=consultation.outcome,
         referral_to=consultation.referral_to,
         follow_up=consultation.follow_up,
-        attributes=ResidentAttributes(
-            nationality=consultation.nationality,
-            residence_status_group=consultation.residence_status_group,
-            age_band=consultation.age_band,
-            gender=consultation.gender,
-        ),
+        attributes=attributes_of(consultation),
         call_legs=[
             CallLegRead(
                 role=leg.role,
