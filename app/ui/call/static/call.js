@@ -395,3 +395,43 @@ export function beep(ctx) {
 export function show(el, visible) {
   el.hidden = !visible;
 }
+
+/**
+ * Join the call of a room invitation on one screen: media, tiles and the mesh Room, kept on `state`
+ * (`state.room`, `state.view`, `state.callRoomId`) so every console tears calls down the same way.
+ * Returns false for a repeated invitation to the call already joined.
+ */
+export async function joinCall(state, socket, invite, { remotes, preview, onClosed, onAudioOnly, media }) {
+  state.invites = (state.invites || 0) + 1;
+  if (state.callRoomId === invite.room_id) return false;
+  if (state.room) leaveCall(state);
+  state.callRoomId = invite.room_id;
+  const { stream, audioOnly } = await (media || openMedia());
+  state.view = callView(remotes, stream, preview);
+  state.room = new Room(socket, stream, {
+    onRemote: state.view.onRemote,
+    onPeerGone: state.view.onPeerGone,
+    onMode: state.view.onMode,
+    onClosed,
+    onAudioOnly,
+  });
+  if (audioOnly) onAudioOnly();
+  state.room.join(invite);
+  return true;
+}
+
+/** Close this screen's side of the call: peer connections, camera and microphone, tiles. */
+export function leaveCall(state) {
+  if (state.room) {
+    state.room.shutdown();
+    for (const t of state.room.stream.getTracks()) t.stop();
+  }
+  state.view?.clear();
+  state.room = null;
+}
+
+/** The call is over for this screen: a later invitation to the same room is a new call. */
+export function endCall(state) {
+  state.callRoomId = null;
+  leaveCall(state);
+}

@@ -1,5 +1,5 @@
 // Counselor call view: presence, joins the call when routing assigns one, ends it for everyone; live queue.
-import { LiveSocket, Room, callView, openMedia, show } from "/call/static/call.js";
+import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const page = JSON.parse($("page-data").textContent);
@@ -60,42 +60,21 @@ function refreshQueue() {
   }, 200);
 }
 
-function endCallQuietly() {
-  state.room.shutdown();
-  for (const t of state.room.stream.getTracks()) t.stop();
-  state.view?.clear();
-  state.room = null;
-}
-
 async function startCall(invite) {
-  state.invites = (state.invites || 0) + 1;
-  if (state.callRoomId === invite.room_id) return; // a repeated invite for the call we are in or joining
-  if (state.room) endCallQuietly();
-  state.callRoomId = invite.room_id;
-  state.consultationId = invite.consultation_id;
-  const { stream, audioOnly } = await openMedia();
-  state.view = callView($("remotes"), stream, $("preview"));
-  state.room = new Room(socket, stream, {
-    onRemote: state.view.onRemote,
-    onPeerGone: state.view.onPeerGone,
-    onMode: state.view.onMode,
+  const joined = await joinCall(state, socket, invite, {
+    remotes: $("remotes"),
+    preview: $("preview"),
     onClosed: (reason) => finish(`通話終了 Call ended (${reason})`),
     onAudioOnly: () => ($("call-note").textContent = "音声のみ Audio only"),
   });
-  if (audioOnly) $("call-note").textContent = "カメラが使えないため音声のみ Camera unavailable: audio only";
-  state.room.join(invite);
+  if (!joined) return; // a repeated invite for the call we are in or joining
+  state.consultationId = invite.consultation_id;
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
 }
 
 function finish(note) {
-  state.callRoomId = null;
-  if (state.room) {
-    state.room.shutdown();
-    for (const t of state.room.stream.getTracks()) t.stop();
-  }
-  state.view?.clear();
-  state.room = null;
+  endCall(state);
   show($("call"), false);
   $("status").textContent = note;
 }

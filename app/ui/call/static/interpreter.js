@@ -1,5 +1,5 @@
 // Interpreter console: presence, the ring (visible, audible, with a countdown), accept/decline, then the call.
-import { LiveSocket, Room, beep, callView, epochMs, openMedia, show } from "/call/static/call.js";
+import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, show } from "/call/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { offer: null, room: null, view: null, ringTimer: null, audio: null, acceptedAt: null, media: null };
@@ -96,43 +96,24 @@ $("decline").addEventListener("click", () => {
   stopRing("辞退しました Declined");
 });
 
-function endCallQuietly() {
-  state.room.shutdown();
-  for (const t of state.room.stream.getTracks()) t.stop();
-  state.view?.clear();
-  state.room = null;
-}
-
 async function startCall(invite) {
-  state.invites = (state.invites || 0) + 1;
-  if (state.callRoomId === invite.room_id) return; // a repeated invite for the call we are in or joining
-  if (state.room) endCallQuietly();
-  state.callRoomId = invite.room_id;
-  const media = state.media || openMedia();
-  state.media = null;
-  const { stream, audioOnly } = await media;
-  state.view = callView($("remotes"), stream, $("preview"));
-  state.room = new Room(socket, stream, {
-    onRemote: state.view.onRemote,
-    onPeerGone: state.view.onPeerGone,
-    onMode: state.view.onMode,
-    onClosed: (reason) => endCall(`通話終了 Call ended (${reason})`),
+  // the camera was opened as soon as Accept was clicked, to save time; a repeated invite leaves it be
+  const media = state.callRoomId === invite.room_id ? undefined : state.media;
+  if (media) state.media = null;
+  const joined = await joinCall(state, socket, invite, {
+    remotes: $("remotes"),
+    preview: $("preview"),
+    onClosed: (reason) => finishCall(`通話終了 Call ended (${reason})`),
     onAudioOnly: () => ($("call-note").textContent = "音声のみ Audio only"),
+    media,
   });
-  if (audioOnly) $("call-note").textContent = "カメラが使えないため音声のみ Camera unavailable: audio only";
-  state.room.join(invite);
+  if (!joined) return; // a repeated invite for the call we are in or joining
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
 }
 
-function endCall(note) {
-  state.callRoomId = null;
-  if (state.room) {
-    state.room.shutdown();
-    for (const t of state.room.stream.getTracks()) t.stop();
-  }
-  state.view?.clear();
-  state.room = null;
+function finishCall(note) {
+  endCall(state);
   show($("call"), false);
   $("status").textContent = note;
 }
@@ -140,5 +121,5 @@ function endCall(note) {
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
 $("leave").addEventListener("click", () => {
   state.room?.leave();
-  endCall("退出しました You left the call");
+  finishCall("退出しました You left the call");
 });

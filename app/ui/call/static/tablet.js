@@ -1,6 +1,6 @@
 // Counter tablet: language buttons, intake with an Idempotency-Key, the waiting screen, then the call.
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
-import { LiveSocket, Room, callView, openMedia, show } from "/call/static/call.js";
+import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "madoguchi.deviceToken";
@@ -151,41 +151,20 @@ $("cancel").addEventListener("click", async () => {
   finish();
 });
 
-function endCallQuietly() {
-  state.room.shutdown();
-  for (const t of state.room.stream.getTracks()) t.stop();
-  state.view?.clear();
-  state.room = null;
-}
-
 async function startCall(invite) {
-  state.invites = (state.invites || 0) + 1;
-  if (state.callRoomId === invite.room_id) return; // a repeated invite for the call we are in or joining
-  if (state.room) endCallQuietly();
-  state.callRoomId = invite.room_id;
-  const { stream, audioOnly } = await openMedia();
-  state.view = callView($("remotes"), stream, $("preview"));
-  state.room = new Room(socket, stream, {
-    onRemote: state.view.onRemote,
-    onPeerGone: state.view.onPeerGone,
-    onMode: state.view.onMode,
+  const joined = await joinCall(state, socket, invite, {
+    remotes: $("remotes"),
+    preview: $("preview"),
     onClosed: () => finish(),
     onAudioOnly: () => say($("call-note"), "call.audio_only"),
   });
-  if (audioOnly) say($("call-note"), "call.audio_only");
-  state.room.join(invite);
+  if (!joined) return; // a repeated invite for the call we are in or joining
   screen("call");
   say($("status"), "call.connected");
 }
 
 function finish() {
-  state.callRoomId = null;
-  if (state.room) {
-    state.room.shutdown();
-    for (const t of state.room.stream.getTracks()) t.stop();
-  }
-  state.view?.clear();
-  state.room = null;
+  endCall(state);
   state.consultationId = null;
   screen("ended");
   say($("ended-text"), "ended.thanks");
