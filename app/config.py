@@ -92,6 +92,9 @@ class Settings(BaseSettings):
         default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
     )
     mt_workers: int = Field(default=2, ge=1, le=16, description="threads running machine translation")
+    desk_phone: str = Field(default="", description="the desk's phone number, shown to residents")
+    resident_intake_limit: int = Field(default=5, ge=1, description="video requests per address per window")
+    resident_intake_window_seconds: int = Field(default=600, ge=10)
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")

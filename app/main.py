@@ -28,6 +28,8 @@ from app.live.ws import router as ws_router
 from app.mt.service import start_machine_translation
 from app.report.pages import router as report_pages_router
 from app.report.router import router as report_router
+from app.resident.router import router as resident_router
+from app.resident.throttle import SlidingWindow
 from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
 from app.ui.call.router import router as call_ui_router
@@ -69,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.cipher = PersonalDataCipher(settings.data_keys, settings.secret_key)
+    app.state.resident_throttle = SlidingWindow(
+        settings.resident_intake_limit, settings.resident_intake_window_seconds
+    )
 
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         device_check_router,
         live_router,
         chat_router,
+        resident_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -1,0 +1,150 @@
+"""What a resident's own device may do without an account: read whether the desk is open, and ask for a video
+consultation (throttled per address, idempotent), in the resident's own language."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.auth.principal import Principal, Via
+from app.consultation import service
+from app.consultation.schemas import ConsultationCreate, LiveStatus
+from app.db import utcnow
+from app.deps import CipherDep, DbSession, SettingsDep
+from app.enums import Channel, ConsultationStatus
+from app.errors import DomainError, InvalidField
+from app.i18n import SUPPORTED, negotiate, translator
+from app.live.desk import LiveDesk
+from app.live.intake import route_new_consultation, with_live_status
+from app.resident.throttle import SlidingWindow
+from app.topic.models import Topic
+from routing import Availability
+
+router = APIRouter(prefix="/resident", tags=["residents"])
+
+RESIDENT = "resident"
+_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
+
+
+class TooManyRequests(DomainError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "retry_after_s": math.ceil(self.retry_after_s)}
+
+
+def _language(lang: str | None, request: Request) -> str:
+    if lang is not None:
+        if lang not in SUPPORTED:
+            raise InvalidField(("query", "lang"), f"unknown language {lang!r}", list(SUPPORTED))
+        return lang
+    return negotiate(request.headers.get("accept-language"))
+
+
+class DeskStatusRead(BaseModel):
+    language: str
+    open_now: bool
+    next_opening_at: datetime | None
+    messages: dict[str, str] = Field(description="texts in the resident's language, ready to show")
+    languages: dict[str, str] = Field(
+        description="each language's status now: available_now, book_ahead, closed"
+    )
+
+
+@router.get("/desk", response_model=DeskStatusRead)
+async def desk_status(
+    request: Request,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
+) -> DeskStatusRead:
+    """Is the desk open now, when does it open next, and what else can the resident do: in their language."""
+    code = _language(lang, request)
+    tr = translator(code)
+    desk: LiveDesk = request.app.state.desk
+    hours = desk.engine.policy.desk_hours
+    now = utcnow()
+    open_now = hours.is_open(now)
+    messages = {"hours": tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes))}
+    next_opening = None if open_now else hours.next_opening(now)
+    if not open_now:
+        messages["title"] = tr.t("closed.title")
+        if next_opening is not None:
+            local = next_opening.astimezone(settings.zone)
+            messages["next"] = tr.t(
+                "closed.next", date=tr.format_date(local.date()), time=tr.format_time(local)
+            )
+    if settings.desk_phone:
+        messages["call"] = tr.t("alt.call", phone=settings.desk_phone)
+    statuses = {a.language: a.status.value for a in desk.availability(now)}
+    if statuses.get(code) == Availability.BOOK_AHEAD.value:
+        messages["book_ahead"] = tr.t("alt.reserve")
+    return DeskStatusRead(
+        language=code, open_now=open_now, next_opening_at=next_opening, messages=messages, languages=statuses
+    )
+
+
+class ResidentIntake(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    language: str = Field(min_length=2, max_length=8)
+    resident_municipality: str | None = None
+    topic_hint: str | None = None
+
+
+class ResidentCase(BaseModel):
+    id: str
+    status: ConsultationStatus
+    live: LiveStatus | None
+
+
+@router.post("/consultations", response_model=ResidentCase, status_code=status.HTTP_201_CREATED)
+async def ask_for_video_consultation(
+    body: ResidentIntake,
+    request: Request,
+    response: Response,
+    db: DbSession,
+    cipher: CipherDep,
+    idempotency_key: Annotated[str, Header(description="generated once by the resident's page")],
+) -> ResidentCase:
+    """A resident at home asks for a video consultation; the answer carries the ticket to follow it live."""
+    if not _KEY.match(idempotency_key):
+        raise InvalidField(
+            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
+        )
+    limiter: SlidingWindow = request.app.state.resident_throttle
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.hit(client, time.monotonic())
+    if wait is not None:
+        tr = translator(negotiate(request.headers.get("accept-language")))
+        raise TooManyRequests(tr.t("error.rate_limited"), wait)
+    if body.topic_hint is not None and await db.get(Topic, body.topic_hint) is None:
+        codes = list((await db.scalars(select(Topic.code))).all())
+        raise InvalidField(("body", "topic_hint"), f"unknown topic {body.topic_hint!r}", codes)
+    principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
+    consultation_in = ConsultationCreate(
+        channel=Channel.video,
+        language=body.language,
+        resident_municipality=body.resident_municipality,
+        topic_hint=body.topic_hint,
+    )
+    result = await service.create_consultation(db, principal, consultation_in, idempotency_key, cipher)
+    if result.created:
+        await db.commit()  # stored before it is routed
+        await route_new_consultation(request, result.consultation)
+        await db.refresh(result.consultation)
+    else:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    read = with_live_status(request, service.to_read(result.consultation, principal, cipher))
+    return ResidentCase(id=read.id, status=read.status, live=read.live)

@@ -1,0 +1,28 @@
+"""A sliding-window limit per key (e.g. per client address), so a public form cannot be flooded."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` hits per `window_s` seconds per key; the caller passes the time (pure, testable)."""
+
+    limit: int
+    window_s: float
+    _hits: dict[str, deque[float]] = field(default_factory=dict)
+
+    def hit(self, key: str, now: float) -> float | None:
+        """Record a hit; returns None when allowed, else the seconds until the key may try again."""
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] >= self.window_s:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return self.window_s - (now - hits[0])
+        hits.append(now)
+        if len(self._hits) > 10_000:  # forget quiet keys so memory stays bounded
+            for stale in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window_s]:
+                del self._hits[stale]
+        return None
