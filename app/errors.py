@@ -19,6 +19,9 @@ class DomainError(Exception):
     def body(self) -> dict[str, Any]:
         return {"detail": self.message}
 
+    def headers(self) -> dict[str, str] | None:
+        return None
+
 
 class NotFound(DomainError):
     status_code = 404
@@ -48,6 +51,9 @@ class InvalidField(DomainError):
 class Unauthenticated(DomainError):
     status_code = 401
 
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
 
 class Forbidden(DomainError):
     status_code = 403
@@ -56,7 +62,6 @@ class Forbidden(DomainError):
 def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
     app.add_exception_handler(DomainError, _domain)

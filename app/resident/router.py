@@ -43,6 +43,9 @@ class TooManyRequests(DomainError):
     def body(self) -> dict[str, Any]:
         return {"detail": self.message, "retry_after_s": math.ceil(self.retry_after_s)}
 
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(math.ceil(self.retry_after_s))}
+
 
 def _language(lang: str | None, request: Request) -> str:
     if lang is not None:

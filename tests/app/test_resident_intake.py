@@ -89,6 +89,7 @@ async def test_intake__flooding_is_throttled_in_the_residents_language(throttled
             statuses.append(response.status_code)
     assert statuses == [201, 201, 429]
     assert response.json()["retry_after_s"] > 0
+    assert int(response.headers["retry-after"]) == response.json()["retry_after_s"]
     assert response.json()["detail"] == translator("vi").t("error.rate_limited")
     assert response.json()["detail"] != translator("en").t("error.rate_limited")
 
