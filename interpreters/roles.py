@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final, Literal, TypeGuard, get_args
 
-Role = Literal["resident", "counter_tablet", "counselor", "interpreter", "satellite_staff"]
+Role = Literal["resident", "counter_tablet", "counselor", "interpreter", "satellite_staff", "phone"]
+"""``phone`` is the server-side bridge that carries a telephone caller into the call (one per phone case)."""
 
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 
