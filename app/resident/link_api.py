@@ -1,0 +1,126 @@
+"""Staff make resident links: a poster link for an office or site (printed as a QR code), or a short-lived
+personal invitation for one resident. A coordinator of one municipality makes links for it only."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+import segno
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.auth.principal import Principal
+from app.config import Settings
+from app.db import utcnow
+from app.deps import DbSession, SettingsDep, require_roles
+from app.enums import Role
+from app.errors import Forbidden, InvalidField
+from app.geography.models import Municipality, Site
+from app.i18n import SUPPORTED
+from app.resident.links import MAX_VALIDITY, LinkClaims, LinkKind, issue_link, read_link
+
+router = APIRouter(prefix="/resident", tags=["residents"])
+LinkMakers = Annotated[Principal, Depends(require_roles(Role.counselor, Role.coordinator, Role.admin))]
+
+
+class ResidentLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Literal["poster", "invite"] = Field(
+        description="poster: for a municipality's office or site, long validity; invite: for one resident"
+    )
+    municipality: str | None = Field(default=None, description="JIS code; a coordinator's own by default")
+    site: str | None = Field(default=None, description="site code, e.g. soja-counter")
+    language: str | None = Field(default=None, description="the page opens in this language")
+    valid_days: int | None = Field(default=None, ge=1, description="default: 365 (poster), 3 (invite)")
+
+
+class ResidentLinkRead(BaseModel):
+    url: str
+    token: str
+    kind: LinkKind
+    municipality: str | None
+    site: str | None
+    language: str | None
+    expires_at: datetime
+    qr_svg: str = Field(description="the URL as a QR code, an SVG document")
+
+
+def link_url(request: Request, token: str) -> str:
+    """Where the link points: this service's own address (behind a proxy, run uvicorn with proxy headers)."""
+    return f"{str(request.base_url).rstrip('/')}/r/{token}"
+
+
+def qr_svg(url: str) -> str:
+    """A QR code of `url` as SVG, with medium error correction so a slightly worn poster still scans."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=4, xmldecl=False, title=url)
+    return out.getvalue().decode()
+
+
+async def _scope(
+    db: DbSession, principal: Principal, link_in: ResidentLinkCreate
+) -> tuple[str | None, str | None]:
+    """The municipality and site of the new link, checked against what exists and the maker's scope."""
+    municipality = link_in.municipality or principal.municipality_code
+    if principal.municipality_code is not None and municipality != principal.municipality_code:
+        raise Forbidden(f"you make links for municipality {principal.municipality_code} only")
+    if municipality is not None and await db.get(Municipality, municipality) is None:
+        raise InvalidField(("body", "municipality"), f"unknown municipality {municipality!r}")
+    if link_in.site is None:
+        return municipality, None
+    site = await db.scalar(select(Site).where(Site.code == link_in.site, Site.active.is_(True)))
+    if site is None:
+        raise InvalidField(("body", "site"), f"unknown site {link_in.site!r}")
+    if municipality is None:
+        municipality = site.municipality_code
+    elif site.municipality_code != municipality:
+        if principal.municipality_code is not None:
+            raise Forbidden(f"site {site.code!r} is not in your municipality")
+        raise InvalidField(("body", "site"), f"site {site.code!r} is not in municipality {municipality}")
+    return municipality, site.code
+
+
+def make_link(settings: Settings, link_in: ResidentLinkCreate, scope: tuple[str | None, str | None]) -> str:
+    kind = LinkKind(link_in.kind)
+    now = utcnow()
+    expires_at = None
+    if link_in.valid_days is not None:
+        if timedelta(days=link_in.valid_days) > MAX_VALIDITY[kind]:
+            raise InvalidField(
+                ("body", "valid_days"),
+                f"a {kind} link may be valid for at most {MAX_VALIDITY[kind].days} days",
+            )
+        expires_at = now + timedelta(days=link_in.valid_days)
+    claims = LinkClaims(kind, scope[0], scope[1], link_in.language, expires_at=expires_at)
+    return issue_link(settings, claims, now)
+
+
+@router.post("/links", response_model=ResidentLinkRead, status_code=status.HTTP_201_CREATED)
+async def create_resident_link(
+    link_in: ResidentLinkCreate,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    principal: LinkMakers,
+) -> ResidentLinkRead:
+    """A signed link (and its QR code) that opens the resident video page; nothing is stored."""
+    if link_in.language is not None and link_in.language not in SUPPORTED:
+        raise InvalidField(("body", "language"), f"unknown language {link_in.language!r}", list(SUPPORTED))
+    scope = await _scope(db, principal, link_in)
+    token = make_link(settings, link_in, scope)
+    url = link_url(request, token)
+    link = read_link(settings, token, utcnow())
+    return ResidentLinkRead(
+        url=url,
+        token=token,
+        kind=link.kind,
+        municipality=link.municipality,
+        site=link.site,
+        language=link.language,
+        expires_at=link.expires_at,
+        qr_svg=qr_svg(url),
+    )

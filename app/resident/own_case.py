@@ -1,0 +1,54 @@
+"""What a resident may do with their own consultation, holding only its watch ticket: cancel while waiting,
+and fetch the call invitation again (a call that started before their page was listening is not lost)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.live import topics
+from app.live.desk import RESIDENT_INVITE_TTL_S, LiveDesk
+from app.live.tickets import TicketError, verify_watch_ticket
+from interpreters.protocol import encode
+from interpreters.signaling import make_invite
+from routing import ConsultationCancelled, RoutingConflict
+
+router = APIRouter(prefix="/resident", tags=["residents"])
+WatchTicket = Annotated[
+    str, Header(alias="X-Watch-Ticket", description="the live.watch_ticket of the resident's request")
+]
+
+
+def _check(request: Request, consultation_id: str, ticket: str) -> LiveDesk:
+    try:
+        verify_watch_ticket(request.app.state.settings.room_secret, ticket, consultation_id, utcnow())
+    except TicketError:
+        raise Forbidden("this watch ticket is not valid for this consultation") from None
+    desk: LiveDesk = request.app.state.desk
+    return desk
+
+
+@router.post("/consultations/{consultation_id}/cancel", status_code=status.HTTP_204_NO_CONTENT)
+async def cancel_own_consultation(consultation_id: str, request: Request, ticket: WatchTicket) -> None:
+    """The resident stops waiting; the case stays on record as cancelled. 409 once it is past waiting."""
+    desk = _check(request, consultation_id, ticket)
+    try:
+        await desk.submit(ConsultationCancelled(at=utcnow(), request_id=consultation_id))
+    except RoutingConflict as exc:
+        raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
+
+
+@router.get("/consultations/{consultation_id}/invite")
+async def own_call_invite(consultation_id: str, request: Request, ticket: WatchTicket) -> Response:
+    """A fresh `room.invite` frame for the consultation's call, as the resident; 404 while no call is open."""
+    desk = _check(request, consultation_id, ticket)
+    room = await desk.rooms.store.open_room_of(consultation_id)
+    if room is None:
+        raise NotFound("no call is open for this consultation")
+    participant = topics.resident_participant(consultation_id)
+    secret = request.app.state.settings.room_secret
+    invite = make_invite(secret, room, participant, "resident", utcnow(), ttl_s=RESIDENT_INVITE_TTL_S)
+    return Response(encode(invite), media_type="application/json", headers={"Cache-Control": "no-store"})

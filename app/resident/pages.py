@@ -1,0 +1,219 @@
+"""The resident video page under /r/{token}: no account, reached by a link or a QR code.
+
+One server-rendered page in the resident's language holds every step (language, consent, device check, desk
+closed or the request, waiting, call, ended); `static/resident.js` moves between them. An expired link says
+so in the resident's language (410) and an unknown one is a 404, both with the other ways to reach the desk.
+The staff page that makes poster and invitation links (with a QR code to print) is here too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from app.auth.principal import Principal
+from app.chat.service import mt_status
+from app.config import Settings
+from app.db import utcnow
+from app.deps import DbSession, OptionalPrincipal, SettingsDep
+from app.enums import Role
+from app.errors import NotFound
+from app.geography.models import Municipality, Site
+from app.i18n import SUPPORTED, catalog_json, negotiate, translator
+from app.i18n.jinja import install_jinja
+from app.i18n.runtime import Translator
+from app.live.desk import LiveDesk
+from app.mt.service import TranslatorDep
+from app.resident.links import LinkExpired, LinkInvalid, LinkKind, ResidentLink, read_link
+from routing import Availability, ServiceMode
+from routing.calendar import OpeningHours
+
+_UI = Path(__file__).resolve().parent.parent / "ui" / "resident"
+templates = Jinja2Templates(directory=_UI / "templates")
+install_jinja(templates.env)
+router = APIRouter(include_in_schema=False)
+
+ASSETS = {
+    "resident.js": "text/javascript",
+    "resident.css": "text/css",
+    "links.js": "text/javascript",
+}
+LINK_MAKERS = (Role.counselor, Role.coordinator, Role.admin)
+CLOSED_DAYS_AHEAD = 31
+STEPS = ("language", "consent")
+
+
+def closed_days(hours: OpeningHours, today: date, days: int = CLOSED_DAYS_AHEAD) -> list[date]:
+    """Usual working days (by weekday) from today on when the desk is closed anyway: holidays, year end."""
+    found = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        if day.weekday() in hours.weekdays and not hours.is_open_day(day):
+            found.append(day)
+    return found
+
+
+@dataclass(frozen=True)
+class DeskView:
+    """What the resident is told about the desk now, ready to show."""
+
+    open_now: bool
+    reservation_only: bool
+    closed: bool
+    hours: str
+    next_opening: str | None
+    closed_days: str | None
+    phone: str | None
+    chat: bool
+    reserve_url: str | None
+
+
+async def desk_view(
+    request: Request, settings: Settings, tr: Translator, link: ResidentLink, token: str, mt: TranslatorDep
+) -> DeskView:
+    desk: LiveDesk = request.app.state.desk
+    policy = desk.engine.policy
+    hours = policy.desk_hours
+    now = utcnow()
+    open_now = hours.is_open(now)
+    joining_reservation = link.kind is LinkKind.reservation
+    reservation_only = policy.mode_of(tr.lang) is ServiceMode.RESERVATION and not joining_reservation
+    statuses = {a.language: a.status for a in desk.availability(now)}
+    next_text = None
+    if not open_now and (next_opening := hours.next_opening(now)) is not None:
+        local = next_opening.astimezone(settings.zone)
+        next_text = tr.t("closed.next", date=tr.format_date(local.date()), time=tr.format_time(local))
+    days = closed_days(hours, now.astimezone(settings.zone).date())
+    days_text = (
+        tr.t("resident.closed_days", date=" · ".join(tr.format_date(d) for d in days)) if days else None
+    )
+    offers_reservation = reservation_only or statuses.get(tr.lang) is Availability.BOOK_AHEAD
+    return DeskView(
+        open_now=open_now,
+        reservation_only=reservation_only,
+        closed=not open_now or reservation_only,
+        hours=tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes)),
+        next_opening=next_text,
+        closed_days=days_text,
+        phone=settings.desk_phone or None,
+        chat=not open_now and bool((await mt_status(mt, tr.lang))["available"]),
+        reserve_url=f"/r/{token}/reserve?lang={tr.lang}" if offers_reservation else None,
+    )
+
+
+def _language(requested: str | None, link_language: str | None, request: Request) -> str:
+    if requested in SUPPORTED:
+        return str(requested)
+    if link_language in SUPPORTED:
+        return str(link_language)
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _link_error(request: Request, settings: Settings, lang: str, expired: bool) -> Response:
+    tr = translator(lang)
+    message = tr.t("error.link_expired" if expired else "resident.link_invalid")
+    return templates.TemplateResponse(
+        request,
+        "resident_link_error.html",
+        {"i18n": tr, "message": message, "phone": settings.desk_phone or None, "expired": expired},
+        status_code=410 if expired else 404,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/r/{token}")
+async def resident_page(
+    token: str,
+    request: Request,
+    settings: SettingsDep,
+    mt: TranslatorDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    step: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    """The resident's video consultation page; the link decides the municipality, site and first language."""
+    try:
+        link = read_link(settings, token, utcnow())
+    except LinkExpired as exc:
+        return _link_error(request, settings, _language(lang, exc.link.language, request), expired=True)
+    except LinkInvalid:
+        return _link_error(request, settings, _language(lang, None, request), expired=False)
+    code = _language(lang, link.language, request)
+    tr = translator(code)
+    first = step if step in STEPS else ("consent" if lang in SUPPORTED else "language")
+    view = await desk_view(request, settings, tr, link, token, mt)
+    config: dict[str, Any] = {
+        "token": token,
+        "lang": code,
+        "step": first,
+        "closed": view.closed,
+        "municipality": link.municipality,
+        "reservation_token": token if link.kind is LinkKind.reservation else None,
+        "chat": view.chat,
+        "reserve_url": view.reserve_url,
+        "catalog": catalog_json(code),
+    }
+    languages = [(c, translator(c).t("language.self_name"), translator(c).bcp47) for c in SUPPORTED]
+    return templates.TemplateResponse(
+        request,
+        "resident.html",
+        {
+            "i18n": tr,
+            "token": token,
+            "view": view,
+            "languages": languages,
+            "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+        },
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/resident-assets/{name}")
+async def resident_asset(name: str) -> Response:
+    if name not in ASSETS:
+        raise NotFound(f"no resident asset {name!r}")
+    return FileResponse(_UI / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+
+
+def _may_make_links(principal: Principal | None) -> Response | None:
+    if principal is None or principal.staff_user_id is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role not in LINK_MAKERS:
+        return Response(
+            "相談員・コーディネーター・管理者のみ (counselors, coordinators and admins only)", status_code=403
+        )
+    return None
+
+
+@router.get("/resident-links")
+async def staff_link_page(request: Request, db: DbSession, principal: OptionalPrincipal) -> Response:
+    """Staff make a poster or invitation link for residents and print its QR code (Japanese first)."""
+    refused = _may_make_links(principal)
+    if refused is not None:
+        return refused
+    assert principal is not None
+    municipalities = select(Municipality).order_by(Municipality.code)
+    sites = select(Site).where(Site.active.is_(True)).order_by(Site.municipality_code, Site.code)
+    if principal.municipality_code is not None:
+        municipalities = municipalities.where(Municipality.code == principal.municipality_code)
+        sites = sites.where(Site.municipality_code == principal.municipality_code)
+    return templates.TemplateResponse(
+        request,
+        "resident_links.html",
+        {
+            "display_name": principal.display_name,
+            "csrf_token": principal.csrf_token or "",
+            "municipalities": list((await db.scalars(municipalities)).all()),
+            "sites": list((await db.scalars(sites)).all()),
+            "languages": [(c, translator(c).t("language.self_name")) for c in SUPPORTED],
+            "scoped": principal.municipality_code is not None,
+            "today": datetime.now(request.app.state.settings.zone).date().isoformat(),
+        },
+    )

@@ -1,0 +1,330 @@
+// The resident's own device: consent, device check against the server's echo, the request (one
+// Idempotency-Key per page visit, one request in flight), the waiting room from the watch ticket's pushes,
+// then the call as role "resident" through call.js. Every text comes from the server's catalogue.
+import { LiveSocket, endCall, joinCall, openMedia } from "/call/static/call.js";
+
+const $ = (id) => document.getElementById(id);
+const cfg = JSON.parse($("resident-config").textContent);
+const tr = MadoguchiI18n.create(cfg.catalog);
+const STEPS = ["language", "consent", "declined", "closed", "device", "waiting", "call", "ended"];
+const state = {
+  intakeKey: newKey(), // once per page visit: a double tap or a retried request is the same case
+  busy: false,
+  consultationId: null,
+  ticket: null,
+  audioOnly: false,
+  check: { sessionId: null, pc: null, stream: null },
+  room: null,
+  view: null,
+  requests: 0,
+};
+let socket = null;
+window.madoguchiCall = {
+  state,
+  stats: async () => (state.room ? state.room.stats() : {}),
+  firstFrames: () => (state.view ? state.view.firstFrames : {}),
+};
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function screen(name) {
+  for (const id of STEPS) $(id).hidden = id !== name;
+  document.body.dataset.step = name;
+  $("change-language").hidden = ["waiting", "call"].includes(name);
+  const heading = $(name).querySelector("h1");
+  if (heading && name !== "call") {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+}
+
+function showError(section, text) {
+  const el = $(section).querySelector("[data-error]");
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+// --- consent ----------------------------------------------------------------------------------------------
+$("agree").addEventListener("click", () => {
+  if (cfg.closed) return screen("closed");
+  screen("device");
+  check();
+});
+$("decline").addEventListener("click", () => screen("declined"));
+$("declined-back").addEventListener("click", () => screen("consent"));
+
+// --- device check: camera and microphone to the server's echo ------------------------------------------------
+function mark(id, ok, yes, no) {
+  const el = $(id);
+  el.dataset.ok = ok === null ? "" : String(ok);
+  el.textContent = ok === null ? "" : tr.t(ok ? yes : no);
+}
+
+async function stopCheck({ keepStream = false } = {}) {
+  const { sessionId, pc, stream } = state.check;
+  state.check = { sessionId: null, pc: null, stream: keepStream ? stream : null };
+  pc?.close();
+  if (!keepStream) stream?.getTracks().forEach((t) => t.stop());
+  if (sessionId) await fetch(`/api/v1/device-check/${sessionId}`, { method: "DELETE" }).catch(() => {});
+}
+
+function gathered(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+    setTimeout(resolve, 3000); // use the candidates we have
+  });
+}
+
+async function check() {
+  await stopCheck();
+  $("start").disabled = true;
+  $("audio-only-start").hidden = true;
+  $("permission").hidden = true;
+  showError("device", "");
+  $("camera-result").textContent = tr.t("device.checking");
+  mark("mic-result", null);
+  mark("net-result", null);
+  let media;
+  try {
+    media = await openMedia();
+  } catch (err) {
+    console.warn("no microphone", err);
+    $("permission").hidden = false;
+    mark("camera-result", false, "device.camera_ok", "device.camera_failed");
+    mark("mic-result", false, "device.microphone_ok", "device.microphone_failed");
+    return;
+  }
+  state.check.stream = media.stream;
+  state.audioOnly = media.audioOnly;
+  $("self").srcObject = media.stream;
+  if (media.audioOnly) {
+    mark("camera-result", false, "device.camera_ok", "device.camera_failed");
+    $("audio-only-start").hidden = false;
+  } else {
+    $("start").disabled = false;
+  }
+  try {
+    await echo(media.stream);
+  } catch (err) {
+    console.warn("device check echo failed", err);
+    mark("net-result", false, "device.connection_good", "device.connection_weak");
+  }
+}
+
+async function echo(stream) {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  state.check.pc = pc;
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const response = await fetch("/api/v1/device-check", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
+  });
+  if (!response.ok) throw new Error(`device check refused: ${response.status}`);
+  const answer = await response.json();
+  state.check.sessionId = answer.session_id;
+  await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+  for (let i = 0; i < 20 && state.check.sessionId === answer.session_id; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const reply = await fetch(`/api/v1/device-check/${answer.session_id}`);
+    if (!reply.ok) return;
+    const report = await reply.json();
+    if (!state.audioOnly) mark("camera-result", report.video_ok, "device.camera_ok", "device.camera_failed");
+    mark("mic-result", report.audio_ok, "device.microphone_ok", "device.microphone_failed");
+    const rtt = report.round_trip_time_s;
+    const loss = Math.max(0, ...[report.audio?.loss_ratio, report.video?.loss_ratio].filter((x) => x != null));
+    if (rtt != null) mark("net-result", rtt < 0.4 && loss < 0.05, "device.connection_good", "device.connection_weak");
+    if (report.audio_ok && (report.video_ok || state.audioOnly) && rtt != null) {
+      $("device").dataset.checked = "true";
+      return;
+    }
+  }
+}
+
+$("retry").addEventListener("click", () => check());
+$("start").addEventListener("click", () => request("device"));
+$("audio-only-start").addEventListener("click", () => {
+  state.audioOnly = true;
+  request("device");
+});
+
+// --- the request: one case per page visit -----------------------------------------------------------------------
+async function createCase(section) {
+  if (state.consultationId) return true;
+  if (state.busy) return false; // a double tap: one request in flight, and the same key anyway
+  state.busy = true;
+  showError(section, "");
+  try {
+    state.requests += 1;
+    const body = { language: cfg.lang };
+    if (cfg.municipality) body.resident_municipality = cfg.municipality;
+    if (cfg.reservation_token) body.reservation_token = cfg.reservation_token;
+    const response = await fetch("/api/v1/resident/consultations", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey, "Accept-Language": cfg.lang },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      showError(section, tr.t(response.status === 429 ? "error.rate_limited" : "error.generic"));
+      return false;
+    }
+    const created = await response.json();
+    state.consultationId = created.id;
+    state.ticket = created.live?.watch_ticket || null;
+    state.first = created.live;
+    return true;
+  } catch (err) {
+    console.warn("request failed", err);
+    showError(section, tr.t("error.offline"));
+    return false;
+  } finally {
+    state.busy = false;
+  }
+}
+
+async function request(section) {
+  if (!(await createCase(section))) return;
+  await stopCheck();
+  waiting(state.first?.position, state.first?.estimated_wait_s);
+  connect();
+}
+
+// The desk is closed: machine-translated chat starts as a case too; the chat page offers the choice.
+for (const button of document.querySelectorAll("[data-way=chat]")) {
+  button.addEventListener("click", async () => {
+    if (!(await createCase("closed"))) return;
+    location.href = chatUrl();
+  });
+}
+
+function chatUrl() {
+  const q = new URLSearchParams({ ticket: state.ticket, lang: cfg.lang });
+  return `/chat/${encodeURIComponent(state.consultationId)}?${q}`;
+}
+
+// --- waiting room: pushes for our consultation only (the watch ticket) -------------------------------------------
+function connect() {
+  if (socket) return;
+  socket = new LiveSocket({
+    onOpen: () => {
+      $("offline").hidden = true;
+      socket.send({ type: "watch", consultation_id: state.consultationId, ticket: state.ticket });
+      state.room?.rejoin();
+    },
+    onState: (s) => {
+      $("offline").hidden = s === "open" || !state.consultationId;
+    },
+    onMessage: (msg) => handle(msg),
+  });
+  socket.connect();
+}
+
+function handle(msg) {
+  if (state.room && state.room.handle(msg)) return;
+  if (msg.consultation_id && msg.consultation_id !== state.consultationId) return;
+  switch (msg.type) {
+    case "watching":
+      if (["served", "cancelled", "abandoned", "closed"].includes(msg.status)) return finish();
+      if (msg.status === "connected") return inviteAgain(); // the call began before we were listening
+      waiting(msg.position, msg.estimated_wait_s);
+      break;
+    case "queue.update":
+      waiting(msg.position, msg.estimated_wait_s);
+      break;
+    case "status":
+      if (msg.status === "connecting") $("wait-status").textContent = tr.t("call.connecting");
+      else if (msg.status === "connected") $("call-status").textContent = tr.t("call.connected");
+      else if (msg.status === "interpreter_changing") $("call-status").textContent = tr.t("call.interpreter_changing");
+      else if (["served", "cancelled", "abandoned", "closed"].includes(msg.status)) finish();
+      break;
+    case "fallback.offered":
+      fallback(msg.options || []);
+      break;
+    case "room.invite":
+      if (msg.role === "resident") startCall(msg);
+      break;
+  }
+}
+
+async function inviteAgain() {
+  const url = `/api/v1/resident/consultations/${encodeURIComponent(state.consultationId)}/invite`;
+  const response = await fetch(url, { headers: { "X-Watch-Ticket": state.ticket } }).catch(() => null);
+  if (response?.ok) startCall(await response.json());
+}
+
+function waiting(position, waitS) {
+  if (!$("call").hidden || !$("ended").hidden) return;
+  if ($("waiting").hidden) screen("waiting");
+  $("wait-position").textContent = position ? tr.n("waiting.position", position) : "";
+  $("wait-time").textContent =
+    waitS != null ? tr.n("waiting.minutes", Math.max(1, Math.round(waitS / 60))) : tr.t("waiting.unknown");
+}
+
+function fallback(options) {
+  const chat = $("fallback-chat");
+  chat.hidden = !options.includes("mt_chat");
+  chat.href = chatUrl();
+  $("fallback").hidden = false;
+}
+
+$("cancel").addEventListener("click", async () => {
+  if (!state.consultationId) return;
+  $("cancel").disabled = true;
+  const response = await fetch(`/api/v1/resident/consultations/${encodeURIComponent(state.consultationId)}/cancel`, {
+    method: "POST",
+    headers: { "X-Watch-Ticket": state.ticket },
+  }).catch(() => null);
+  $("cancel").disabled = false;
+  if (response && (response.ok || response.status === 409)) finish(true);
+  else $("wait-status").textContent = tr.t("error.generic");
+});
+
+// --- the call ------------------------------------------------------------------------------------------------------
+const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident.role_interpreter" };
+
+function relabel() {
+  for (const tile of $("remotes").querySelectorAll("figure.tile")) {
+    const key = ROLE_KEYS[tile.dataset.role];
+    const caption = tile.querySelector("figcaption");
+    const text = (key ? tr.t(key) : "") + (tile.dataset.mode === "audio" ? ` — ${tr.t("resident.voice_only")}` : "");
+    if (caption.textContent !== text) caption.textContent = text;
+  }
+}
+new MutationObserver(relabel).observe($("remotes"), { subtree: true, childList: true, characterData: true, attributes: true });
+
+async function startCall(invite) {
+  const joined = await joinCall(state, socket, invite, {
+    remotes: $("remotes"),
+    preview: $("preview"),
+    onClosed: () => finish(),
+    onAudioOnly: () => ($("call-note").textContent = tr.t("call.audio_only")),
+    media: state.audioOnly ? openMedia({ video: false }) : undefined,
+  });
+  if (!joined) return;
+  screen("call");
+  $("call-status").textContent = tr.t("call.connected");
+}
+
+$("voice-only").addEventListener("click", () => state.room?.setAudioOnly());
+$("leave").addEventListener("click", () => {
+  state.room?.leave();
+  finish();
+});
+
+function finish(cancelled = false) {
+  endCall(state);
+  stopCheck();
+  socket?.close();
+  $("ended-cancelled").hidden = !cancelled;
+  $("offline").hidden = true;
+  screen("ended");
+}
+
+screen(cfg.step === "consent" && cfg.closed ? "closed" : cfg.step);

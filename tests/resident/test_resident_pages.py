@@ -1,0 +1,161 @@
+"""The resident video page under /r/{token}: rendered in the resident's language, 410 for an expired link
+and 404 for a forged one (both saying so in that language), the closed desk: hours and other ways in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from app.config import Settings
+from app.db import utcnow
+from app.i18n import SUPPORTED, translator
+from app.main import create_app
+from app.resident.links import LinkClaims, LinkKind, issue_link
+from app.resident.pages import closed_days
+from routing.calendar import OpeningHours
+from tests.conftest import open_desk_settings
+
+PHONE = "086-426-3111"
+
+
+def _link(settings: Settings, language: str | None = None, *, days_ago: int = 0, **claims: str) -> str:
+    now = utcnow() - timedelta(days=days_ago)
+    return issue_link(settings, LinkClaims(LinkKind.invite, language=language, **claims), now)  # type: ignore[arg-type]
+
+
+def _text(html: str) -> str:
+    """The page's text without tags, entities of the catalogue's punctuation decoded."""
+    return re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&amp;", "&").replace("&#34;", '"')
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+async def test_page__renders_in_the_links_language_with_its_lang_and_font(
+    client: AsyncClient, settings: Settings, lang: str
+) -> None:
+    response = await client.get(f"/r/{_link(settings, lang)}")
+    assert response.status_code == 200
+    tr = translator(lang)
+    html = response.text
+    assert f'<html lang="{tr.bcp47}" dir="{tr.dir}">' in html
+    assert tr.font_stack.replace('"', "&#34;") in html or tr.font_stack in html
+    for key in ("language.title", "consent.title", "consent.agree", "resident.start", "waiting.cancel"):
+        assert tr.t(key) in _text(html), (lang, key)
+    # every language's own name, in its own script, on the language buttons
+    for code in SUPPORTED:
+        assert f'data-language="{code}"' in html
+        assert translator(code).t("language.self_name") in html
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_page__language_from_query_beats_link_and_browser(
+    client: AsyncClient, settings: Settings
+) -> None:
+    token = _link(settings, "ne")
+    by_link = await client.get(f"/r/{token}", headers={"Accept-Language": "th"})
+    assert 'lang="ne"' in by_link.text and '"step": "language"' in by_link.text
+    chosen = await client.get(f"/r/{token}?lang=hi", headers={"Accept-Language": "th"})
+    assert 'lang="hi"' in chosen.text and '"step": "consent"' in chosen.text
+    browser = await client.get(f"/r/{_link(settings)}", headers={"Accept-Language": "th-TH,th;q=0.9"})
+    assert '<html lang="th"' in browser.text
+
+
+@pytest.mark.parametrize("lang", ["uk", "ne"])
+async def test_expired_link__410_saying_so_in_the_links_language(database_url: str, lang: str) -> None:
+    settings = open_desk_settings(database_url, desk_phone=PHONE)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        response = await client.get(
+            f"/r/{_link(settings, lang, days_ago=4)}", headers={"Accept-Language": "en"}
+        )
+    assert response.status_code == 410
+    tr = translator(lang)
+    text = _text(response.text)
+    assert tr.t("error.link_expired") in text
+    assert translator("en").t("error.link_expired") not in text
+    assert tr.t("alt.call", phone=PHONE) in text  # and how to reach the desk instead
+    assert f'<html lang="{tr.bcp47}"' in response.text
+
+
+async def test_invalid_link__404_in_the_browsers_language(client: AsyncClient, settings: Settings) -> None:
+    token = _link(settings, "en")
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    response = await client.get(f"/r/{forged}", headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    assert response.status_code == 404
+    assert translator("uk").t("resident.link_invalid") in _text(response.text)
+    other = await client.get("/r/not-a-link?lang=th")
+    assert other.status_code == 404
+    assert translator("th").t("resident.link_invalid") in _text(other.text)
+
+
+@pytest.fixture
+async def closed_client(database_url: str) -> AsyncIterator[tuple[Settings, AsyncClient]]:
+    """A desk that is closed all day today (its hours end a minute after midnight)."""
+    settings = open_desk_settings(database_url, desk_hours="00:00-00:01", desk_phone=PHONE)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield settings, client
+
+
+@pytest.mark.parametrize("lang", ["th", "ja", "pt"])
+async def test_closed_desk__hours_next_opening_and_the_other_ways(
+    closed_client: tuple[Settings, AsyncClient], lang: str
+) -> None:
+    settings, client = closed_client
+    html = (await client.get(f"/r/{_link(settings)}?lang={lang}")).text
+    tr = translator(lang)
+    text = _text(html)
+    assert '"closed": true' in html
+    assert tr.t("closed.title") in text
+    assert tr.t("closed.hours", hours=tr.format_hours(time(0, 0), time(0, 1))) in text
+    assert re.search(r'id="closed-next"', html)
+    assert tr.t("alt.call", phone=PHONE) in text and 'href="tel:0864263111"' in html
+
+
+async def test_closed_desk__machine_translated_chat_only_where_a_model_reaches_japanese(
+    closed_client: tuple[Settings, AsyncClient],
+) -> None:
+    settings, client = closed_client
+    html = (await client.get(f"/r/{_link(settings)}?lang=th")).text
+    assert 'data-way="chat"' not in html  # no Thai package installed in the tests
+    html_ja = (await client.get(f"/r/{_link(settings)}?lang=ja")).text
+    assert 'data-way="chat"' in html_ja
+
+
+async def test_open_desk__ukrainian_is_by_reservation_with_a_link_to_book(
+    client: AsyncClient, settings: Settings
+) -> None:
+    token = _link(settings)
+    html = (await client.get(f"/r/{token}?lang=uk")).text
+    tr = translator("uk")
+    assert '"closed": true' in html
+    assert tr.t("alt.reservation_only") in _text(html)
+    assert f'href="/r/{token}/reserve?lang=uk"' in html
+    assert 'data-way="chat"' not in html  # the desk is open: the video call or a reservation
+    nepali = (await client.get(f"/r/{token}?lang=ne")).text
+    assert '"closed": false' in nepali
+
+
+def test_closed_days__holidays_and_year_end_on_working_weekdays_only() -> None:
+    hours = OpeningHours(opens=time(9), closes=time(17), timezone="Asia/Tokyo")
+    days = closed_days(hours, date(2026, 12, 20), days=20)
+    # 29-31 Dec and 1-3 Jan minus the weekend (2-3 Jan 2027 are Saturday and Sunday); no weekends listed
+    assert days == [date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1)]
+    assert closed_days(hours, date(2026, 11, 1), days=7) == [date(2026, 11, 3)]  # Culture Day
+    assert all(d.weekday() < 5 for d in closed_days(hours, datetime(2026, 4, 25).date(), days=14))
+
+
+async def test_assets__served_from_a_fixed_list(client: AsyncClient) -> None:
+    assert (await client.get("/resident-assets/resident.js")).status_code == 200
+    assert (await client.get("/resident-assets/resident.css")).headers["content-type"].startswith("text/css")
+    assert (await client.get("/resident-assets/..%2Fpages.py")).status_code == 404
+    assert (await client.get("/resident-assets/pages.py")).status_code == 404
