@@ -266,6 +266,7 @@ _FIND_OVERFLOW = """(ignore) => {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width <= 1 || box.height <= 1) { if (clips(style.overflowX)) skipped.add(el); continue; }
+    if (box.right <= 0 || box.bottom <= 0) { skipped.add(el); continue; }  // put off-screen on purpose
     const where = describe(el);
     if (box.right > vw + slack || box.left < -slack) {
       const parent = el.parentElement && el.parentElement.getBoundingClientRect();
@@ -313,6 +314,25 @@ def assert_no_overflow(page: Any, *, context: str, ignore: tuple[str, ...] = ())
 # --- everything at once ----------------------------------------------------------------------------------
 
 
+def screen_problems(
+    page: Any,
+    name: str,
+    *,
+    axe_ignore: Mapping[str, str] | None = None,
+    overflow_ignore: tuple[str, ...] = (),
+) -> list[str]:
+    """Screenshot the page as <name> (first, so a failure still leaves the picture), then return every problem
+    the three checks find, each line prefixed with the screen's name. For tests that go through many states
+    and fail once at the end."""
+    screenshot(page, name)
+    problems = [
+        *describe_violations(axe_violations(page, axe_ignore)),
+        *map(str, missing_glyphs(page)),
+        *overflow_problems(page, overflow_ignore),
+    ]
+    return [f"{name}: {problem}" for problem in problems]
+
+
 def check_screen(
     page: Any,
     name: str,
@@ -320,16 +340,20 @@ def check_screen(
     axe_ignore: Mapping[str, str] | None = None,
     overflow_ignore: tuple[str, ...] = (),
 ) -> Path:
-    """Screenshot the page (first, so a failure still leaves the picture), then run every check and fail
-    once with all the problems found. Returns the screenshot's path."""
-    path = screenshot(page, name)
-    problems = [
-        *describe_violations(axe_violations(page, axe_ignore)),
-        *map(str, missing_glyphs(page)),
-        *overflow_problems(page, overflow_ignore),
-    ]
-    assert not problems, f"{name} ({path}): {len(problems)} problem(s):\n" + "\n".join(problems)
-    return path
+    """Screenshot the page, run every check and fail once listing all the problems found."""
+    problems = screen_problems(page, name, axe_ignore=axe_ignore, overflow_ignore=overflow_ignore)
+    assert not problems, f"{len(problems)} problem(s) on {name}:\n" + "\n".join(problems)
+    return SCREENS / f"{name}.png"
+
+
+def check_viewports(page: Any, name: str, **options: Any) -> list[str]:
+    """`screen_problems` at phone (390x844) and tablet (1024x768) size: <name>-phone.png, <name>-tablet.png.
+    Leaves the page at tablet size."""
+    problems = []
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        problems += screen_problems(page, f"{name}-{size}", **options)
+    return problems
 
 
 # --- one browser for a whole test module ------------------------------------------------------------------
