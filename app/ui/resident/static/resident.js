@@ -327,4 +327,4 @@ function finish(cancelled = false) {
   screen("ended");
 }
 
-screen(cfg.step === "consent" && cfg.closed ? "closed" : cfg.step);
+screen(cfg.step);
