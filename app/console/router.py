@@ -1,0 +1,108 @@
+"""Endpoints of the front-line screens: the counter tablet's context and the resident's topic pictograms,
+the counselor's own recent cases, and phone consultations logged in one step."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from sqlalchemy import select
+
+from app.auth.principal import DEVICE, Principal
+from app.console import service
+from app.console.schemas import (
+    OwnCasePage,
+    PhoneConsultationCreate,
+    ResidentTopicsIn,
+    ResidentTopicsRead,
+    TabletContextRead,
+)
+from app.consultation.record_schemas import CaseRecordRead
+from app.db import utcnow
+from app.deps import CipherDep, DbSession, SettingsDep, require_roles
+from app.enums import Channel, Role, SiteKind
+from app.errors import Forbidden, InvalidField
+from app.geography.models import Site
+
+router = APIRouter(tags=["front-line screens"])
+
+Counter = Annotated[Principal, Depends(require_roles(DEVICE, Role.counter_staff))]
+Front = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))]
+Counselor = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/tablet/context", response_model=TabletContextRead)
+async def tablet_context(db: DbSession, settings: SettingsDep, principal: Counter) -> TabletContextRead:
+    """This counter's site, the channel its cases are opened on, and the desk's phone and hours."""
+    site = await db.scalar(select(Site).where(Site.id == principal.site_id)) if principal.site_id else None
+    if site is None:
+        raise Forbidden("this account belongs to no site")
+    opens, closes = settings.desk_hours.split("-")
+    return TabletContextRead(
+        site=site.code,
+        site_name_ja=site.name_ja,
+        site_name_en=site.name_en,
+        kind=site.kind,
+        channel=Channel.counter if site.kind is SiteKind.central_desk else Channel.satellite,
+        desk_phone=settings.desk_phone or None,
+        desk_hours=f"{opens}–{closes}",
+        desk_days=list(settings.desk_days),
+    )
+
+
+@router.put("/consultations/{consultation_id}/resident-topics", response_model=ResidentTopicsRead)
+async def set_resident_topics(
+    consultation_id: str, topics_in: ResidentTopicsIn, db: DbSession, principal: Front
+) -> ResidentTopicsRead:
+    """The topics the resident picked on the tablet while waiting (replaces an earlier pick)."""
+    return await service.set_resident_topics(db, principal, consultation_id, topics_in)
+
+
+@router.get("/console/own-cases", response_model=OwnCasePage)
+async def list_own_cases(
+    request: Request,
+    db: DbSession,
+    principal: Counselor,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> OwnCasePage:
+    """Your own recent cases, newest first: calls you took and phone consultations you logged."""
+    return OwnCasePage(items=await service.list_own_cases(db, principal, limit, _ip(request)))
+
+
+@router.post(
+    "/console/phone-consultations", status_code=status.HTTP_201_CREATED, response_model=CaseRecordRead
+)
+async def log_phone_consultation(
+    phone_in: PhoneConsultationCreate,
+    request: Request,
+    response: Response,
+    db: DbSession,
+    cipher: CipherDep,
+    principal: Counselor,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="8-128 characters [A-Za-z0-9_.:-]; a retry with the same key returns the same case"
+        ),
+    ] = None,
+) -> CaseRecordRead:
+    """Log a finished phone consultation: the case (channel phone, its duration) and its record at once."""
+    if idempotency_key is not None and not _KEY.match(idempotency_key):
+        raise InvalidField(
+            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
+        )
+    read, created = await service.log_phone_consultation(
+        db, principal, phone_in, idempotency_key, cipher, utcnow(), _ip(request)
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/api/v1/consultations/{read.id}/record"
+    return read
