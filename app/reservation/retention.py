@@ -7,11 +7,15 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import record
+from app.auth.principal import Principal
 from app.reservation.models import Reservation, ReservationStatus
 
 
-async def purge_contacts(session: AsyncSession, cutoff: datetime, now: datetime) -> int:
-    """Null the encrypted name, phone and email of reservations whose slot ended before `cutoff`."""
+async def purge_contacts(
+    session: AsyncSession, cutoff: datetime, now: datetime, actor: Principal | None = None
+) -> int:
+    """Null the encrypted name, phone and email of reservations whose slot ended before `cutoff`; audited."""
     result = await session.execute(
         update(Reservation)
         .where(
@@ -24,4 +28,13 @@ async def purge_contacts(session: AsyncSession, cutoff: datetime, now: datetime)
         )
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    count = int(getattr(result, "rowcount", 0) or 0)
+    await record(
+        session,
+        actor,
+        "reservation.purge_personal",
+        "reservation",
+        None,
+        {"purged": count, "cutoff": cutoff.isoformat()},
+    )
+    return count
