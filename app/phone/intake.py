@@ -1,0 +1,118 @@
+"""A phone call becomes a consultation (channel ``phone``) as every intake does: stored, then routed.
+
+The SIP Call-ID is the idempotency key, so a retransmitted or replayed INVITE never makes a second case. The
+caller's number is personal data: it is stored (encrypted) only when the caller asks to be called back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.audit.service import record
+from app.auth.principal import Principal, Via
+from app.consultation import service
+from app.consultation.models import Consultation
+from app.consultation.schemas import ConsultationCreate
+from app.db import utcnow
+from app.enums import Channel
+from app.live.desk import LiveDesk, requested_event
+from app.security.crypto import PersonalDataCipher
+from routing import (
+    ConsultationAbandoned,
+    Decision,
+    FallbackAccepted,
+    FallbackOffered,
+    FallbackOption,
+    FallbackReason,
+    RoutingConflict,
+)
+
+__all__ = ["PHONE_GATEWAY", "PhoneCase", "PhoneIntake"]
+
+log = logging.getLogger(__name__)
+
+PHONE_GATEWAY = Principal(role="phone_gateway", via=Via.bearer, display_name="phone gateway")
+
+
+def idempotency_key(call_id: str) -> str:
+    """A key of the accepted shape whatever characters the trunk puts in its Call-IDs."""
+    return "phone:" + hashlib.sha256(call_id.encode()).hexdigest()[:48]
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCase:
+    consultation_id: str
+    created: bool
+    fallback: FallbackReason | None  # routing could not queue it (desk closed, reservation only)
+    options: tuple[FallbackOption, ...] = ()
+
+
+class PhoneIntake:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], cipher: PersonalDataCipher, desk: LiveDesk
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._cipher = cipher
+        self._desk = desk
+
+    async def open_case(self, call_id: str, language: str) -> PhoneCase:
+        """Store the case, then hand it to routing; says whether routing queued it or offered a fallback."""
+        consultation_in = ConsultationCreate(channel=Channel.phone, language=language)
+        async with self._sessionmaker() as session:
+            result = await service.create_consultation(
+                session, PHONE_GATEWAY, consultation_in, idempotency_key(call_id), self._cipher
+            )
+            await session.commit()  # stored before it is routed
+            consultation = result.consultation
+        decisions: list[Decision] = []
+        if result.created:
+            try:
+                decisions = await self._desk.submit(requested_event(consultation, at=utcnow()))
+            except RoutingConflict as exc:
+                log.error("routing refused phone consultation %s: %s", consultation.public_id, exc)
+        fallback = next(
+            (d for d in decisions if isinstance(d, FallbackOffered) and not d.queued),
+            None,
+        )
+        return PhoneCase(
+            consultation.public_id,
+            result.created,
+            fallback.reason if fallback else None,
+            tuple(fallback.options) if fallback else (),
+        )
+
+    async def request_callback(self, consultation_id: str, caller_number: str | None) -> None:
+        """The caller pressed the callback key: keep their number (encrypted) and close the case as such."""
+        async with self._sessionmaker() as session:
+            case = await session.scalar(select(Consultation).where(Consultation.public_id == consultation_id))
+            if case is None:
+                raise LookupError(consultation_id)
+            case.resident_contact_enc = self._cipher.encrypt(caller_number)
+            case.notes_enc = self._cipher.encrypt("callback requested by phone")
+            await record(
+                session,
+                PHONE_GATEWAY,
+                "consultation.callback_requested",
+                "consultation",
+                consultation_id,
+                {"number_known": caller_number is not None},
+            )
+            await session.commit()
+        await self._submit(
+            FallbackAccepted(at=utcnow(), request_id=consultation_id, option=FallbackOption.CALLBACK)
+        )
+
+    async def caller_left(self, consultation_id: str) -> None:
+        """The caller hung up before being served (a no-op if routing already closed the case)."""
+        await self._submit(ConsultationAbandoned(at=utcnow(), request_id=consultation_id))
+
+    async def _submit(self, event: ConsultationAbandoned | FallbackAccepted) -> None:
+        try:
+            await self._desk.submit(event)
+        except RoutingConflict as exc:
+            log.info("phone consultation %s: %s not applied: %s", event.request_id, type(event).__name__, exc)
