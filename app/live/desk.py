@@ -30,6 +30,7 @@ from app.live.hub import Hub
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
 from interpreters.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
+from interpreters.roles import Role as RoomRole
 from interpreters.rooms import Room, RoomRegistry
 from interpreters.signaling import make_invite
 from routing import (
@@ -436,11 +437,18 @@ class LiveDesk:
             )
         channel = case.channel if case else Channel.counter
         own_device = channel is Channel.video
+        role: RoomRole
+        if channel is Channel.phone:  # the phone bridge (app/phone/room_link.py) follows the case itself
+            participant, role = topics.phone_participant(decision.request_id), "phone"
+        elif own_device:
+            participant, role = topics.resident_participant(decision.request_id), "resident"
+        else:
+            participant, role = topics.tablet_participant(decision.request_id), "counter_tablet"
         invite = make_invite(
             self._settings.room_secret,
             room,
-            (topics.resident_participant if own_device else topics.tablet_participant)(decision.request_id),
-            "resident" if own_device else "counter_tablet",
+            participant,
+            role,
             decision.at,
             ttl_s=RESIDENT_INVITE_TTL_S if own_device else INVITE_TTL_S,
         )

@@ -41,6 +41,11 @@ def resident_participant(public_id: str) -> str:
     return f"resident-{public_id[:8]}"
 
 
+def phone_participant(public_id: str) -> str:
+    """The phone bridge carrying a telephone caller (one per phone consultation)."""
+    return f"phone-{public_id[:8]}"
+
+
 def offer_id(request_id: str, interpreter_id: str, deadline_epoch: int) -> str:
     """Deterministic, so the same offer has the same id after a restart rebuilt it from the journal."""
     return f"{request_id}.{interpreter_id}.{deadline_epoch}"

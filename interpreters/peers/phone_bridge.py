@@ -268,11 +268,7 @@ class PhoneBridge:
 
     async def leave(self) -> None:
         """Hang up the call side (the telephone line stays up, e.g. for a goodbye prompt)."""
-        if self.room_id is not None:
-            room_id = self.room_id
-            await self._teardown("left")
-            with contextlib.suppress(Exception):
-                await self.transport.send(RoomLeave(room_id=room_id))
+        await self._leave_room("left")
 
     async def close(self) -> None:
         """Leave the room, stop every task and the connection (idempotent)."""
@@ -324,7 +320,8 @@ class PhoneBridge:
         elif isinstance(message, RoomPeerLeft):
             await self._drop(message.participant_id)
         elif isinstance(message, RoomClosed):
-            await self._teardown(f"room_closed:{message.reason}")
+            await self._teardown()
+            self._finish(f"room_closed:{message.reason}")
         elif isinstance(message, RelayedOffer):
             await self._answer(message)
         elif isinstance(message, RelayedAnswer):
@@ -441,8 +438,19 @@ class PhoneBridge:
             if link.peer_id == peer_id:
                 await self._drop(participant_id)
 
-    async def _teardown(self, reason: str) -> None:
-        """Out of the room: close every connection, stop reading the caller, record why."""
+    async def _leave_room(self, reason: str) -> None:
+        """Say ``room.leave`` (the server ends the call leg), then report the bridge out of the call."""
+        room_id = self.room_id
+        if room_id is None:
+            return
+        await self._teardown()
+        with contextlib.suppress(Exception):
+            # shielded: the leave (and the leg's end in the database) completes even if we are cancelled
+            await asyncio.shield(self.transport.send(RoomLeave(room_id=room_id)))
+        self._finish(reason)
+
+    async def _teardown(self) -> None:
+        """Out of the room: close every connection, stop reading the caller."""
         self.room_id = None
         for participant_id in list(self._links):
             await self._drop(participant_id)
@@ -451,7 +459,6 @@ class PhoneBridge:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        self._finish(reason)
 
     def _finish(self, reason: str) -> None:
         if not self._ended.done():
@@ -469,11 +476,7 @@ class PhoneBridge:
             self.stats.caller_frames += 1
             for frame in upsampler.push(pcm):
                 self._fanout.push(frame)
-        if self.room_id is not None:
-            room_id = self.room_id
-            await self._teardown("hung_up")
-            with contextlib.suppress(Exception):
-                await self.transport.send(RoomLeave(room_id=room_id))
+        await self._leave_room("hung_up")
 
     async def _listen(self, link: _Link, track: MediaStreamTrack) -> None:
         """One participant's decoded audio into their jitter buffer at 8 kHz."""

@@ -372,6 +372,7 @@ export function roleLabel(role) {
       counselor: "相談員 Counselor",
       counter_tablet: "窓口 Counter",
       resident: "相談者 Resident",
+      phone: "電話 Phone",
     }[role] || role || ""
   );
 }

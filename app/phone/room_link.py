@@ -1,0 +1,188 @@
+"""The app's end of the phone bridge: a phone call enters the consultation's call room like a browser would.
+
+The bridge gets a connection of its own on the live hub (so room frames reach it exactly as they reach a
+websocket) and its frames go through the gateway (so relaying, the ``phone`` call leg with its minutes, and
+the clean-up when it disconnects are those of every other participant). It never needs an invitation pushed
+to it: once routing has connected the consultation (the room is open), the app signs a ``phone`` room token
+itself, which also covers a bridge that starts after the call began.
+
+Use from the SIP gateway::
+
+    bridge = phone_bridge(app, call_audio, on_queue=..., on_status=...)
+    bridge.play_hold_music()
+    await bridge.join(consultation_id)      # returns once the caller is in the call
+    reason = await bridge.wait_ended()      # "hung_up", "left" or "room_closed:<reason>"
+    await bridge.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, Final
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.config import Settings
+from app.consultation.models import Consultation
+from app.db import utcnow
+from app.enums import ConsultationStatus
+from app.live import topics
+from app.live.gateway import Gateway
+from app.live.hub import Hub, Subscriber
+from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError, RoomTransport
+from interpreters.phone_audio import CallAudio
+from interpreters.protocol import (
+    SERVER_MESSAGE_TYPES,
+    ClientMessage,
+    ProtocolError,
+    QueueUpdate,
+    RoomInvite,
+    ServerMessage,
+    decode,
+    decode_server,
+    encode,
+)
+from interpreters.signaling import ROOM_MESSAGE_TYPES, make_invite
+
+__all__ = ["INVITE_TTL_S", "AppRoomTransport", "phone_bridge"]
+
+log = logging.getLogger(__name__)
+
+INVITE_TTL_S: Final = 120  # used at once: the bridge signs and presents its own token
+_OVER: Final = frozenset(
+    {
+        ConsultationStatus.ended,
+        ConsultationStatus.cancelled,
+        ConsultationStatus.abandoned,
+        ConsultationStatus.fallback,
+    }
+)
+
+OnQueue = Callable[[int, int | None], None]
+"""(position, estimated_wait_s or None): the caller's place in the queue changed."""
+OnStatus = Callable[[str], None]
+"""A consultation status push ("connecting", "connected", "interpreter_changing", "ended", ...)."""
+
+
+class AppRoomTransport(RoomTransport):
+    """One in-process connection to the live hub and gateway, used by one phone bridge."""
+
+    def __init__(
+        self, app: FastAPI, *, on_queue: OnQueue | None = None, on_status: OnStatus | None = None
+    ) -> None:
+        self._gateway: Gateway = app.state.gateway
+        self._hub: Hub = app.state.hub
+        self._settings: Settings = app.state.settings
+        self._sessionmaker = app.state.sessionmaker
+        self._on_queue = on_queue
+        self._on_status = on_status
+        self.connection_id = f"phone-{uuid.uuid4().hex}"
+        self._deliver: Callable[[ServerMessage], None] | None = None
+        self._statuses: dict[str, ConsultationStatus] = {}
+        self._changed = asyncio.Event()
+        self._closed = False
+        self._subscriber = Subscriber(self._receive, self._hub_closed, self.connection_id)
+        self._subscriber.start()
+        self._hub.subscribe(self._subscriber, [topics.connection(self.connection_id)])
+
+    def listen(self, deliver: Callable[[ServerMessage], None]) -> None:
+        self._deliver = deliver
+
+    async def invitation(self, consultation_id: str) -> RoomInvite:
+        """Follow the consultation until its call room is open, then sign the phone participant's token."""
+        async with self._sessionmaker() as session:
+            status = await session.scalar(
+                select(Consultation.status).where(Consultation.public_id == consultation_id)
+            )
+        if status is None:
+            raise PhoneBridgeError("room_not_found", f"no consultation {consultation_id!r}")
+        self._hub.subscribe(self._subscriber, [topics.consultation(consultation_id)])
+        desk = self._gateway.desk
+        position = desk.position(consultation_id)
+        if position is not None and self._on_queue is not None:
+            self._on_queue(position.position, position.estimated_wait_s)
+        while True:
+            self._changed.clear()
+            room = await desk.rooms.store.open_room_of(consultation_id)
+            if room is not None:
+                return make_invite(
+                    self._settings.room_secret,
+                    room,
+                    topics.phone_participant(consultation_id),
+                    "phone",
+                    utcnow(),
+                    ttl_s=INVITE_TTL_S,
+                )
+            if status in _OVER or self._statuses.get(consultation_id) in _OVER:
+                raise PhoneBridgeError("room_closed", f"consultation {consultation_id} ended without a call")
+            status = None
+            await self._changed.wait()
+
+    async def send(self, message: ClientMessage) -> None:
+        parsed = decode(encode(message))  # the checks every websocket frame gets
+        if not isinstance(parsed, ROOM_MESSAGE_TYPES):
+            raise ValueError(f"a phone bridge only sends room frames, not {type(parsed).TYPE}")
+        await self._gateway.room_frame(self.connection_id, parsed, utcnow(), None)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._hub.unsubscribe(self._subscriber)
+        await self._subscriber.stop()
+        await self._gateway.disconnected(self.connection_id, utcnow())
+
+    async def _receive(self, text: str) -> None:
+        """A frame the hub would have written to a websocket."""
+        try:
+            data: Any = json.loads(text)
+        except json.JSONDecodeError:
+            return
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "status":
+            self._status(str(data.get("consultation_id")), str(data.get("status")))
+            return
+        if kind not in SERVER_MESSAGE_TYPES:
+            return  # queue.changed, fallback.offered and the like: nothing for the bridge
+        try:
+            message = decode_server(text)
+        except ProtocolError as exc:
+            log.warning("phone bridge got a frame it cannot read: %s", exc)
+            return
+        if isinstance(message, QueueUpdate):
+            if self._on_queue is not None:
+                self._on_queue(message.position, message.estimated_wait_s)
+            return
+        if isinstance(message, RoomInvite):
+            self._changed.set()  # the room is open
+            return
+        if self._deliver is not None:
+            self._deliver(message)
+
+    def _status(self, consultation_id: str, status: str) -> None:
+        if status in ConsultationStatus._value2member_map_:  # not "connecting" or "interpreter_changing"
+            self._statuses[consultation_id] = ConsultationStatus(status)
+        self._changed.set()
+        if self._on_status is not None:
+            self._on_status(status)
+
+    async def _hub_closed(self, code: int, reason: str) -> None:
+        """The hub drops a connection that falls far behind; the bridge then sees no more frames."""
+        log.warning("phone bridge connection %s closed by the hub: %s %s", self.connection_id, code, reason)
+
+
+def phone_bridge(
+    app: FastAPI,
+    audio: CallAudio,
+    *,
+    on_queue: OnQueue | None = None,
+    on_status: OnStatus | None = None,
+) -> PhoneBridge:
+    """A bridge for one answered phone call, wired to this app's rooms and peer registry (in the loop)."""
+    transport = AppRoomTransport(app, on_queue=on_queue, on_status=on_status)
+    return PhoneBridge(audio, transport, peers=app.state.peers, name=transport.connection_id[:14])
