@@ -1,0 +1,142 @@
+"""Every resident screen in ja, en, ne, th, hi and uk, on a phone (390x844) and a laptop (1280x800): saved
+under test-artifacts/screens/resident-*.png and checked with axe-core, for missing glyphs (tofu) and
+overflow.
+Also: the request limit speaks the resident's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.i18n import translator
+from tests.a11y_support import module_browser, screen_problems  # noqa: F401 (fixture)
+from tests.calls.calls_support import arrange_desk, desk_server
+from tests.resident.test_resident_browser import PHONE, resident_link
+
+pytestmark = pytest.mark.browser
+LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+
+
+def _check(page: Any, name: str, problems: list[str]) -> None:
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        problems += screen_problems(page, f"resident-{name}-{size}")
+
+
+def _page(browser: Any, url: str, logs: list[str]) -> Any:
+    page = browser.new_context(viewport=VIEWPORTS["phone"], locale="en-US").new_page()
+    page.on("pageerror", lambda e: logs.append(f"{url}: pageerror: {e}"))
+    page.goto(url)
+    return page
+
+
+def _desk(sqlite_template: Path, tmp_path: Path, name: str) -> Any:
+    where = tmp_path / name
+    where.mkdir()
+    return arrange_desk(sqlite_template, where)
+
+
+def test_resident_screens__open_desk_in_six_languages(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = _desk(sqlite_template, tmp_path, "open")
+    problems: list[str] = []
+    logs: list[str] = []
+    with desk_server(desk, desk_phone=PHONE, resident_intake_limit=100) as server:
+        for lang in LANGUAGES:
+            tr = translator(lang)
+            page = _page(
+                module_browser, f"{server.url}/r/{resident_link(desk)}?lang={lang}&step=language", logs
+            )
+            page.wait_for_selector("#language:not([hidden])")
+            assert page.text_content("#language-title") == tr.t("language.title")
+            _check(page, f"{lang}-1-language", problems)
+            with page.expect_navigation():
+                page.click(f"a[data-language={lang}]")
+            page.wait_for_selector("#consent:not([hidden])")
+            assert page.evaluate("() => document.documentElement.lang") == tr.bcp47
+            _check(page, f"{lang}-2-consent", problems)
+            page.click("#decline")
+            page.wait_for_selector("#declined:not([hidden])")
+            assert page.text_content("#declined-title") == tr.t("resident.declined")
+            _check(page, f"{lang}-3-declined", problems)
+            page.click("#declined-back")
+            page.click("#agree")
+            if lang == "uk":  # by reservation only: the reservation page is the way in
+                page.wait_for_selector("#closed:not([hidden])")
+                assert page.text_content("#closed-title") == tr.t("alt.reservation_only")
+                assert page.get_attribute("#closed a[data-way=reservation]", "href").endswith(
+                    "/reserve?lang=uk"
+                )
+                _check(page, f"{lang}-4-reservation-only", problems)
+                page.context.close()
+                continue
+            page.wait_for_selector("#device[data-checked=true]", timeout=25_000)
+            _check(page, f"{lang}-4-device", problems)
+            page.click("#start")
+            page.wait_for_selector("#waiting:not([hidden])")
+            page.wait_for_function("() => document.getElementById('wait-position').textContent !== ''")
+            assert page.text_content("#wait-position") == tr.n("waiting.position", 1)
+            _check(page, f"{lang}-5-waiting", problems)
+            page.click("#cancel")
+            page.wait_for_selector("#ended:not([hidden])")
+            assert page.is_visible("#ended-cancelled")
+            assert page.text_content("#ended-cancelled") == tr.t("resident.cancelled")
+            _check(page, f"{lang}-6-ended", problems)
+            page.context.close()
+    assert not logs, logs
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def test_resident_screens__closed_desk_and_expired_link_in_six_languages(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = _desk(sqlite_template, tmp_path, "closed")
+    problems: list[str] = []
+    logs: list[str] = []
+    with desk_server(desk, desk_hours="00:00-00:01", desk_phone=PHONE) as server:
+        for lang in LANGUAGES:
+            tr = translator(lang)
+            page = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang={lang}", logs)
+            page.click("#agree")
+            page.wait_for_selector("#closed:not([hidden])")
+            assert page.text_content("#closed-title") == tr.t("closed.title")
+            _check(page, f"{lang}-7-closed", problems)
+            page.goto(f"{server.url}/r/{resident_link(desk, lang, days_ago=4)}")
+            assert page.text_content("h1") == tr.t("error.link_expired")
+            _check(page, f"{lang}-8-expired", problems)
+            page.context.close()
+    assert not logs, logs
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def test_resident_rate_limit__told_in_the_residents_language(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = _desk(sqlite_template, tmp_path, "limited")
+    logs: list[str] = []
+    with desk_server(desk, resident_intake_limit=1) as server:
+        first = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang=en", logs)
+        first.click("#agree")
+        first.wait_for_selector("#start:not([disabled])", timeout=15_000)
+        first.click("#start")
+        first.wait_for_selector("#waiting:not([hidden])")
+        second = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang=hi", logs)
+        second.click("#agree")
+        second.wait_for_selector("#start:not([disabled])", timeout=15_000)
+        second.click("#start")
+        error = second.locator("#device [data-error]")
+        error.wait_for(state="visible")
+        assert error.text_content() == translator("hi").t("error.rate_limited")
+        assert second.is_visible("#device")
+        problems = screen_problems(second, "resident-hi-rate-limited-phone")
+        assert not problems, problems
