@@ -153,14 +153,19 @@ class MissingGlyphs:
 
 
 @functools.cache
+def _fc_list() -> str:
+    path = shutil.which("fc-list")
+    if path is None:
+        _unavailable("fontconfig's fc-list (apt-get install fontconfig)")
+    return str(path)
+
+
+@functools.cache
 def _fonts_by_postscript_name() -> dict[str, tuple[str, int]]:
     """Every installed font (fontconfig) by PostScript name: file and face index inside a collection."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        _unavailable("fontconfig's fc-list (apt-get install fontconfig)")
     try:
         listing = subprocess.run(  # noqa: S603 (fixed arguments)
-            [str(fc_list), "--format", "%{postscriptname}\t%{file}\t%{index}\n"],
+            [_fc_list(), "--format", "%{postscriptname}\t%{file}\t%{index}\n"],
             check=True,
             capture_output=True,
             text=True,
@@ -185,7 +190,14 @@ def _cmap(file: str, index: int) -> frozenset[int]:
 
 @functools.cache
 def _installed_font_has(char: str) -> bool:
-    return any(ord(char) in _cmap(file, index) for file, index in _fonts_by_postscript_name().values())
+    """Whether fontconfig knows any installed font with this character (else no fallback can help)."""
+    found = subprocess.run(  # noqa: S603 (fixed program, a hex number)
+        [_fc_list(), "--format", "%{file}\n", f":charset={ord(char):x}"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    return bool(found.stdout.strip())
 
 
 def _needs_a_glyph(char: str) -> bool:
