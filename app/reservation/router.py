@@ -88,7 +88,7 @@ def _entry_link(settings: Settings, token: str, lang: str) -> ResidentLink:
         raise Forbidden(translator(lang).t("error.link_expired")) from None
 
 
-def _throttle(request: Request, settings: Settings, lang: str) -> None:
+def throttle(request: Request, settings: Settings, lang: str) -> None:
     limiter: SlidingWindow | None = getattr(request.app.state, "reservation_throttle", None)
     if limiter is None:
         limiter = SlidingWindow(settings.resident_intake_limit, settings.resident_intake_window_seconds)
@@ -230,7 +230,7 @@ async def book_reservation(
     ui = _resident_lang(body.language, request)
     _check_key(idempotency_key)
     entry = _entry_link(settings, link, ui)
-    _throttle(request, settings, ui)
+    throttle(request, settings, ui)
     booking = _booking_in(body, entry.municipality, None)
     tr = translator(ui)
     try:

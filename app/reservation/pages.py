@@ -1,0 +1,361 @@
+"""Reservation screens.
+
+The resident's booking page under /r/{token}/reserve works without JavaScript: a form of day-by-day times in
+the resident's language (Asia/Tokyo times written with their locale), optional contact, then post-redirect-get
+to the confirmation with the date and time, the reservation number, the join link and its QR code. The form
+carries its own idempotency key, so a double submit books once.
+
+The staff page /staff/reservations (Japanese first, with English) lists a day's reservations and those
+starting soon, within the signed-in person's scope.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.db import utcnow
+from app.deps import CipherDep, DbSession, OptionalPrincipal, SettingsDep
+from app.enums import Channel, Role
+from app.errors import Conflict, InvalidField, NotFound
+from app.i18n import SUPPORTED, negotiate, translator
+from app.i18n.jinja import install_jinja
+from app.i18n.runtime import Translator
+from app.reservation import joining, service
+from app.reservation.models import ReservationStatus
+from app.reservation.router import (
+    ENTRY_LINKS,
+    day_list,
+    policy_of,
+    resident_view,
+    staff_views,
+    throttle,
+    upcoming,
+)
+from app.reservation.schemas import ContactIn
+from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
+from app.resident.router import TooManyRequests
+from app.security.tokens import same
+
+_UI = Path(__file__).resolve().parent.parent / "ui" / "reservation"
+templates = Jinja2Templates(directory=[_UI / "templates", _UI.parent / "templates"])
+install_jinja(templates.env)
+router = APIRouter(include_in_schema=False)
+
+ASSETS = {"reserve.css": "text/css", "staff_reservations.js": "text/javascript"}
+DAYS_SHOWN = 14
+STAFF_ROLES = (Role.counselor, Role.admin, Role.coordinator, Role.interpreter)
+STATUS_JA = {
+    "booked": "予約済",
+    "cancelled": "取消",
+    "fulfilled": "実施済",
+    "no_show": "不参加",
+}
+CHANNEL_JA = {"video": "ビデオ", "phone": "電話"}
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@router.get("/reservation-assets/{name}")
+async def reservation_asset(name: str) -> Response:
+    if name not in ASSETS:
+        raise NotFound(f"no reservation asset {name!r}")
+    return FileResponse(_UI / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+
+
+# -- residents ---------------------------------------------------------------------------------------------
+
+
+def _lang(requested: str | None, link: ResidentLink | None, request: Request) -> str:
+    if requested in SUPPORTED:
+        return str(requested)
+    if link is not None and link.language in SUPPORTED:
+        return str(link.language)
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _problem(request: Request, tr: Translator, message: str, status_code: int) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "reserve_problem.html",
+        {"i18n": tr, "message": message},
+        status_code=status_code,
+        headers=_NO_STORE,
+    )
+
+
+def _entry(request: Request, settings: Settings, token: str, lang: str | None) -> ResidentLink | Response:
+    try:
+        return read_link(settings, token, utcnow(), ENTRY_LINKS | {LinkKind.reservation})
+    except LinkError:
+        tr = translator(_lang(lang, None, request))
+        return _problem(request, tr, tr.t("error.link_expired"), 410)
+
+
+async def _booking_page(
+    request: Request,
+    db: DbSession,
+    settings: Settings,
+    token: str,
+    tr: Translator,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    today = utcnow().astimezone(settings.zone).date()
+    rules = service.rules_from(settings)
+    slots = await service.list_slots(
+        db, policy_of(request), rules, tr.lang, today, today + timedelta(days=DAYS_SHOWN - 1), utcnow()
+    )
+    days: dict[date, list[dict[str, Any]]] = {}
+    for slot in slots:
+        local = slot.starts_at.astimezone(settings.zone)
+        days.setdefault(local.date(), []).append(
+            {"value": local.isoformat(), "time": tr.format_time(local), "seats": slot.seats}
+        )
+    values = form or {}
+    return templates.TemplateResponse(
+        request,
+        "reserve.html",
+        {
+            "i18n": tr,
+            "token": token,
+            "days": [(tr.format_date(day), items) for day, items in days.items()],
+            "key": values.get("key") or secrets.token_urlsafe(18),
+            "form": values,
+            "error": error,
+            "phone": settings.desk_phone or None,
+        },
+        status_code=status_code,
+        headers=_NO_STORE,
+    )
+
+
+@router.get("/r/{token}/reserve")
+async def reserve_page(
+    token: str,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """Choose a day and time for a consultation with an interpreter, in the resident's language."""
+    link = _entry(request, settings, token, lang)
+    if isinstance(link, Response):
+        return link
+    if link.kind is LinkKind.reservation:  # a join link: its page is the resident page
+        return RedirectResponse(f"/r/{token}", status_code=303)
+    return await _booking_page(request, db, settings, token, translator(_lang(lang, link, request)))
+
+
+@router.post("/r/{token}/reserve")
+async def reserve_submit(
+    token: str,
+    request: Request,
+    db: DbSession,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    key: Annotated[str, Form(min_length=8, max_length=128)],
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    starts_at: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "video",
+    name: Annotated[str, Form(max_length=200)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """Book the chosen time (the form's key makes a double submit book once), then show the confirmation."""
+    link = _entry(request, settings, token, lang)
+    if isinstance(link, Response):
+        return link
+    tr = translator(_lang(lang, link, request))
+    form = {
+        "key": key,
+        "starts_at": starts_at,
+        "channel": channel,
+        "name": name,
+        "phone": phone,
+        "email": email,
+    }
+
+    async def again(message: str, status_code: int = 422) -> Response:
+        return await _booking_page(
+            request, db, settings, token, tr, error=message, form=form, status_code=status_code
+        )
+
+    try:
+        when = datetime.fromisoformat(starts_at)
+        if when.tzinfo is None:
+            raise ValueError("no offset")
+    except ValueError:
+        return await again(tr.t("reservation.choose"))
+    if channel not in ("video", "phone"):
+        channel = "video"
+    if channel == "phone" and not phone.strip():
+        return await again(tr.t("reservation.phone_required"))
+    try:
+        contact = ContactIn(name=name, phone=phone, email=email)
+    except ValidationError as exc:
+        fields = {str(e["loc"][0]) for e in exc.errors()}
+        return await again(tr.t("reservation.phone_required") if "phone" in fields else tr.t("error.generic"))
+    try:
+        throttle(request, settings, tr.lang)
+    except TooManyRequests as exc:
+        return await again(exc.message, 429)
+    booking = service.BookingIn(
+        language=tr.lang,
+        starts_at=when,
+        channel=Channel(channel),
+        municipality=link.municipality,
+        contact=service.Contact(contact.name, contact.phone, contact.email),
+    )
+    try:
+        result = await service.book(
+            db, policy_of(request), service.rules_from(settings), utcnow(), booking, key, None, cipher
+        )
+    except service.SlotTaken:
+        return await again(tr.t("reservation.taken"), 409)
+    except (InvalidField, Conflict):
+        return await again(tr.t("reservation.unavailable"))
+    code = result.reservation.code
+    manage = service.manage_token(settings, code)
+    return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={manage}", status_code=303)
+
+
+def _qr_svg(url: str) -> str | None:
+    """An inline SVG QR code of the join link, when segno is installed."""
+    try:
+        import segno
+    except ImportError:  # pragma: no cover - segno is a dependency of the resident pages
+        return None
+    svg: str = segno.make(url, error="m").svg_inline(scale=5, title="QR")
+    return svg
+
+
+@router.get("/r/{token}/reservation/{code}")
+async def reservation_page(
+    token: str,
+    code: str,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    t: Annotated[str, Query(min_length=8, max_length=64, description="the booking's manage token")],
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """The confirmation: date and time, reservation number, join link and QR code, and cancelling."""
+    link = _entry(request, settings, token, lang)
+    if isinstance(link, Response):
+        return link
+    tr = translator(_lang(lang, link, request))
+    if not same(t, service.manage_token(settings, code)):
+        return _problem(request, tr, tr.t("error.link_expired"), 404)
+    reservation = await service.get(db, code)
+    view = resident_view(settings, reservation, tr.lang, with_manage_token=True)
+    join_url = str(request.base_url).rstrip("/") + view.join_url if view.join_url else None
+    now = utcnow()
+    return templates.TemplateResponse(
+        request,
+        "reserve_done.html",
+        {
+            "i18n": tr,
+            "token": token,
+            "view": view,
+            "cancelled": reservation.status is ReservationStatus.cancelled,
+            "ended": reservation.status is not ReservationStatus.cancelled
+            and (reservation.status is not ReservationStatus.booked or now >= reservation.ends_at),
+            "join_url": join_url,
+            "join_open": join_url is not None and now >= joining.opens_at(settings, reservation),
+            "qr": _qr_svg(join_url) if join_url else None,
+            "manage": t,
+        },
+        headers=_NO_STORE,
+    )
+
+
+@router.post("/r/{token}/reservation/{code}/cancel")
+async def reservation_cancel(
+    token: str,
+    code: str,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    t: Annotated[str, Form(min_length=8, max_length=64)],
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """Cancel with the booking's own token, then show the booking (now cancelled)."""
+    link = _entry(request, settings, token, lang)
+    if isinstance(link, Response):
+        return link
+    tr = translator(_lang(lang, link, request))
+    if not same(t, service.manage_token(settings, code)):
+        return _problem(request, tr, tr.t("error.link_expired"), 404)
+    reservation = await service.get(db, code)
+    try:
+        await service.cancel(db, reservation, utcnow(), None)
+    except Conflict:
+        return _problem(request, tr, tr.t("reservation.ended"), 409)
+    return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={t}", status_code=303)
+
+
+# -- staff ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/staff/reservations")
+async def staff_reservations_page(
+    request: Request,
+    db: DbSession,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: OptionalPrincipal,
+    day: Annotated[date | None, Query()] = None,
+) -> Response:
+    """The day's reservations and those starting soon (Japanese first, with English)."""
+    if principal is None or principal.staff_user_id is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role not in STAFF_ROLES:
+        return Response(
+            "相談員・コーディネーター・管理者・通訳者のみ (counselors, coordinators, admins, interpreters)",
+            status_code=403,
+        )
+    today = utcnow().astimezone(settings.zone).date()
+    shown = day or today
+    rows = await day_list(db, settings, principal, shown, None)
+    client_ip = request.client.host if request.client else None
+    reads = await staff_views(db, principal, cipher, rows, client_ip)
+    soon = await upcoming(db, principal, utcnow(), timedelta(minutes=60))
+    zone = settings.zone
+    return templates.TemplateResponse(
+        request,
+        "staff_reservations.html",
+        {
+            "display_name": principal.display_name,
+            "csrf_token": principal.csrf_token or "",
+            "can_act": principal.role in (Role.counselor, Role.admin),
+            "day": shown,
+            "previous": shown - timedelta(days=1),
+            "next": shown + timedelta(days=1),
+            "rows": [
+                {
+                    **r.model_dump(),
+                    "local_start": r.starts_at.astimezone(zone).strftime("%H:%M"),
+                    "local_end": r.ends_at.astimezone(zone).strftime("%H:%M"),
+                    "status_ja": STATUS_JA[r.status.value],
+                    "channel_ja": CHANNEL_JA.get(r.channel, r.channel),
+                }
+                for r in reads
+            ],
+            "soon": [
+                {**s.model_dump(), "local_start": s.starts_at.astimezone(zone).strftime("%H:%M")}
+                for s in soon
+            ],
+            "lang": "ja",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
