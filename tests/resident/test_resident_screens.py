@@ -12,7 +12,16 @@ import pytest
 
 from app.i18n import translator
 from tests.a11y_support import module_browser, screen_problems  # noqa: F401 (fixture)
-from tests.calls.calls_support import arrange_desk, desk_server
+from tests.calls.calls_support import (
+    COUNSELOR,
+    INTERPRETERS,
+    arrange_desk,
+    connected_peers,
+    desk_server,
+    go_available,
+    open_page,
+    wait_for,
+)
 from tests.resident.test_resident_browser import PHONE, resident_link
 
 pytestmark = pytest.mark.browser
@@ -140,3 +149,49 @@ def test_resident_rate_limit__told_in_the_residents_language(
         assert second.is_visible("#device")
         problems = screen_problems(second, "resident-hi-rate-limited-phone")
         assert not problems, problems
+
+
+CALL_LANGUAGES = ("ja", "en", "ne", "th", "hi")  # Ukrainian is by reservation: its call starts from a booking
+
+
+def test_resident_screens__the_call_in_five_languages(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    """Real calls: the counselor alone for Easy Japanese and English, with an interpreter for the others."""
+    where = tmp_path / "calls"
+    where.mkdir()
+    desk = arrange_desk(sqlite_template, where, languages=("ne", "th", "hi"))
+    problems: list[str] = []
+    logs: list[str] = []
+    with desk_server(desk, desk_phone=PHONE, resident_intake_limit=100) as server:
+        base = server.url
+        counselor = open_page(module_browser, base, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        interpreter = open_page(module_browser, base, "/interpreter", INTERPRETERS[0], logs)
+        go_available(interpreter)
+        for lang in CALL_LANGUAGES:
+            tr = translator(lang)
+            page = _page(module_browser, f"{base}/r/{resident_link(desk)}?lang={lang}", logs)
+            page.click("#agree")
+            page.wait_for_selector("#start:not([disabled])", timeout=15_000)
+            page.click("#start")
+            remote = lang not in ("ja", "en")
+            if remote:
+                interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
+                interpreter.click("#accept")
+            page.wait_for_selector("#call:not([hidden])", timeout=15_000)
+            wait_for(
+                lambda page=page, n=2 if remote else 1: connected_peers(page, n), 20, f"{lang} call media"
+            )
+            assert page.text_content("#call-status") == tr.t("call.connected")
+            _check(page, f"{lang}-9-call", problems)
+            counselor.click("#end-call")
+            page.wait_for_selector("#ended:not([hidden])", timeout=10_000)
+            assert not page.is_visible("#ended-cancelled")
+            page.context.close()
+            if remote:
+                interpreter.wait_for_selector("#call[hidden]", state="attached", timeout=10_000)
+            counselor.wait_for_selector("#call[hidden]", state="attached", timeout=10_000)
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
