@@ -191,4 +191,5 @@ async def test_console_own_cases__only_your_own(
     event = await db.scalar(
         select(AuditEvent).where(AuditEvent.action == "consultation.list_own").order_by(AuditEvent.id)
     )
-    assert event is not None and set(event.detail["ids"]) == {mine, taken}
+    assert event is not None and event.detail is not None
+    assert set(event.detail["ids"]) == {mine, taken}

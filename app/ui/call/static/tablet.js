@@ -1,10 +1,26 @@
-// Counter tablet: language buttons, intake with an Idempotency-Key, the waiting screen, then the call.
+// Counter tablet: language buttons, intake with an Idempotency-Key, the waiting screen with the optional topic
+// pictograms, then the call and a thank-you that says how to reach the desk again.
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
+// The case is opened at the language tap, so the resident is in the queue while choosing topics.
 import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
+import { pictogram } from "/call/static/pictograms.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "madoguchi.deviceToken";
-const state = { token: localStorage.getItem(TOKEN_KEY), consultationId: null, lang: null, tr: null, room: null, view: null, intakeKey: null, busy: false };
+const state = {
+  token: localStorage.getItem(TOKEN_KEY),
+  consultationId: null,
+  lang: null,
+  tr: null,
+  room: null,
+  view: null,
+  intakeKey: null,
+  busy: false,
+  context: null, // this tablet's site, channel, desk phone and hours (/api/v1/tablet/context)
+  topics: [], // topic codes in the reference data's order
+  chosen: [], // the resident's picks, in the order tapped (the first is the hint)
+  topicsOpen: false,
+};
 window.madoguchiCall = {
   state,
   stats: async () => (state.room ? state.room.stats() : {}),
@@ -13,8 +29,8 @@ window.madoguchiCall = {
 
 // Resident-facing text: the chosen language's catalogue first, Japanese underneath for the counter staff.
 let ja = null;
-function say(el, key, count) {
-  const text = (tr) => (tr ? (count === undefined ? tr.t(key) : tr.n(key, count)) : "");
+function say(el, key, count, params) {
+  const text = (tr) => (tr ? (count === undefined ? tr.t(key, params) : tr.n(key, count, params)) : "");
   const own = text(state.tr);
   const jaText = state.lang !== "ja" ? text(ja) : "";
   el.textContent = jaText && jaText !== own ? `${own} / ${jaText}` : own;
@@ -91,6 +107,7 @@ function waiting(position, waitS) {
   if (waitS != null) say($("wait-time"), "waiting.minutes", Math.max(1, Math.round(waitS / 60)));
   else say($("wait-time"), "waiting.unknown");
   say($("cancel"), "waiting.cancel");
+  show($("topics"), state.topicsOpen);
 }
 
 async function languages() {
@@ -118,13 +135,14 @@ async function begin(lang) {
   state.busy = true;
   state.intakeKey ??= newKey();
   try {
+    await state.ready; // the channel (counter or satellite) comes with this tablet's site
     state.lang = lang;
     [state.tr, ja] = await Promise.all([catalogue(lang), ja ? Promise.resolve(ja) : catalogue("ja")]);
     document.documentElement.lang = lang;
     const response = await api("/api/v1/consultations", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey },
-      body: JSON.stringify({ channel: "counter", language: lang }),
+      body: JSON.stringify({ channel: state.context?.channel || "counter", language: lang }),
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
@@ -134,6 +152,7 @@ async function begin(lang) {
     const body = await response.json();
     state.consultationId = body.id;
     state.intakeKey = null; // the next resident gets a new key
+    openTopics();
     waiting(body.live?.position, body.live?.estimated_wait_s);
     watch();
   } finally {
@@ -151,6 +170,68 @@ $("cancel").addEventListener("click", async () => {
   finish();
 });
 
+// --- topic pictograms: optional, multi-select, while the resident already waits --------------------------
+async function loadTopics() {
+  const response = await fetch("/api/v1/topics");
+  if (response.ok) state.topics = (await response.json()).map((t) => t.code);
+}
+
+function openTopics() {
+  state.chosen = [];
+  state.topicsOpen = state.topics.length > 0;
+  if (!state.topicsOpen) return;
+  say($("topics-title"), "topic.title");
+  say($("topics-hint"), "tablet.topics_hint");
+  say($("topic-skip"), "topic.skip");
+  say($("topic-done"), "tablet.topics_done");
+  const buttons = state.topics.map((code) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "topic";
+    button.dataset.topic = code;
+    button.setAttribute("aria-pressed", "false");
+    const own = document.createElement("span");
+    own.className = "own";
+    own.textContent = state.tr.t(`topic.${code}`);
+    button.append(pictogram(code), own);
+    if (state.lang !== "ja" && ja) {
+      const staff = document.createElement("span");
+      staff.className = "ja";
+      staff.lang = "ja";
+      staff.textContent = ja.t(`topic.${code}`);
+      button.append(staff);
+    }
+    button.addEventListener("click", () => toggleTopic(button, code));
+    return button;
+  });
+  $("topic-grid").replaceChildren(...buttons);
+}
+
+function toggleTopic(button, code) {
+  const on = !state.chosen.includes(code);
+  state.chosen = on ? [...state.chosen, code] : state.chosen.filter((c) => c !== code);
+  button.setAttribute("aria-pressed", String(on));
+}
+
+function closeTopics() {
+  state.topicsOpen = false;
+  show($("topics"), false);
+}
+
+$("topic-skip").addEventListener("click", closeTopics);
+$("topic-done").addEventListener("click", async () => {
+  const caseId = state.consultationId;
+  const picked = [...state.chosen];
+  closeTopics();
+  if (!caseId || !picked.length) return;
+  const response = await api(`/api/v1/consultations/${encodeURIComponent(caseId)}/resident-topics`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ topics: picked }),
+  });
+  if (!response.ok) console.warn("topics not saved", response.status); // optional: the counselor asks anyway
+});
+
 async function startCall(invite) {
   const joined = await joinCall(state, socket, invite, {
     remotes: $("remotes"),
@@ -159,6 +240,7 @@ async function startCall(invite) {
     onAudioOnly: () => say($("call-note"), "call.audio_only"),
   });
   if (!joined) return; // a repeated invite for the call we are in or joining
+  state.topicsOpen = false;
   screen("call");
   say($("status"), "call.connected");
 }
@@ -166,8 +248,16 @@ async function startCall(invite) {
 function finish() {
   endCall(state);
   state.consultationId = null;
+  state.topicsOpen = false;
   screen("ended");
   say($("ended-text"), "ended.thanks");
+  say($("ended-again"), "ended.again");
+  const satellite = state.context?.channel === "satellite";
+  say($("ended-where"), satellite ? "tablet.ended_here" : "ended.place");
+  const phone = state.context?.desk_phone;
+  show($("ended-phone"), Boolean(phone));
+  if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
+  say($("ended-hours"), "ended.hours", undefined, { hours: state.context?.desk_hours || "09:00–17:00" });
   $("status").textContent = "";
 }
 
@@ -203,6 +293,20 @@ function boot() {
   }
   screen("start");
   languages();
+  state.ready = Promise.all([loadTopics(), loadContext()]).catch((err) => console.warn("tablet set-up", err));
   connect();
+}
+
+async function loadContext() {
+  const response = await api("/api/v1/tablet/context");
+  if (response.status === 401) {
+    localStorage.removeItem(TOKEN_KEY);
+    $("setup-error").textContent = "トークンが無効です Invalid device token";
+    screen("setup");
+    return;
+  }
+  if (!response.ok) return;
+  state.context = await response.json();
+  $("site").textContent = `${state.context.site_name_ja} ${state.context.site_name_en}`;
 }
 boot();

@@ -1,0 +1,154 @@
+"""The counter tablet in a real browser: topic pictograms (portrait and landscape), the Portuguese waiting and
+thank-you screens at a satellite counter, and a double tap that makes one case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.i18n import catalog_json
+from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
+from tests.calls.calls_support import wait_for
+from tests.console.console_support import (
+    DESK_PHONE,
+    admin_get,
+    arrange_console_desk,
+    console_server,
+    open_tablet,
+    shot,
+)
+
+pytestmark = pytest.mark.browser
+
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1024, "height": 768}
+PT = catalog_json("pt")
+JA = catalog_json("ja")
+
+
+def _layout(page: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = page.evaluate(
+        """() => {
+          const buttons = [...document.querySelectorAll('#topic-grid button.topic')];
+          const boxes = buttons.map((b) => b.getBoundingClientRect());
+          return {
+            count: buttons.length,
+            pictograms: document.querySelectorAll('#topic-grid button.topic svg.pictogram').length,
+            minWidth: Math.min(...boxes.map((b) => b.width)),
+            minHeight: Math.min(...boxes.map((b) => b.height)),
+            columns: new Set(boxes.map((b) => Math.round(b.left))).size,
+            overflowX: document.documentElement.scrollWidth > window.innerWidth,
+            labelsClipped: buttons.some((b) => b.scrollWidth > b.clientWidth + 1),
+          };
+        }"""
+    )
+    return figures
+
+
+def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        tablet = open_tablet(chromium_browser, server.url, desk.satellite_token, PORTRAIT, logs)
+        assert "矢掛" in (tablet.text_content("#site") or "")
+        shot(tablet, "tablet-languages-portrait")
+        tablet.click("button[data-language=pt]")
+        tablet.wait_for_selector("#topics:not([hidden])")
+        # resident text in Portuguese from the catalogue, Japanese underneath for the staff
+        assert (tablet.text_content("#topics-title") or "").startswith(PT["topic.title"])
+        assert JA["topic.title"] in (tablet.text_content("#topics-title") or "")
+        assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+        topics = [t["code"] for t in admin_get(server.url, "/api/v1/topics")]
+        labels = tablet.eval_on_selector_all(
+            "#topic-grid button.topic",
+            "bs => bs.map((b) => [b.dataset.topic, b.querySelector('.own').textContent])",
+        )
+        assert labels == [[code, PT[f"topic.{code}"]] for code in topics]
+        portrait = _layout(tablet)
+        assert portrait["count"] == portrait["pictograms"] == len(topics) == 16
+        assert portrait["minHeight"] >= 96 and portrait["minWidth"] >= 96, portrait  # large touch targets
+        assert portrait["columns"] == 4 and not portrait["overflowX"] and not portrait["labelsClipped"], (
+            portrait
+        )
+        shot(tablet, "tablet-topics-portrait")
+        tablet.set_viewport_size(LANDSCAPE)
+        landscape = _layout(tablet)
+        assert landscape["columns"] == 6 and not landscape["overflowX"], landscape
+        assert landscape["minHeight"] >= 96, landscape
+        shot(tablet, "tablet-topics-landscape")
+
+        # multi-select; a second tap takes a topic back
+        for code in ("medical", "tax", "childcare"):
+            tablet.tap(f"button.topic[data-topic={code}]")
+        tablet.tap("button.topic[data-topic=tax]")
+        assert tablet.get_attribute("button.topic[data-topic=tax]", "aria-pressed") == "false"
+        assert tablet.get_attribute("button.topic[data-topic=medical]", "aria-pressed") == "true"
+        shot(tablet, "tablet-topics-chosen-landscape")
+        tablet.click("#topic-done")
+        tablet.wait_for_selector("#topics[hidden]", state="attached")
+        case_id = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
+
+        def saved() -> dict[str, Any] | None:
+            case: dict[str, Any] = admin_get(server.url, f"/api/v1/consultations/{case_id}")
+            return case if case["topic_hint"] else None
+
+        case = wait_for(saved, 10, "the resident's topics")
+        assert case["topic_hint"] == "medical" and sorted(case["topics"]) == ["childcare", "medical"]
+        assert (case["channel"], case["site"], case["language"]) == ("satellite", "yakage-counter", "pt")
+        assert (tablet.text_content("#cancel") or "").startswith(PT["waiting.cancel"])
+        shot(tablet, "tablet-waiting-landscape")
+        tablet.set_viewport_size(PORTRAIT)
+        shot(tablet, "tablet-waiting-portrait")
+
+        tablet.click("#cancel")
+        tablet.wait_for_selector("#ended:not([hidden])")
+        assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
+        assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])  # a satellite
+        assert PT["ended.phone"].replace("{phone}", DESK_PHONE) in (tablet.text_content("#ended-phone") or "")
+        assert PT["ended.hours"].replace("{hours}", "06:00–20:00") in (
+            tablet.text_content("#ended-hours") or ""
+        )
+        shot(tablet, "tablet-ended-portrait")
+        tablet.set_viewport_size(LANDSCAPE)
+        assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
+        shot(tablet, "tablet-ended-landscape")
+        tablet.click("#again")
+        tablet.wait_for_selector("#start:not([hidden])")
+        assert tablet.evaluate("() => document.documentElement.lang") == "ja"
+        assert not [line for line in logs if "pageerror" in line], logs
+
+
+def test_console_tablet_double_tap_makes_one_case(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        tablet = open_tablet(chromium_browser, server.url, desk.central_token, LANDSCAPE, logs)
+        tablet.dblclick("button[data-language=pt]")
+        tablet.wait_for_selector("#waiting:not([hidden])")
+        first = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
+        assert first
+        cases = admin_get(server.url, "/api/v1/consultations")["items"]
+        assert [c["id"] for c in cases] == [first]
+        assert cases[0]["channel"] == "counter" and cases[0]["site"] == "kurashiki-desk"
+        tablet.click("#topic-skip")
+        tablet.wait_for_selector("#topics[hidden]", state="attached")
+        assert admin_get(server.url, f"/api/v1/consultations/{first}")["topic_hint"] is None
+        # the next resident: a new case with a new key, again only one for a double tap
+        tablet.click("#cancel")
+        tablet.click("#again")
+        tablet.dblclick("button[data-language=en]")
+        tablet.wait_for_selector("#waiting:not([hidden])")
+        second = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
+        ids = [c["id"] for c in admin_get(server.url, "/api/v1/consultations")["items"]]
+        assert ids == [second, first] and second != first
+        assert not [line for line in logs if "pageerror" in line], logs
