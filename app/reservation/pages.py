@@ -81,6 +81,11 @@ def _lang(requested: str | None, link: ResidentLink | None, request: Request) ->
     return negotiate(request.headers.get("accept-language"))
 
 
+def _booked(book: str | None, tr: Translator) -> str:
+    """The language to book: the page's own, unless someone books for a relative in another language."""
+    return book if book in SUPPORTED else tr.lang
+
+
 def _problem(request: Request, tr: Translator, message: str, status_code: int) -> Response:
     return templates.TemplateResponse(
         request,
@@ -105,6 +110,7 @@ async def _booking_page(
     settings: Settings,
     token: str,
     tr: Translator,
+    booked: str,
     *,
     error: str | None = None,
     form: dict[str, str] | None = None,
@@ -113,7 +119,7 @@ async def _booking_page(
     today = utcnow().astimezone(settings.zone).date()
     rules = service.rules_from(settings)
     slots = await service.list_slots(
-        db, policy_of(request), rules, tr.lang, today, today + timedelta(days=DAYS_SHOWN - 1), utcnow()
+        db, policy_of(request), rules, booked, today, today + timedelta(days=DAYS_SHOWN - 1), utcnow()
     )
     days: dict[date, list[dict[str, Any]]] = {}
     for slot in slots:
@@ -128,6 +134,9 @@ async def _booking_page(
         {
             "i18n": tr,
             "token": token,
+            "booked": booked,
+            "booked_name": translator(booked).t("language.self_name"),
+            "booked_tag": translator(booked).bcp47,
             "days": [(tr.format_date(day), items) for day, items in days.items()],
             "key": values.get("key") or secrets.token_urlsafe(18),
             "form": values,
@@ -146,6 +155,7 @@ async def reserve_page(
     db: DbSession,
     settings: SettingsDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
+    book: Annotated[str | None, Query(max_length=8, description="language to book; default: lang")] = None,
 ) -> Response:
     """Choose a day and time for a consultation with an interpreter, in the resident's language."""
     link = _entry(request, settings, token, lang)
@@ -153,7 +163,8 @@ async def reserve_page(
         return link
     if link.kind is LinkKind.reservation:  # a join link: its page is the resident page
         return RedirectResponse(f"/r/{token}", status_code=303)
-    return await _booking_page(request, db, settings, token, translator(_lang(lang, link, request)))
+    tr = translator(_lang(lang, link, request))
+    return await _booking_page(request, db, settings, token, tr, _booked(book, tr))
 
 
 @router.post("/r/{token}/reserve")
@@ -165,6 +176,7 @@ async def reserve_submit(
     settings: SettingsDep,
     key: Annotated[str, Form(min_length=8, max_length=128)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
+    book: Annotated[str | None, Query(max_length=8)] = None,
     starts_at: Annotated[str, Form()] = "",
     channel: Annotated[str, Form()] = "video",
     name: Annotated[str, Form(max_length=200)] = "",
@@ -176,6 +188,7 @@ async def reserve_submit(
     if isinstance(link, Response):
         return link
     tr = translator(_lang(lang, link, request))
+    booked = _booked(book, tr)
     form = {
         "key": key,
         "starts_at": starts_at,
@@ -187,7 +200,7 @@ async def reserve_submit(
 
     async def again(message: str, status_code: int = 422) -> Response:
         return await _booking_page(
-            request, db, settings, token, tr, error=message, form=form, status_code=status_code
+            request, db, settings, token, tr, booked, error=message, form=form, status_code=status_code
         )
 
     try:
@@ -210,7 +223,7 @@ async def reserve_submit(
     except TooManyRequests as exc:
         return await again(exc.message, 429)
     booking = service.BookingIn(
-        language=tr.lang,
+        language=booked,
         starts_at=when,
         channel=Channel(channel),
         municipality=link.municipality,
@@ -258,7 +271,9 @@ async def reservation_page(
         return _problem(request, tr, tr.t("error.link_expired"), 404)
     reservation = await service.get(db, code)
     view = resident_view(settings, reservation, tr.lang, with_manage_token=True)
-    join_url = str(request.base_url).rstrip("/") + view.join_url if view.join_url else None
+    join_url = None
+    if view.join_url:  # the resident page opens in the booked language
+        join_url = f"{str(request.base_url).rstrip('/')}{view.join_url}?lang={reservation.language_code}"
     now = utcnow()
     return templates.TemplateResponse(
         request,

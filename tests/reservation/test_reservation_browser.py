@@ -1,0 +1,176 @@
+"""In Chromium: the booking page in six languages (screenshots, axe, glyphs, overflow), and the whole walk
+of a resident at home in Ukrainian: poster link -> booking page -> booked -> join link at the time ->
+resident page -> the reserved interpreter (not the one idle longest) is rung and accepts -> the call
+connects -> the reservation is fulfilled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.i18n import translator
+from app.resident.links import LinkClaims, LinkKind, issue_link
+from tests.a11y_support import check_viewports, module_browser, screenshot  # noqa: F401 (fixture)
+from tests.calls.calls_support import (
+    ADMIN,
+    COUNSELOR,
+    INTERPRETERS,
+    arrange_desk,
+    connected_peers,
+    desk_server,
+    go_available,
+    open_page,
+    wait_for,
+)
+from tests.conftest import ALL_DAYS, PASSWORD, open_desk_settings, zone_where_it_is
+
+pytestmark = pytest.mark.browser
+SCREEN_LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
+PHONE = {"width": 390, "height": 844}
+
+
+def _poster(database_url: str) -> str:
+    settings = open_desk_settings(database_url)  # the same secret as the served app
+    from app.db import utcnow
+
+    return issue_link(settings, LinkClaims(LinkKind.poster, municipality="33208"), utcnow())
+
+
+def _resident(browser: Any, url: str, logs: list[str], locale: str = "uk-UA") -> Any:
+    page = browser.new_context(viewport=PHONE, locale=locale).new_page()
+    page.on("console", lambda m: logs.append(f"resident: {m.type}: {m.text}"))
+    page.on("pageerror", lambda e: logs.append(f"resident: pageerror: {e}"))
+    page.goto(url)
+    return page
+
+
+def test_reserve_page__six_languages_on_phone_and_tablet(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    """The remote vendor is closed all day, and the pool's own vendor works desk hours: remote languages have
+    times to book; Easy Japanese and English speakers book Ukrainian for someone (`book=uk`)."""
+    desk = arrange_desk(sqlite_template, tmp_path, languages=("ne", "th", "hi", "uk"))
+    zone = zone_where_it_is(12)
+    closures: dict[str, Any] = {"holiday_country": None, "annual_closures": []}
+    pool_hours = {"opens": "06:00", "closes": "20:00", "weekdays": ALL_DAYS, "timezone": zone, **closures}
+    policy = {
+        "desk_hours": closures,
+        "interpreter_hours": closures,
+        "vendor_hours": {"Calls Interpreting": pool_hours},
+    }
+    problems: list[str] = []
+    with desk_server(
+        desk,
+        timezone=zone,
+        vendor_hours="00:00-00:01",
+        routing_policy_json=json.dumps(policy),
+        reservation_slot_minutes=30,
+        reservation_lead_minutes=0,
+        desk_phone="086-426-3111",
+    ) as server:
+        poster = _poster(desk.database_url)
+        logs: list[str] = []
+        for lang in SCREEN_LANGUAGES:
+            book = "uk" if lang in ("ja", "en") else lang
+            page = _resident(module_browser, f"{server.url}/r/{poster}/reserve?lang={lang}&book={book}", logs)
+            tr = translator(lang)
+            assert page.text_content("#reserve-title") == tr.t("reservation.title")
+            assert page.evaluate("() => document.documentElement.lang") == tr.bcp47
+            assert page.locator("input[name=starts_at]:not([disabled])").count() > 0, lang
+            problems += check_viewports(page, f"reservation-reserve-{lang}")
+            page.context.close()
+        assert not logs, logs
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def _admin_reservations(base: str) -> list[dict[str, Any]]:
+    with httpx.Client(base_url=base) as client:
+        assert (
+            client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD}).status_code
+            == 200
+        )
+        response = client.get("/api/v1/reservations")
+        assert response.status_code == 200, response.text
+        listed: list[dict[str, Any]] = response.json()
+        return listed
+
+
+def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    reserved, other = INTERPRETERS  # the booking goes to the least booked, lowest id: the first
+    uk = translator("uk")
+    logs: list[str] = []
+    with desk_server(
+        desk, reservation_slot_minutes=10, reservation_lead_minutes=0, resident_intake_limit=100
+    ) as server:
+        base = server.url
+        counselor = open_page(module_browser, base, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        # the other interpreter comes on shift first: without the reservation, they would be rung
+        idle_longest = open_page(module_browser, base, "/interpreter", other, logs)
+        go_available(idle_longest)
+        interpreter = open_page(module_browser, base, "/interpreter", reserved, logs)
+        go_available(interpreter)
+
+        resident = _resident(module_browser, f"{base}/r/{_poster(desk.database_url)}/reserve?lang=uk", logs)
+        try:
+            # 1. the booking page in Ukrainian: the next slot starts within ten minutes
+            assert resident.text_content("#reserve-title") == uk.t("reservation.title")
+            screenshot(resident, "reservation-walk-1-reserve-uk")
+            resident.locator("input[name=starts_at]:not([disabled])").first.check()
+            resident.fill("#contact-name", "Оксана Шевченко")
+            resident.fill("#contact-phone", "090-1234-5678")
+            with resident.expect_navigation():
+                resident.click("#book")
+            # 2. the confirmation: date and time, the number, the join link (open now) and its QR code
+            resident.wait_for_selector("#reservation-code")
+            code = resident.text_content("#reservation-code")
+            assert "Ваш запис" in (resident.text_content("#done-title") or "")
+            assert resident.is_visible("#join-qr svg")
+            screenshot(resident, "reservation-walk-2-booked-uk")
+            (booking,) = _admin_reservations(base)
+            assert booking["code"] == code and booking["interpreter_id"] == desk.interpreter_ids[reserved]
+            assert booking["contact"]["name"] == "Оксана Шевченко" and booking["municipality"] == "33208"
+
+            # 3. at the time: the join link opens the resident page, in Ukrainian
+            with resident.expect_navigation():
+                resident.click("#join-now")
+            assert resident.evaluate("() => document.documentElement.lang") == "uk"
+            resident.click("#agree")
+            resident.wait_for_selector("#start:not([disabled])", timeout=20_000)
+            screenshot(resident, "reservation-walk-3-device-uk")
+            resident.click("#start")
+
+            # 4. the reserved interpreter is rung, not the one idle longest
+            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
+            assert interpreter.text_content("#offer-language") == "uk"
+            assert idle_longest.is_hidden("#ring")
+            screenshot(interpreter, "reservation-walk-4-reserved-interpreter-ring")
+            interpreter.click("#accept")
+            resident.wait_for_selector("#call:not([hidden])", timeout=15_000)
+            wait_for(lambda: connected_peers(resident, 2), 25, "the resident sees counselor and interpreter")
+            assert resident.text_content("#call-status") == uk.t("call.connected")
+            screenshot(resident, "reservation-walk-5-call-uk")
+        except Exception:
+            for name, page in (
+                ("resident", resident),
+                ("interpreter", interpreter),
+                ("counselor", counselor),
+            ):
+                screenshot(page, f"reservation-walk-failed-{name}")
+            raise AssertionError("\n".join(logs[-60:])) from None
+
+        (after,) = _admin_reservations(base)
+        assert after["status"] == "fulfilled" and after["consultation_id"]
+        counselor.click("#end-call")
+        resident.wait_for_selector("#ended:not([hidden])", timeout=10_000)
