@@ -1,0 +1,172 @@
+"""The counselor console in a real browser: the live queue per language follows the desk's pushes, a phone
+consultation is logged (field errors first), a case record is corrected after a validation error, and the
+counselor's own recent cases list what they did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser_support import chromium_browser, sign_in  # noqa: F401 (fixture)
+from tests.calls.calls_support import wait_for
+from tests.conftest import PASSWORD
+from tests.console.console_support import (
+    COUNSELOR,
+    admin_get,
+    arrange_console_desk,
+    console_server,
+    open_tablet,
+    shot,
+)
+
+pytestmark = pytest.mark.browser
+
+LANDSCAPE = {"width": 1024, "height": 768}
+
+
+def _console(browser: Any, base: str, logs: list[str]) -> Any:
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.on("pageerror", lambda e: logs.append(f"console: pageerror: {e}"))
+    sign_in(page, base, COUNSELOR, PASSWORD)
+    page.goto(f"{base}/counselor")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#link[data-state=open]")
+    return page
+
+
+def _waiting(console: Any, language: str) -> int:
+    cell = console.query_selector(f"#languages-live tr[data-language={language}]")
+    return int(cell.get_attribute("data-count")) if cell else -1
+
+
+def test_console_live_queue_per_language_follows_the_pushes(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        console = _console(chromium_browser, server.url, logs)
+        wait_for(lambda: console.locator("#languages-live tr").count() == 15, 10, "15 languages")
+        statuses = console.eval_on_selector_all(
+            "#languages-live td.avail", "cs => cs.map((c) => c.dataset.status)"
+        )
+        assert set(statuses) <= {"available_now", "book_ahead", "closed"} and len(statuses) == 15
+        assert _waiting(console, "pt") == 0 and console.is_visible("#queue-empty")
+
+        central = open_tablet(chromium_browser, server.url, desk.central_token, LANDSCAPE, logs)
+        satellite = open_tablet(chromium_browser, server.url, desk.satellite_token, LANDSCAPE, logs)
+        central.click("button[data-language=pt]")
+        central.wait_for_selector("#waiting:not([hidden])")
+        pt_case = central.evaluate("() => window.madoguchiCall.state.consultationId")
+        wait_for(lambda: _waiting(console, "pt") == 1, 10, "the Portuguese resident in the console's queue")
+        satellite.click("button[data-language=vi]")
+        satellite.wait_for_selector("#waiting:not([hidden])")
+        vi_case = satellite.evaluate("() => window.madoguchiCall.state.consultationId")
+        wait_for(lambda: _waiting(console, "vi") == 1, 10, "the Vietnamese resident")
+        rows = console.eval_on_selector_all(
+            "#queue tr", "rs => rs.map((r) => [r.dataset.consultation, r.children[2].textContent])"
+        )
+        assert rows == [[pt_case, "窓口 Counter"], [vi_case, "サテライト Satellite"]]
+        assert not console.is_visible("#queue-empty")
+        # the waiting time ticks in the page, without another request
+        first = console.text_content(f"#queue tr[data-consultation='{pt_case}'] td.waited")
+        wait_for(
+            lambda: console.text_content(f"#queue tr[data-consultation='{pt_case}'] td.waited") != first,
+            5,
+            "the waited time to tick",
+        )
+        shot(console, "counselor-queue")
+
+        central.click("#cancel")
+        wait_for(lambda: _waiting(console, "pt") == 0, 10, "the cancelled case to leave the queue")
+        assert console.eval_on_selector_all("#queue tr", "rs => rs.map((r) => r.dataset.consultation)") == [
+            vi_case
+        ]
+        assert not [line for line in logs if "pageerror" in line], logs
+
+
+def test_console_phone_log_and_case_record_with_field_errors_then_success(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        console = _console(chromium_browser, server.url, logs)
+        assert console.is_visible("#recent-empty")
+        form = "#phone-form"
+        # nothing chosen: the API's 422 lands next to each field, in Japanese with the English detail
+        console.click(f"{form} button[type=submit]")
+        console.wait_for_selector(f"{form} [data-error-for=topics]:not(:empty)")
+        for field in ("language", "topics", "duration_minutes"):
+            assert console.text_content(f"{form} [data-error-for={field}]"), field
+        assert "相談内容" in (console.text_content(f"{form} [data-error-for=topics]") or "")
+        assert console.get_attribute(f"{form} [name=duration_minutes]", "aria-invalid") == "true"
+        shot(console, "counselor-phone-errors")
+        assert admin_get(server.url, "/api/v1/consultations")["items"] == []
+
+        console.select_option(f"{form} [name=language]", "pt")
+        console.select_option(f"{form} [name=resident_municipality]", "33461")  # 矢掛町
+        console.check(f"{form} input[name=topics][value=tax]")
+        console.check(f"{form} input[name=topics][value=social_insurance]")
+        console.fill(f"{form} [name=duration_minutes]", "15")
+        console.select_option(f"{form} [name=outcome]", "resolved")
+        console.dblclick(f"{form} button[type=submit]")  # a double click is one case
+        console.wait_for_selector(f"{form} [data-result][data-ok=true]")
+        phone_case = console.get_attribute(f"{form} [data-result]", "data-consultation")
+        wait_for(
+            lambda: console.locator(f"#recent tr[data-consultation='{phone_case}']").count() == 1,
+            10,
+            "recent",
+        )
+        cases = admin_get(server.url, "/api/v1/consultations")["items"]
+        assert [c["id"] for c in cases] == [phone_case]
+        record = admin_get(server.url, f"/api/v1/consultations/{phone_case}/record")
+        assert (record["channel"], record["language"], record["resident_municipality"]) == (
+            "phone",
+            "pt",
+            "33461",
+        )
+        assert (
+            sorted(record["topics"]) == ["social_insurance", "tax"]
+            and record["derived"]["talk_seconds"] == 900
+        )
+        row = f"#recent tr[data-consultation='{phone_case}']"
+        assert console.get_attribute(row, "data-recorded") == "true"
+        assert "電話 Phone" in (console.text_content(row) or "")
+
+        # correct the record: referred without saying where is refused next to the field, then saved
+        console.click(f"{row} button.log")
+        console.wait_for_selector("#record-form:not([hidden])")
+        assert console.get_attribute("#record-case", "data-consultation") == phone_case
+        assert console.is_checked("#record-form input[name=topics][value=tax]")
+        console.select_option("#record-form [name=outcome]", "referred")
+        console.click("#record-form button[type=submit]")
+        console.wait_for_selector("#record-form [data-error-for=referral_to]:not(:empty)")
+        error = console.text_content("#record-form [data-error-for=referral_to]") or ""
+        assert "紹介先" in error and "referral_to" in error
+        shot(console, "counselor-record-error")
+        assert admin_get(server.url, f"/api/v1/consultations/{phone_case}/record")["outcome"] == "resolved"
+        console.fill("#record-form [name=referral_to]", "矢掛町 税務課")
+        console.check("#record-form [name=follow_up]")
+        console.click("#record-form summary")
+        console.fill("#record-form [name=nationality]", "br")
+        console.select_option("#record-form [name=age_band]", "30s")
+        console.click("#record-form button[type=submit]")
+        console.wait_for_selector("#record-form [data-result][data-ok=true]")
+        assert console.text_content("#record-form [data-error-for=referral_to]") == ""
+        record = admin_get(server.url, f"/api/v1/consultations/{phone_case}/record")
+        assert (record["outcome"], record["referral_to"], record["follow_up"]) == (
+            "referred",
+            "矢掛町 税務課",
+            True,
+        )
+        assert record["attributes"]["nationality"] == "BR" and record["attributes"]["age_band"] == "30s"
+        wait_for(lambda: "紹介" in (console.text_content(f"{row} td.outcome") or ""), 5, "the list to follow")
+        shot(console, "counselor-record-saved")
+        assert not [line for line in logs if "pageerror" in line], logs

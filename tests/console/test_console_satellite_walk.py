@@ -1,0 +1,130 @@
+"""The whole walk of a resident at a satellite counter in Portuguese, in real browsers with real WebRTC:
+the tablet at Yakage Town Office -> Português -> topic pictograms -> waiting in Portuguese -> a remote
+interpreter (Chromium interpreter console) accepts -> connected, media both ways between all three -> the
+counselor ends the call -> thank-you in Portuguese; the counselor logs the case in the console and it appears
+in their own recent cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.i18n import catalog_json
+from tests.browser_support import media_browser  # noqa: F401 (fixture)
+from tests.calls.calls_support import assert_media_flowing, go_available, open_page, wait_for
+from tests.console.console_support import (
+    COUNSELOR,
+    INTERPRETER,
+    SATELLITE,
+    admin_get,
+    arrange_console_desk,
+    console_server,
+    open_tablet,
+    shot,
+)
+
+pytestmark = pytest.mark.browser
+
+PT = catalog_json("pt")
+
+
+def test_console_satellite_walk_in_portuguese(
+    media_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        base = server.url
+        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
+        counselor.set_viewport_size({"width": 1400, "height": 900})
+        go_available(counselor)
+        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETER, logs)
+        interpreter.wait_for_selector("#link[data-state=open]")
+        tablet = open_tablet(media_browser, base, desk.satellite_token, {"width": 1024, "height": 768}, logs)
+        try:
+            # the resident picks Português and a pictogram; nobody interprets Portuguese yet, so they wait
+            tablet.tap("button[data-language=pt]")
+            tablet.wait_for_selector("#topics:not([hidden])")
+            case_id = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
+            tablet.tap("button.topic[data-topic=medical]")
+            tablet.tap("#topic-done")
+            tablet.wait_for_selector("#topics[hidden]", state="attached")
+            assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+            assert (tablet.text_content("#wait-position") or "").startswith(
+                PT["waiting.position"][0].replace("{position}", "1")
+            )
+            wait_for(
+                lambda: admin_get(base, f"/api/v1/consultations/{case_id}")["topic_hint"] == "medical",
+                10,
+                "the topic hint",
+            )
+            wait_for(
+                lambda: counselor.locator(f"#queue tr[data-consultation='{case_id}']").count() == 1,
+                10,
+                "queue",
+            )
+            shot(tablet, "walk-tablet-waiting-pt")
+            shot(counselor, "walk-counselor-queue")
+
+            # the remote interpreter comes on: the offer rings with the satellite channel and the topic
+            go_available(interpreter)
+            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
+            assert interpreter.text_content("#offer-language") == "pt"
+            assert interpreter.text_content("#offer-channel") == "satellite"
+            assert interpreter.text_content("#offer-topic") == "medical"
+            shot(interpreter, "walk-interpreter-ring")
+            interpreter.click("#accept")
+            pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+            figures = assert_media_flowing(pages, 2)  # audio and video, every direction
+        except Exception:
+            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
+                shot(page, f"walk-failed-{name}")
+            raise AssertionError("\n".join(logs[-60:])) from None
+        roles = {name: sorted(v["role"] for v in f.values()) for name, f in figures.items()}
+        assert roles == {
+            "tablet": ["counselor", "interpreter"],
+            "interpreter": ["counselor", "counter_tablet"],
+            "counselor": ["counter_tablet", "interpreter"],
+        }
+        assert (tablet.text_content("#status") or "").startswith(PT["call.connected"])
+        assert tablet.evaluate("() => document.documentElement.lang") == "pt"
+        wait_for(
+            lambda: "医療" in (counselor.text_content("#call-case") or ""), 10, "the case facts in the call"
+        )
+        for name, page in pages.items():
+            shot(page, f"walk-call-{name}")
+
+        counselor.click("#end-call")
+        tablet.wait_for_selector("#ended:not([hidden])", timeout=10_000)
+        assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
+        assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])
+        shot(tablet, "walk-tablet-ended-pt")
+
+        # the record form opens for the case just ended, with the resident's pictogram choice filled in
+        counselor.wait_for_selector("#record-form:not([hidden])")
+        assert counselor.get_attribute("#record-case", "data-consultation") == case_id
+        assert counselor.is_checked("#record-form input[name=topics][value=medical]")
+        counselor.check("#record-form input[name=topics][value=welfare]")
+        counselor.select_option("#record-form [name=outcome]", "resolved")
+        counselor.click("#record-form button[type=submit]")
+        counselor.wait_for_selector("#record-form [data-result][data-ok=true]")
+        row = f"#recent tr[data-consultation='{case_id}']"
+        wait_for(lambda: counselor.get_attribute(row, "data-recorded") == "true", 10, "own recent cases")
+        assert "サテライト Satellite" in (counselor.text_content(row) or "")
+        shot(counselor, "walk-counselor-logged")
+
+        record = admin_get(base, f"/api/v1/consultations/{case_id}/record")
+        assert (record["channel"], record["language"], record["status"]) == ("satellite", "pt", "ended")
+        assert sorted(record["topics"]) == ["medical", "welfare"] and record["outcome"] == "resolved"
+        assert record["derived"]["time_to_interpreter_seconds"] is not None
+        case = admin_get(base, f"/api/v1/consultations/{case_id}")
+        assert case["site"] == SATELLITE
+        legs = {leg["role"]: leg for leg in case["call_legs"]}
+        assert set(legs) == {"interpreter", "counselor", "counter_tablet"}
+        assert all(leg["left_at"] is not None for leg in legs.values())
+        assert len(admin_get(base, "/api/v1/consultations")["items"]) == 1
+        assert not [line for line in logs if "pageerror" in line], logs
