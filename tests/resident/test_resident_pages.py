@@ -159,3 +159,15 @@ async def test_assets__served_from_a_fixed_list(client: AsyncClient) -> None:
     assert (await client.get("/resident-assets/resident.css")).headers["content-type"].startswith("text/css")
     assert (await client.get("/resident-assets/..%2Fpages.py")).status_code == 404
     assert (await client.get("/resident-assets/pages.py")).status_code == 404
+
+
+async def test_reservation_link__joins_a_booked_ukrainian_slot_instead_of_the_closed_page(
+    client: AsyncClient, settings: Settings
+) -> None:
+    claims = LinkClaims(LinkKind.reservation, language="uk", reservation_id="R-1")
+    token = issue_link(settings, claims, utcnow())
+    html = (await client.get(f"/r/{token}")).text
+    assert '"closed": false' in html  # the booking is the way in: no "reservation only" page
+    assert f'"reservation_token": "{token}"' in html  # sent with the request, which claims the slot
+    poster = (await client.get(f"/r/{_link(settings, 'uk')}")).text
+    assert '"reservation_token": null' in poster

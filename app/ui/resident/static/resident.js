@@ -172,7 +172,10 @@ async function createCase(section) {
       body: JSON.stringify(body),
     });
     if (!response.ok) {
-      showError(section, tr.t(response.status === 429 ? "error.rate_limited" : "error.generic"));
+      // a reservation's join link that is too early or over: the server says so in the resident's language
+      const detail = response.status === 409 ? (await response.json().catch(() => ({}))).detail : null;
+      const key = response.status === 429 ? "error.rate_limited" : "error.generic";
+      showError(section, typeof detail === "string" ? detail : tr.t(key));
       return false;
     }
     const created = await response.json();
