@@ -44,6 +44,7 @@ from app.reservation.schemas import ContactIn
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
 from app.resident.router import TooManyRequests
 from app.security.tokens import same
+from routing import ServiceMode
 
 _UI = Path(__file__).resolve().parent.parent / "ui" / "reservation"
 templates = Jinja2Templates(directory=[_UI / "templates", _UI.parent / "templates"])
@@ -371,6 +372,12 @@ async def staff_reservations_page(
                 for s in soon
             ],
             "lang": "ja",
+            "bookable": [  # reservation-only languages first, then remote ones (outside vendor hours)
+                (code, translator(code).t("language.self_name"))
+                for wanted in (ServiceMode.RESERVATION, ServiceMode.REMOTE)
+                for code, mode in policy_of(request).languages.items()
+                if mode is wanted
+            ],
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.config import Settings
+from app.consultation import service as consultation_service
 from app.consultation.models import Consultation
+from app.consultation.schemas import ConsultationCreate, PersonalData
 from app.db import utcnow
 from app.deps import CipherDep, DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role
@@ -516,3 +518,39 @@ async def mark_no_show(code: str, db: DbSession, principal: Desk) -> None:
     """The resident did not come (slots that end without a join are marked so by themselves too)."""
     reservation = await _scoped_one(db, principal, code)
     await service.mark_no_show(db, reservation, utcnow(), principal)
+
+
+@staff_router.post("/reservations/{code}/start", status_code=status.HTTP_201_CREATED)
+async def start_reserved_call(
+    code: str, request: Request, db: DbSession, cipher: CipherDep, settings: SettingsDep, principal: Desk
+) -> dict[str, str]:
+    """At the time of a phone booking, open its case: routing rings the reserved interpreter first, and the
+    counselor who takes it calls the resident (the name and number are on the case, encrypted)."""
+    reservation = await _scoped_one(db, principal, code)
+    now = utcnow()
+    joining.check_window(settings, reservation, now, "en")
+    key = (
+        f"reservation:{reservation.code}:{reservation.consultation_id or 0}"  # a double click opens one case
+    )
+    if reservation.consultation_id is not None:
+        case = await db.get(Consultation, reservation.consultation_id)
+        if service.is_open_case(case):
+            assert case is not None
+            return {"consultation_id": case.public_id}
+    consultation_in = ConsultationCreate(
+        channel=Channel.phone,
+        language=reservation.language_code,
+        resident_municipality=reservation.municipality_code,
+        personal=PersonalData(
+            resident_name=cipher.decrypt(reservation.contact_name_enc),
+            resident_contact=cipher.decrypt(reservation.contact_phone_enc)
+            or cipher.decrypt(reservation.contact_email_enc),
+        ),
+    )
+    result = await consultation_service.create_consultation(db, principal, consultation_in, key, cipher)
+    if result.created:
+        joining.attach(reservation, result.consultation)
+        await record(db, principal, "reservation.start", "reservation", reservation.code)
+        await db.commit()
+        await joining.route_reserved(request, result.consultation, reservation)
+    return {"consultation_id": result.consultation.public_id}

@@ -485,3 +485,46 @@ async def test_book__flooding_is_throttled_in_the_residents_language(database_ur
         last = await book(client, link, start, "flood-9999999999")
     assert 429 not in statuses[:2] and statuses[2] == 429
     assert last.status_code == 429 and last.json()["detail"] == UK.t("error.rate_limited")
+
+
+async def test_phone_booking__staff_start_it_at_the_time_and_the_reserved_interpreter_is_rung(
+    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+) -> None:
+    olena = await add_interpreter(db, "Olena", username="interpreter")
+    found = (
+        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
+    ).json()
+    free = [s for d in found["days"] for s in d["slots"] if s["seats"]]
+    body = {"language": "uk", "contact": {"name": "Микола", "phone": "086-426-0000"}}
+    now_slot = await client.post(
+        "/api/v1/reservations", json={**body, "starts_at": free[0]["starts_at"]}, headers=auth["counselor"]
+    )
+    later = first_free(free, after=_later(2))
+    later_slot = await client.post(
+        "/api/v1/reservations", json={**body, "starts_at": later}, headers=auth["counselor"]
+    )
+    assert (now_slot.status_code, later_slot.status_code) == (201, 201)
+
+    early = await client.post(
+        f"/api/v1/reservations/{later_slot.json()['code']}/start", headers=auth["counselor"]
+    )
+    assert early.status_code == 409 and early.json()["reason"] == "too_early"
+    assert (
+        await client.post(
+            f"/api/v1/reservations/{now_slot.json()['code']}/start", headers=auth["coordinator"]
+        )
+    ).status_code == 403
+
+    await _go_available(client, auth["counselor"])
+    await _go_available(client, auth["interpreter"])
+    code = now_slot.json()["code"]
+    started, again = [
+        await client.post(f"/api/v1/reservations/{code}/start", headers=auth["counselor"]) for _ in range(2)
+    ]
+    assert started.status_code == again.status_code == 201
+    case_id = started.json()["consultation_id"]
+    assert again.json()["consultation_id"] == case_id
+    case = (await client.get(f"/api/v1/consultations/{case_id}", headers=auth["counselor"])).json()
+    assert case["channel"] == "phone" and case["personal"]["resident_contact"] == "086-426-0000"
+    (offer,) = (await client.get("/api/v1/queue", headers=auth["counselor"])).json()["offers"]
+    assert offer["request_id"] == case_id and offer["interpreter_id"] == str(olena)

@@ -174,3 +174,34 @@ def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
         assert after["status"] == "fulfilled" and after["consultation_id"]
         counselor.click("#end-call")
         resident.wait_for_selector("#ended:not([hidden])", timeout=10_000)
+
+
+def test_staff_page__a_counselor_books_for_a_caller_then_cancels(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    logs: list[str] = []
+    with desk_server(desk, reservation_slot_minutes=30, reservation_lead_minutes=0) as server:
+        page = open_page(module_browser, server.url, "/staff/reservations", COUNSELOR, logs)
+        assert "まもなく開始の予約" in (page.text_content("#soon-title") or "")
+        page.select_option("#book-language", "uk")
+        page.click("#load-slots")
+        page.wait_for_selector("#book-slot option:not([disabled])", state="attached")
+        page.fill("#book-name", "Микола Петренко")
+        page.fill("#book-phone", "086-426-0000")
+        page.dblclick("#book-submit")  # a double click books once
+        page.wait_for_selector("#book-result[data-code]")
+        code = page.get_attribute("#book-result", "data-code")
+        screenshot(page, "reservation-staff-booked")
+        page.reload()
+        row = page.locator(f"tr[data-code='{code}']")
+        assert row.get_attribute("data-status") == "booked" and "Микола Петренко" in (
+            row.text_content() or ""
+        )
+        assert page.locator("#reservations tbody tr").count() == 1
+        row.locator("button[data-action=cancel]").click()
+        page.wait_for_selector(f"tr[data-code='{code}'][data-status=cancelled]")
+        screenshot(page, "reservation-staff-list")
+        assert not [line for line in logs if "pageerror" in line], logs
