@@ -1,15 +1,16 @@
 """Phone bridge cost: CPU per bridged phone call with N calls at once (aiortc on loopback, one process).
 
-Each room holds two phone bridges talking to each other through the real room signaling (LocalRooms: the wire
-codecs, RoomSignaling, room tokens), each fed by a fake telephone line humming its own tone. A bridge does
-exactly what it does opposite a browser: upsample 8 -> 48 kHz and Opus-encode the caller, decode Opus and
-downsample 48 -> 8 kHz the other side, mix, pace the line at 20 ms. So the process CPU divided by the number
-of bridges is the server's cost of one phone call in a call with one other participant.
+Each room holds ``--per-room`` phone bridges (2: a call with one other participant; 3: an interpreted call)
+talking to each other through the real room signaling (LocalRooms: the wire codecs, RoomSignaling, room
+tokens), each fed by a fake telephone line humming its own tone. A bridge does exactly what it does opposite
+browsers: upsample 8 -> 48 kHz and Opus-encode the caller once per participant, decode Opus and downsample
+48 -> 8 kHz from each participant, mix, pace the line at 20 ms. So the process CPU divided by the number of
+bridges is the server's cost of one phone call in a call with ``per-room - 1`` other participants.
 
-The figures also check the audio: every caller must hear the other side's tone (FFT peak) and the line must
-have been written 50 frames a second.
+The figures also check the audio: every caller must hear the tone of each other participant (FFT peaks) and
+the slowest line's frames per second show whether the 20 ms pacing held (50 expected).
 
-    python bench/phone_bridge_bench.py --calls 1 5 10 --seconds 20
+    python bench/phone_bridge_bench.py --calls 1 5 10 --seconds 20 [--per-room 3]
 
 ``measure_bridges(calls, seconds)`` is importable for other benches (e.g. the SIP gateway's).
 """
@@ -45,13 +46,6 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def dominant_hz(samples: np.ndarray) -> float:
-    x = samples.astype(np.float64)
-    spectrum = np.abs(np.fft.rfft(x * np.hanning(x.size)))
-    spectrum[0] = 0
-    return float(np.fft.rfftfreq(x.size, 1 / PHONE_RATE)[int(np.argmax(spectrum))])
-
-
 @dataclass(frozen=True)
 class BridgeFigures:
     calls: int
@@ -60,32 +54,46 @@ class BridgeFigures:
     cpu_per_bridge_pct: float  # % of one core
     cpu_total_pct: float
     setup_s: float
-    heard_right: int  # bridges whose caller heard the other side's tone
+    heard_right: int  # bridges whose caller heard every other participant's tone
     line_fps_min: float  # frames written to the slowest line per second (50 expected)
 
 
-async def measure_bridges(calls: int, seconds: float) -> BridgeFigures:
-    """``calls`` rooms with two bridges each; CPU over ``seconds`` of steady media after all connected."""
+def hears_all(samples: np.ndarray, tones: list[float]) -> bool:
+    """Every tone stands out of the mix (its FFT peak within 10 Hz at least 20% of the strongest)."""
+    if samples.size < 2000 or level_dbfs(samples) < -30:
+        return False
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64) * np.hanning(samples.size)))
+    freqs = np.fft.rfftfreq(samples.size, 1 / PHONE_RATE)
+    return all(spectrum[np.abs(freqs - t) < 10].max() > 0.2 * spectrum.max() for t in tones)
+
+
+async def measure_bridges(calls: int, seconds: float, per_room: int = 2) -> BridgeFigures:
+    """``calls`` rooms of ``per_room`` bridges; CPU over ``seconds`` of steady media after all connected."""
+    if not 2 <= per_room <= 4:
+        raise ValueError("per_room must be 2-4 (a mesh room)")
     peers = PeerRegistry()
     rooms = LocalRooms(SECRET)
-    lines: list[tuple[ToneCall, float]] = []
+    lines: list[tuple[ToneCall, list[float]]] = []
     bridges: list[PhoneBridge] = []
     started = time.monotonic()
     try:
         for i in range(calls):
             case = f"bench-{i}"
             await rooms.open(case)
-            low, high = 300 + 37 * i, 1200 + 41 * i  # every caller a distinct tone
-            for name, hz, other in (("a", low, high), ("b", high, low)):
+            tones = [300 + 700 * k + 13 * i for k in range(per_room)]  # every caller a distinct tone
+            for k, hz in enumerate(tones):
                 line = ToneCall(hz, keep_frames=100)
-                transport = rooms.transport(f"phone-{i}{name}")
-                bridge = PhoneBridge(line, transport, peers=peers, name=f"{i}{name}")
+                transport = rooms.transport(f"phone-{i}-{k}")
+                bridge = PhoneBridge(line, transport, peers=peers, name=f"{i}-{k}")
                 await bridge.join(case)
-                lines.append((line, other))
+                lines.append((line, [t for t in tones if t != hz]))
                 bridges.append(bridge)
         async with asyncio.timeout(30):
             # media arrives in real time: poll until every bridge has heard half a second
-            while any(min(b.stats.peer_frames.values(), default=0) < 25 for b in bridges):  # noqa: ASYNC110
+            while any(  # noqa: ASYNC110
+                len(b.stats.peer_frames) < per_room - 1 or min(b.stats.peer_frames.values()) < 25
+                for b in bridges
+            ):
                 await asyncio.sleep(0.05)
         setup_s = time.monotonic() - started
         written = [line.frames_written for line, _ in lines]
@@ -93,11 +101,7 @@ async def measure_bridges(calls: int, seconds: float) -> BridgeFigures:
         await asyncio.sleep(seconds)
         cpu, elapsed = cpu_seconds() - cpu0, time.monotonic() - t0
         fps = [(line.frames_written - w) / elapsed for (line, _), w in zip(lines, written, strict=True)]
-        heard_right = sum(
-            1
-            for line, other in lines
-            if level_dbfs(line.heard(50)) > -30 and abs(dominant_hz(line.heard(50)) - other) < 10
-        )
+        heard_right = sum(1 for line, others in lines if hears_all(line.heard(50), others))
     finally:
         for bridge in bridges:
             await bridge.close()
@@ -120,13 +124,14 @@ async def main(args: argparse.Namespace) -> None:
         f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"aiortc {aiortc.__version__}, load {os.getloadavg()[0]:.1f}"
     )
-    print("rooms  bridges  CPU total  CPU per bridge  set-up  heard the other tone  slowest line")
+    print(f"# {args.per_room} bridges per room: each bridge talks to {args.per_room - 1} others")
+    print("rooms  bridges  CPU total  CPU per bridge  set-up  heard every other tone  slowest line")
     with loopback_candidates():
         for calls in args.calls:
-            f = await measure_bridges(calls, args.seconds)
+            f = await measure_bridges(calls, args.seconds, args.per_room)
             print(
                 f"{f.calls:5d}  {f.bridges:7d}  {f.cpu_total_pct:8.1f}%  {f.cpu_per_bridge_pct:13.1f}%  "
-                f"{f.setup_s:5.2f}s  {f.heard_right:>10d}/{f.bridges:<10d}  {f.line_fps_min:6.1f} frames/s"
+                f"{f.setup_s:5.2f}s  {f.heard_right:>11d}/{f.bridges:<11d}  {f.line_fps_min:6.1f} frames/s"
             )
 
 
@@ -136,4 +141,5 @@ if __name__ == "__main__":
     )
     parser.add_argument("--calls", type=int, nargs="+", default=[1, 5, 10], help="rooms of two bridges")
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring window per step")
+    parser.add_argument("--per-room", type=int, default=2, help="bridges per room (2-4)")
     asyncio.run(main(parser.parse_args()))
