@@ -239,8 +239,8 @@ class PhoneBridge:
 
     async def join(self, consultation_id: str) -> RoomJoined:
         """Wait for the consultation's call, enter its room and connect the caller to everyone in it."""
-        if self._closed or self.room_id is not None:
-            raise PhoneBridgeError("forbidden", "this bridge is closed or already in a room")
+        if self._closed or self.room_id is not None or self._ended.done():
+            raise PhoneBridgeError("forbidden", "a bridge joins one call once (this one is closed or in use)")
         invite = await self.transport.invitation(consultation_id)
         self.room_id = invite.room_id
         self._joined = asyncio.get_running_loop().create_future()

@@ -85,6 +85,8 @@ async def test_two_bridges__each_caller_hears_the_other(peers: PeerRegistry) -> 
         # bob hangs up: his bridge leaves the room, alice's drops its connection to him
         bob.hang_up()
         assert await asyncio.wait_for(b.wait_ended(), 5) == "hung_up"
+        with pytest.raises(PhoneBridgeError, match="joins one call once"):
+            await b.join(CASE)
         await _until(lambda: a.participants == [], 5, "alice's link to bob dropped")
         room = await rooms.registry.get(CASE)
         assert room is not None and [p.participant_id for p in room.participants] == ["phone-a"]
