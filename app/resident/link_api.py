@@ -57,7 +57,9 @@ def link_url(request: Request, token: str) -> str:
 def qr_svg(url: str) -> str:
     """A QR code of `url` as SVG, with medium error correction so a slightly worn poster still scans."""
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=6, border=4, xmldecl=False, title=url)
+    segno.make(url, error="m").save(
+        out, kind="svg", scale=6, border=4, light="white", omitsize=True, xmldecl=False, title=url
+    )
     return out.getvalue().decode()
 
 

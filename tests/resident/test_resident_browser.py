@@ -214,3 +214,36 @@ def test_resident_expired_link__says_so_in_ukrainian(
         assert page.evaluate("() => document.documentElement.lang") == "uk"
         assert page.locator("a[data-way=phone]").text_content() == tr.t("alt.call", phone=PHONE)
         assert not logs
+
+
+def test_resident_links_page__staff_make_a_poster_link_with_its_qr_code(
+    media_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with desk_server(desk) as server:
+        page = open_page(media_browser, server.url, "/resident-links", ADMIN, logs)
+        page.select_option("#kind", "poster")
+        page.select_option("#municipality", "33208")
+        page.select_option("#site", "soja-counter")
+        page.select_option("#language", "vi")
+        page.click("#link-form button[type=submit]")
+        page.wait_for_selector("#result:not([hidden])")
+        url = page.get_attribute("#url", "href") or ""
+        assert url.startswith(f"{server.url}/r/")
+        assert page.locator("#qr svg").count() == 1
+        screens = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+        screens.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screens / "resident-links-staff.png"), full_page=True)
+        # the link works: the resident page opens in the chosen language
+        resident = open_resident(
+            media_browser, server.url, url.removeprefix(server.url), logs, {"width": 390, "height": 844}
+        )
+        assert resident.evaluate("() => document.documentElement.lang") == "vi"
+        page.select_option("#kind", "invite")
+        page.fill("#valid-days", "30")
+        page.click("#link-form button[type=submit]")
+        page.wait_for_function("() => document.getElementById('form-error').textContent.includes('422')")
+        assert not [line for line in logs if "pageerror" in line], logs
