@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser, sign_in  # noqa: F401 (fixture)
 from tests.calls.calls_support import wait_for
 from tests.conftest import PASSWORD
@@ -80,6 +81,8 @@ def test_console_live_queue_per_language_follows_the_pushes(
             "the waited time to tick",
         )
         shot(console, "counselor-queue")
+        problems = check_viewports(console, "console-counselor-queue")
+        assert not problems, "\n".join(problems)
 
         central.click("#cancel")
         wait_for(lambda: _waiting(console, "pt") == 0, 10, "the cancelled case to leave the queue")
@@ -151,6 +154,8 @@ def test_console_phone_log_and_case_record_with_field_errors_then_success(
         error = console.text_content("#record-form [data-error-for=referral_to]") or ""
         assert "紹介先" in error and "referral_to" in error
         shot(console, "counselor-record-error")
+        problems = check_viewports(console, "console-counselor-record-error")
+        assert not problems, "\n".join(problems)
         assert admin_get(server.url, f"/api/v1/consultations/{phone_case}/record")["outcome"] == "resolved"
         console.fill("#record-form [name=referral_to]", "矢掛町 税務課")
         console.check("#record-form [name=follow_up]")

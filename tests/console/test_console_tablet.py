@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.i18n import catalog_json
+from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import wait_for
 from tests.console.console_support import (
@@ -82,6 +83,7 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         assert landscape["columns"] == 6 and not landscape["overflowX"], landscape
         assert landscape["minHeight"] >= 96, landscape
         shot(tablet, "tablet-topics-landscape")
+        problems = check_viewports(tablet, "console-tablet-topics-pt")  # axe, missing glyphs, overflow
 
         # multi-select; a second tap takes a topic back
         for code in ("medical", "tax", "childcare"):
@@ -118,6 +120,8 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         tablet.set_viewport_size(LANDSCAPE)
         assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
         shot(tablet, "tablet-ended-landscape")
+        problems += check_viewports(tablet, "console-tablet-ended-pt")
+        assert not problems, "\n".join(problems)
         tablet.click("#again")
         tablet.wait_for_selector("#start:not([hidden])")
         assert tablet.evaluate("() => document.documentElement.lang") == "ja"

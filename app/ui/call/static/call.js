@@ -305,7 +305,8 @@ export class Room {
 }
 
 // Shared call view: remote <video> tiles in `grid`, the local preview, and the state hooks for window.madoguchiCall.
-export function callView(grid, stream, preview) {
+// `label(role)` names a tile (default: Japanese and English, for staff screens).
+export function callView(grid, stream, preview, label = roleLabel) {
   if (preview) {
     preview.srcObject = stream;
     preview.muted = true;
@@ -327,7 +328,7 @@ export function callView(grid, stream, preview) {
         video.autoplay = true;
         video.playsInline = true;
         const caption = document.createElement("figcaption");
-        caption.textContent = roleLabel(role);
+        caption.textContent = label(role);
         tile.append(video, caption);
         grid.append(tile);
         tiles.set(participantId, tile);
@@ -351,7 +352,7 @@ export function callView(grid, stream, preview) {
       if (!tile) return;
       tile.dataset.mode = mode;
       tile.querySelector("figcaption").textContent =
-        roleLabel(tile.dataset.role) + (mode === "audio" ? " — 音声のみ audio only" : "");
+        label(tile.dataset.role) + (mode === "audio" ? " — 音声のみ audio only" : "");
     },
     onPeerGone(participantId) {
       tiles.get(participantId)?.remove();
@@ -402,13 +403,13 @@ export function show(el, visible) {
  * (`state.room`, `state.view`, `state.callRoomId`) so every console tears calls down the same way.
  * Returns false for a repeated invitation to the call already joined.
  */
-export async function joinCall(state, socket, invite, { remotes, preview, onClosed, onAudioOnly, media }) {
+export async function joinCall(state, socket, invite, { remotes, preview, onClosed, onAudioOnly, media, label }) {
   state.invites = (state.invites || 0) + 1;
   if (state.callRoomId === invite.room_id) return false;
   if (state.room) leaveCall(state);
   state.callRoomId = invite.room_id;
   const { stream, audioOnly } = await (media || openMedia());
-  state.view = callView(remotes, stream, preview);
+  state.view = callView(remotes, stream, preview, label);
   state.room = new Room(socket, stream, {
     onRemote: state.view.onRemote,
     onPeerGone: state.view.onPeerGone,

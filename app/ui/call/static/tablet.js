@@ -27,13 +27,25 @@ window.madoguchiCall = {
   firstFrames: () => (state.view ? state.view.firstFrames : {}),
 };
 
-// Resident-facing text: the chosen language's catalogue first, Japanese underneath for the counter staff.
+// Resident-facing text: the chosen language's catalogue first, Japanese after it for the counter staff, each in
+// a span marked with its own language (screen readers switch voice; Japanese breaks lines the Japanese way).
 let ja = null;
 function say(el, key, count, params) {
   const text = (tr) => (tr ? (count === undefined ? tr.t(key, params) : tr.n(key, count, params)) : "");
   const own = text(state.tr);
   const jaText = state.lang !== "ja" ? text(ja) : "";
-  el.textContent = jaText && jaText !== own ? `${own} / ${jaText}` : own;
+  const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
+  if (jaText && jaText !== own) {
+    parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
+  }
+  el.replaceChildren(...parts);
+}
+const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident.role_interpreter" };
+function tileLabel(role) {
+  const key = ROLE_KEYS[role];
+  if (!key || !state.tr) return role || "";
+  const own = state.tr.t(key);
+  return state.lang !== "ja" && ja ? `${own} / ${ja.t(key)}` : own;
 }
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
@@ -238,11 +250,16 @@ async function startCall(invite) {
     preview: $("preview"),
     onClosed: () => finish(),
     onAudioOnly: () => say($("call-note"), "call.audio_only"),
+    label: tileLabel,
   });
   if (!joined) return; // a repeated invite for the call we are in or joining
   state.topicsOpen = false;
   screen("call");
   say($("status"), "call.connected");
+  say($("call-title"), "call.connected");
+  say($("audio-only"), "resident.voice_only");
+  say($("leave"), "resident.leave");
+  say($("call-title"), "call.connected"); // the call screen's heading, for screen readers (the status shows it)
 }
 
 function finish() {
