@@ -6,10 +6,11 @@ import contextlib
 import logging
 
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from app.config import Settings
 from app.db import utcnow
-from app.i18n import SUPPORTED
+from app.language.models import Language
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway
 from app.phone.gateway import Bridge, OnQueue, PhoneGateway
@@ -41,9 +42,9 @@ def line_config(settings: Settings) -> LineConfig:
     )
 
 
-def menu_languages(settings: Settings, served: set[str], prompts: PromptLibrary) -> list[str]:
-    """The configured order, else the desk's languages in catalogue order; only those with prompts."""
-    wanted = settings.phone_menu_languages or [lang for lang in SUPPORTED if lang in served]
+def menu_languages(settings: Settings, desk_order: list[str], prompts: PromptLibrary) -> list[str]:
+    """The configured order, else the desk's active languages in their own order; only those with prompts."""
+    wanted = settings.phone_menu_languages or desk_order
     usable = [lang for lang in wanted if prompts.has(lang, "greeting")]
     for lang in set(wanted) - set(usable):
         log.warning("phone menu: no prompts for language %r; left out of the menu", lang)
@@ -56,7 +57,13 @@ async def start_phone_gateway(app: FastAPI, settings: Settings, stack: contextli
     desk: LiveDesk = app.state.desk
     prompts = PromptLibrary.load(settings.phone_prompts_dir or AUDIO_DIR)
     policy = desk.engine.policy
-    layout = MenuLayout.of(menu_languages(settings, set(policy.languages), prompts))
+    async with app.state.sessionmaker() as session:
+        order = (
+            await session.scalars(
+                select(Language.code).where(Language.active.is_(True)).order_by(Language.sort_order)
+            )
+        ).all()
+    layout = MenuLayout.of(menu_languages(settings, [c for c in order if c in policy.languages], prompts))
     for page in range(layout.page_count):
         for option in layout.options(page):
             if not prompts.has(option.language, f"menu.{option.digit}"):

@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.i18n import SUPPORTED
 from app.phone.g711 import pcm_to_ulaw
 from app.phone.menu import MenuLayout
 from app.phone.prompts import MANIFEST
-from app.phone.prompts.generate import texts, ulaw_wav
+from app.phone.prompts.generate import MENU_ORDER, texts, ulaw_wav
 
 SIPP = shutil.which("sipp")
 SCENARIOS = Path(__file__).parent / "sipp"
@@ -62,7 +61,7 @@ def free_udp_range(size: int = 200) -> tuple[int, int]:
     raise RuntimeError("no free UDP port range")
 
 
-def tiny_prompts(directory: Path, languages: Sequence[str] = SUPPORTED, seconds: float = 0.12) -> Path:
+def tiny_prompts(directory: Path, languages: Sequence[str] = MENU_ORDER, seconds: float = 0.12) -> Path:
     """A prompt set with the real names and texts but a short tone per prompt, so menus end quickly."""
     layout = MenuLayout.of(languages)
     samples = np.arange(int(8000 * seconds))

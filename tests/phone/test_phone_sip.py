@@ -94,7 +94,7 @@ async def phone(phone_settings: Settings) -> AsyncIterator[Phone]:
         yield Phone(app, phone_settings)
 
 
-async def test_rfc4733_key_4__answers_picks_vietnamese_and_opens_a_phone_case(
+async def test_rfc4733_key_4__answers_picks_korean_and_opens_a_phone_case(
     phone: Phone, tmp_path: Path
 ) -> None:
     sink_port = free_udp_port()
@@ -113,10 +113,10 @@ async def test_rfc4733_key_4__answers_picks_vietnamese_and_opens_a_phone_case(
             lambda: any(r.consultation_id for r in phone.gateway.records.values()), 20, "a phone case"
         )
         record = phone.only_record()
-        assert record.language == "vi" and record.choice == "key"
+        assert record.language == "ko" and record.choice == "key"  # key 4: the desk's fourth language
         cases = await phone.cases()
         assert [(c.channel, c.language_code, c.public_id) for c in cases] == [
-            (Channel.phone, "vi", record.consultation_id)
+            (Channel.phone, "ko", record.consultation_id)
         ]
         assert cases[0].status in (ConsultationStatus.queued, ConsultationStatus.offered)
         call = next(iter(phone.line.calls.values()))
@@ -146,10 +146,10 @@ async def test_sip_info_key__picks_the_language(
     run = await run_sipp(scenario, phone.target, stay_ms=1500)
     assert run.returncode == 0, f"{what}: {run.errors}"
     record = phone.only_record()
-    assert (record.language, record.choice) == ("vi", "key")
+    assert (record.language, record.choice) == ("ko", "key")
     assert phone.line.stats.info_digits == 1
     (case,) = await phone.cases()
-    assert (case.channel, case.language_code) == (Channel.phone, "vi")
+    assert (case.channel, case.language_code) == (Channel.phone, "ko")
 
 
 async def test_unknown_key__repeats_the_menu_then_silence_goes_to_the_on_site_language(
@@ -238,7 +238,7 @@ async def test_outside_hours__hours_then_callback_stores_the_number_encrypted(
         phone = Phone(app, closed_settings)
         scenario = info_scenario(
             tmp_path / "callback.xml",
-            [("2", 300), ("1", 600)],
+            [("1", 300), ("1", 600)],  # 1: English, then 1: call me back
             sink_port=free_udp_port(),
             gateway_hangs_up=True,
         )
@@ -270,7 +270,7 @@ async def test_outside_hours__no_key_means_no_callback_and_no_number(
     async with app.router.lifespan_context(app):
         phone = Phone(app, closed_settings)
         scenario = info_scenario(
-            tmp_path / "nocallback.xml", [("2", 300)], sink_port=free_udp_port(), gateway_hangs_up=True
+            tmp_path / "nocallback.xml", [("1", 300)], sink_port=free_udp_port(), gateway_hangs_up=True
         )
         run = await run_sipp(scenario, phone.target)
         assert run.returncode == 0, run.errors

@@ -2,7 +2,8 @@
 
     python -m app.phone.prompts.generate [--hours 09:00-17:00] [--out app/phone/prompts/audio]
 
-Run it again after changing a ``phone.*`` translation, the desk hours or the languages; commit the output.
+Run it again after changing a ``phone.*`` translation, the desk hours or the languages (or their order, which
+sets the menu keys); commit the output.
 One μ-law 8 kHz WAV per language holds all its prompts back to back; ``manifest.json`` says where each one
 starts, how long it is, and the text it says (the tests compare those texts with the catalogue).
 
@@ -30,10 +31,11 @@ import av
 import numpy as np
 
 from app.config import parse_hours
-from app.i18n import SUPPORTED, translator
+from app.i18n import translator
 from app.phone.g711 import pcm_to_ulaw
 from app.phone.menu import CALLBACK_DIGIT, MenuLayout
 from app.phone.prompts import AUDIO_DIR, MANIFEST, WAIT_MINUTES
+from app.seed.data import LANGUAGES as SEEDED_LANGUAGES
 
 VOICES = {
     "ja": "ja",
@@ -137,7 +139,11 @@ def ulaw_wav(ulaw: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", len(body)) + body + (b"\x00" if len(ulaw) & 1 else b"")
 
 
-def generate(out: Path, hours: str, languages: Iterable[str] = SUPPORTED) -> dict[str, object]:
+MENU_ORDER = tuple(seed.code for seed in SEEDED_LANGUAGES)
+"""The desk's languages in their seeded order: the order the gateway reads the menu in (key 4 is Korean)."""
+
+
+def generate(out: Path, hours: str, languages: Iterable[str] = MENU_ORDER) -> dict[str, object]:
     languages = tuple(languages)
     layout = MenuLayout.of(languages)
     gap = np.zeros(int(RATE * GAP_S), dtype="<i2")
