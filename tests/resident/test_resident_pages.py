@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -171,3 +171,26 @@ async def test_reservation_link__joins_a_booked_ukrainian_slot_instead_of_the_cl
     assert f'"reservation_token": "{token}"' in html  # sent with the request, which claims the slot
     poster = (await client.get(f"/r/{_link(settings, 'uk')}")).text
     assert '"reservation_token": null' in poster
+
+
+async def test_closed_days__year_end_listed_in_the_residents_language(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the desk's real calendar (national holidays, 29 Dec-3 Jan), on Christmas Eve in Tokyo."""
+    settings = open_desk_settings(
+        database_url, timezone="Asia/Tokyo", desk_hours="09:00-17:00", routing_policy_json=None
+    )
+    christmas_eve = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)
+    monkeypatch.setattr("app.resident.pages.utcnow", lambda: christmas_eve)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        token = issue_link(settings, LinkClaims(LinkKind.poster), christmas_eve)
+        html = (await client.get(f"/r/{token}?lang=uk")).text
+    tr = translator("uk")
+    days = [date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1)]
+    listed = tr.t("resident.closed_days", date=" · ".join(tr.format_date(d) for d in days))
+    assert listed in _text(html)
+    assert "грудня" in listed and "січня" in listed  # month names in Ukrainian

@@ -1,7 +1,6 @@
-"""Every resident screen in ja, en, ne, th, hi and uk, on a phone (390x844) and a laptop (1280x800): saved
-under test-artifacts/screens/resident-*.png and checked with axe-core, for missing glyphs (tofu) and
-overflow.
-Also: the request limit speaks the resident's language."""
+"""Every resident screen in ja, en, ne, th, hi and uk, on a phone (390x844, upright and on its side) and a
+laptop (1280x800): saved as test-artifacts/screens/resident-*.png and checked with axe-core, for missing
+glyphs (tofu) and overflow. Also: the request limit speaks the resident's language."""
 
 from __future__ import annotations
 
@@ -26,7 +25,11 @@ from tests.resident.test_resident_browser import PHONE, resident_link
 
 pytestmark = pytest.mark.browser
 LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "landscape": {"width": 844, "height": 390},
+    "laptop": {"width": 1280, "height": 800},
+}
 
 
 def _check(page: Any, name: str, problems: list[str]) -> None:
