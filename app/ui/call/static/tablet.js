@@ -259,7 +259,6 @@ async function startCall(invite) {
   say($("call-title"), "call.connected");
   say($("audio-only"), "resident.voice_only");
   say($("leave"), "resident.leave");
-  say($("call-title"), "call.connected"); // the call screen's heading, for screen readers (the status shows it)
 }
 
 function finish() {
