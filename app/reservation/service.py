@@ -220,6 +220,11 @@ async def book(
             )
         except SlotRefused as exc:
             if exc.refusal is Refusal.FULL:
+                # The seat may be our own twin's, committed since we looked the key up: then it is a replay.
+                if idempotency_key is not None:
+                    twin = await repository.by_idempotency_key(session, idempotency_key)
+                    if twin is not None:
+                        return _replay(twin, print_)
                 raise SlotTaken(exc.message) from None
             raise SlotUnavailable(exc.refusal, exc.message) from None
         interpreter_id = _choose(slot, booking.interpreter_id)

@@ -116,7 +116,9 @@ async def test_book__concurrent_identical_bookings_make_one(
     link = entry_link(settings)
     start = first_free(await slots(client, link), after=_later(1))
     responses = await asyncio.gather(*(book(client, link, start, "double-tap-00001") for _ in range(6)))
-    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [
+        r.text for r in responses if r.status_code == 409
+    ]
     assert len({r.json()["code"] for r in responses}) == 1
     assert await _count(db) == 1
 
