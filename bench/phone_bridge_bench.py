@@ -9,8 +9,8 @@ bridges is the server's cost of one phone call in a call with ``per-room - 1`` o
 
 The figures also check the audio: every caller must hear the tone of each other participant (FFT peaks) and
 the slowest line's frames per second show whether the 20 ms pacing held (50 expected). "Per audio-second" is
-the CPU spent per second of caller audio actually carried: on a loaded machine the process falls behind and
-carries less, so it is the steadier figure of what one bridged call costs.
+the CPU spent per second of audio a bridge actually received from each other participant (decoded frames x
+20 ms): on a loaded machine the process falls behind and delivers less, so it is the steadier figure.
 
     python bench/phone_bridge_bench.py --calls 1 5 10 --seconds 20 [--per-room 3]
 
@@ -54,7 +54,7 @@ class BridgeFigures:
     bridges: int
     seconds: float
     cpu_per_bridge_pct: float  # % of one core
-    cpu_per_audio_pct: float  # CPU seconds per second of caller audio carried, % (holds on a loaded machine)
+    cpu_per_audio_pct: float  # CPU per bridge-second of audio delivered end to end, % (for a loaded machine)
     cpu_total_pct: float
     setup_s: float
     heard_right: int  # bridges whose caller heard every other participant's tone
@@ -100,11 +100,11 @@ async def measure_bridges(calls: int, seconds: float, per_room: int = 2) -> Brid
                 await asyncio.sleep(0.05)
         setup_s = time.monotonic() - started
         written = [line.frames_written for line, _ in lines]
-        carried = sum(b.stats.caller_frames for b in bridges)
+        carried = sum(sum(b.stats.peer_frames.values()) for b in bridges)
         cpu0, t0 = cpu_seconds(), time.monotonic()
         await asyncio.sleep(seconds)
         cpu, elapsed = cpu_seconds() - cpu0, time.monotonic() - t0
-        carried = sum(b.stats.caller_frames for b in bridges) - carried
+        carried = sum(sum(b.stats.peer_frames.values()) for b in bridges) - carried
         fps = [(line.frames_written - w) / elapsed for (line, _), w in zip(lines, written, strict=True)]
         heard_right = sum(1 for line, others in lines if hears_all(line.heard(50), others))
     finally:
@@ -117,7 +117,7 @@ async def measure_bridges(calls: int, seconds: float, per_room: int = 2) -> Brid
         bridges=n,
         seconds=elapsed,
         cpu_per_bridge_pct=100 * cpu / elapsed / n,
-        cpu_per_audio_pct=100 * cpu / (carried * 0.020),
+        cpu_per_audio_pct=100 * cpu / (carried * 0.020 / (per_room - 1)),
         cpu_total_pct=100 * cpu / elapsed,
         setup_s=setup_s,
         heard_right=heard_right,
