@@ -304,6 +304,8 @@ class PhoneLine:
         self._uas.on_session_expired = lambda incoming: self._ended(incoming.call_id, "session_expired")
         self._clock: asyncio.Task[None] | None = None
         self.registered = asyncio.Event()
+        # "registered", "failed: <code> <reason>", or None when no registrar is configured (or no answer yet)
+        self.registration_status: str | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -333,11 +335,19 @@ class PhoneLine:
             expires=config.register_expires_s,
             auth=auth,
         )
-        registration.on_registered = lambda _reg: self.registered.set()
         registrar = config.registrar
-        registration.on_failed = lambda _reg, code, reason: log.error(
-            "registration at %s:%s failed: %s %s", registrar[0], registrar[1], code, reason
-        )
+
+        def registered(_reg: Registration) -> None:
+            self.registration_status = "registered"
+            self.registered.set()
+
+        def failed(_reg: Registration, code: int, reason: str) -> None:
+            self.registration_status = f"failed: {code} {reason}"
+            self.registered.clear()
+            log.error("registration at %s:%s failed: %s %s", registrar[0], registrar[1], code, reason)
+
+        registration.on_registered = registered
+        registration.on_failed = failed
         registration.register()
         self._registration = registration
 
