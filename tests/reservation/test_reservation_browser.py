@@ -6,6 +6,7 @@ connects -> the reservation is fulfilled."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,35 @@ def test_staff_page__a_counselor_books_for_a_caller_then_cancels(
         page.wait_for_selector(f"tr[data-code='{code}'][data-status=cancelled]")
         screenshot(page, "reservation-staff-list")
         assert not [line for line in logs if "pageerror" in line], logs
+
+
+def test_join_link_too_early__the_resident_page_says_when_in_ukrainian(
+    module_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    logs: list[str] = []
+    with desk_server(desk, reservation_slot_minutes=30, reservation_lead_minutes=120) as server:
+        poster = _poster(desk.database_url)
+        with httpx.Client(base_url=server.url, headers={"X-Resident-Link": poster}) as client:
+            found = client.get("/api/v1/resident/reservation-slots", params={"lang": "uk"}).json()
+            start = next(s for d in found["days"] for s in d["slots"] if s["seats"])["starts_at"]
+            booked = client.post(
+                "/api/v1/resident/reservations",
+                json={"language": "uk", "starts_at": start},
+                headers={"Idempotency-Key": "browser-early-0001"},
+            )
+            assert booked.status_code == 201, booked.text
+        page = _resident(module_browser, f"{server.url}{booked.json()['join_url']}?lang=uk", logs)
+        page.click("#agree")
+        page.wait_for_selector("#start:not([disabled])", timeout=20_000)
+        page.click("#start")
+        alert = page.locator("[data-error]:not([hidden])")
+        alert.wait_for(timeout=10_000)
+        text = alert.text_content() or ""
+        assert (
+            "зарано" in text
+            and translator("uk").format_time(datetime.fromisoformat(booked.json()["opens_at"])) in text
+        )
+        screenshot(page, "reservation-join-too-early-uk")
