@@ -1,0 +1,59 @@
+"""Phone settings are checked at start, with messages that name the variable and what it accepts."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.config import Settings, describe_settings_error
+from app.phone.runtime import line_config
+from app.phone.sip import parse_registrar
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(mode="dev", **values)  # type: ignore[arg-type]
+
+
+def test_defaults__off_with_a_15_second_silence_timeout() -> None:
+    settings = _settings()
+    assert settings.phone_enabled is False
+    assert settings.phone_silence_timeout_seconds == 15.0
+    config = line_config(settings)
+    assert (config.codecs, config.rtp_ports, config.registrar) == (("PCMU", "PCMA"), (20000, 20999), None)
+
+
+def test_registrar_user_password_and_codecs_reach_the_line() -> None:
+    config = line_config(
+        _settings(
+            phone_registrar="pbx.city.local:5080", phone_user="7001", phone_password="pw", phone_codecs="pcma"
+        )
+    )
+    assert (config.registrar, config.user, config.password, config.codecs) == (
+        ("pbx.city.local", 5080),
+        "7001",
+        "pw",
+        ("PCMA",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("pbx.local", ("pbx.local", 5060)), ("sip:10.0.0.2:5070", ("10.0.0.2", 5070))]
+)
+def test_parse_registrar(value: str, expected: tuple[str, int]) -> None:
+    assert parse_registrar(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("phone_codecs", "G729", "MADOGUCHI_PHONE_CODECS"),
+        ("phone_rtp_ports", "30000-20000", "MADOGUCHI_PHONE_RTP_PORTS"),
+        ("phone_rtp_ports", "80-90", "MADOGUCHI_PHONE_RTP_PORTS"),
+        ("phone_rtp_ports", "lots", "MADOGUCHI_PHONE_RTP_PORTS"),
+        ("phone_silence_timeout_seconds", 0, "MADOGUCHI_PHONE_SILENCE_TIMEOUT_SECONDS"),
+    ],
+)
+def test_bad_values__stop_the_start_with_the_variable_named(field: str, value: object, says: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _settings(**{field: value})
+    assert says in describe_settings_error(caught.value)
