@@ -117,6 +117,9 @@ _COLLECT_TEXT = """(attr) => {
     return parts.join(' > ');
   };
   const found = [];
+  // Chromium picks the same font for a character wherever font-family, language, weight and style are the
+  // same, so each character needs probing once per such combination (plotly repeats its labels by the hundred)
+  const probed = new Map();
   for (const el of document.body.querySelectorAll('*')) {
     if (['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(el.tagName)) continue;
     let text = '';
@@ -124,9 +127,15 @@ _COLLECT_TEXT = """(attr) => {
     if (!text.trim()) continue;
     if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
     const style = getComputedStyle(el);
+    const lang = (el.closest('[lang]') || document.documentElement).lang || '';
+    const key = [style.fontFamily, lang, style.fontWeight, style.fontStyle].join('|');
+    if (!probed.has(key)) probed.set(key, new Set());
+    const seen = probed.get(key);
+    const fresh = [...text].filter((c) => !seen.has(c));
+    if (!fresh.length) continue;
+    fresh.forEach((c) => seen.add(c));
     el.setAttribute(attr, String(found.length));
-    found.push({ text, where: describe(el), fontFamily: style.fontFamily,
-                 lang: (el.closest('[lang]') || document.documentElement).lang || '' });
+    found.push({ text, where: describe(el), fontFamily: style.fontFamily, lang });
   }
   return found;
 }"""
@@ -323,6 +332,64 @@ def assert_no_overflow(page: Any, *, context: str, ignore: tuple[str, ...] = ())
     assert not problems, f"{context}: overflow:\n" + "\n".join(problems)
 
 
+# --- keyboard focus -------------------------------------------------------------------------------------
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const parts = [];
+  for (let e = el; e && e !== document.body && parts.length < 3; e = e.parentElement) {
+    let part = e.tagName.toLowerCase();
+    if (e.id) { parts.unshift(part + '#' + e.id); break; }
+    if (e.classList.length) part += '.' + [...e.classList].join('.');
+    parts.unshift(part);
+  }
+  const where = parts.join(' > ');
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  const ring = style.boxShadow !== 'none';
+  // a date/month input's calendar button is focused inside the browser's own shadow tree (the host does not
+  // match :focus): the browser draws that ring itself, and no page style can remove it
+  const inner = !el.matches(':focus');
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), innerWidth - 1);
+  const y = Math.min(Math.max(box.top + box.height / 2, 0), innerHeight - 1);
+  const top = document.elementFromPoint(x, y);
+  const labelled = el.labels && [...el.labels].some((label) => label.contains(top));
+  const covered = top && top !== el && !el.contains(top) && !top.contains(el) && !labelled;
+  return { where, indicator: outline || ring || inner, tiny: box.width <= 1 || box.height <= 1,
+           covered: covered ? top.tagName.toLowerCase() + (top.id ? '#' + top.id : '') : null };
+}"""
+
+
+def focus_problems(page: Any, max_stops: int = 80) -> list[str]:
+    """Tab through the page from the top: every stop must show a focus indicator (WCAG 2.4.7) and must not be
+    hidden under something else (2.4.11). Leaves nothing focused."""
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    problems: list[str] = []
+    seen: list[str] = []
+    for _ in range(max_stops):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(_FOCUSED)
+        if stop is None or stop["where"] in seen[:1]:
+            break  # back at the start: the whole tab order was walked
+        seen.append(stop["where"])
+        if stop["tiny"]:
+            problems.append(f"{stop['where']} takes keyboard focus while invisible (1 px or less)")
+        elif not stop["indicator"]:
+            problems.append(f"{stop['where']} shows no focus indicator (outline or ring) when focused")
+        if stop["covered"]:
+            problems.append(f"{stop['where']} is hidden under {stop['covered']} when focused")
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    return problems
+
+
+def assert_focus_visible(page: Any, *, context: str) -> None:
+    """Fail when a keyboard stop has no visible focus indicator or is hidden under another element."""
+    problems = focus_problems(page)
+    assert not problems, f"{context}: keyboard focus:\n" + "\n".join(problems)
+
+
 # --- everything at once ----------------------------------------------------------------------------------
 
 
@@ -341,6 +408,7 @@ def screen_problems(
         *describe_violations(axe_violations(page, axe_ignore)),
         *map(str, missing_glyphs(page)),
         *overflow_problems(page, overflow_ignore),
+        *focus_problems(page),
     ]
     return [f"{name}: {problem}" for problem in problems]
 

@@ -8,9 +8,11 @@ import pytest
 
 from tests.a11y_support import (
     assert_accessible,
+    assert_focus_visible,
     assert_no_overflow,
     assert_no_tofu,
     axe_violations,
+    focus_problems,
     missing_glyphs,
     module_browser,
     overflow_problems,
@@ -132,4 +134,27 @@ def test_axe__landmarks_are_required(module_browser: Any) -> None:
     )
     found = {v["id"] for v in axe_violations(page)}
     assert {"landmark-one-main", "region", "page-has-heading-one"} <= found
+    page.close()
+
+
+def test_focus__visible_indicators_pass(module_browser: Any) -> None:
+    page = _page(module_browser, "<a href='#x'>link</a> <button>ok</button> <label>Name <input></label>")
+    assert_focus_visible(page, context="clean")
+    page.close()
+
+
+def test_focus__catches_a_hidden_indicator_and_a_covered_control(module_browser: Any) -> None:
+    page = _page(
+        module_browser,
+        "<button id='bare' style='outline:none'>no ring</button>"
+        "<button id='ringed' style='outline:none;box-shadow:0 0 0 3px #000'>ring</button>"
+        "<button id='under' style='position:absolute;top:200px;left:10px'>under</button>"
+        "<div style='position:absolute;top:180px;left:0;width:300px;height:80px;background:#fff'>cover</div>",
+    )
+    problems = focus_problems(page)
+    assert any(p.startswith("button#bare shows no focus indicator") for p in problems), problems
+    assert not any("#ringed" in p for p in problems), problems
+    assert any(p.startswith("button#under is hidden under div") for p in problems), problems
+    with pytest.raises(AssertionError, match="keyboard focus"):
+        assert_focus_visible(page, context="bad")
     page.close()

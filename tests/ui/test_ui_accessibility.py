@@ -57,6 +57,11 @@ RESIDENT_SAYS = {
 }
 
 
+def _known(reason: str) -> Any:
+    """A screen failing for a reason listed in /work/notes/a11y_findings.md; strict: remove it once fixed."""
+    return pytest.mark.xfail(reason=reason, strict=True)
+
+
 def _fail_on(problems: list[str]) -> None:
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
 
@@ -85,46 +90,72 @@ def _signed_in(browser: Any, base: str, user: str) -> Any:
 # --- staff screens ---------------------------------------------------------------------------------------
 
 
-def test_ui_staff_screens(module_browser: Any, server: LiveServer) -> None:
-    base, problems = server.url, []
-    page = _context(module_browser).new_page()
+@pytest.fixture(scope="module")
+def signed_in(module_browser: Any, server: LiveServer) -> Iterator[dict[str, Any]]:
+    """One signed-in page per staff role, shared by the staff screen tests."""
+    pages = {
+        "anonymous": _context(module_browser).new_page(),
+        "admin": _signed_in(module_browser, server.url, ADMIN),
+        "counselor": _signed_in(module_browser, server.url, COUNSELOR),
+        "interpreter": _signed_in(module_browser, server.url, INTERPRETERS[1]),
+    }
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+def _login_error(page: Any, base: str) -> None:
     page.goto(f"{base}/login")
-    problems += check_viewports(page, "login")
     page.fill("#username", "nobody")
     page.fill("#password", "wrong password")
     with page.expect_navigation():
         page.click("button[type=submit]")
     page.wait_for_selector(".error")
-    problems += check_viewports(page, "login-error")
-    page.context.close()
 
-    admin = _signed_in(module_browser, base, ADMIN)
-    problems += check_viewports(admin, "home-admin")
-    admin.goto(f"{base}/reports")
-    admin.wait_for_function(
+
+def _console(path: str, available: bool = False) -> Any:
+    def arrange(page: Any, base: str) -> None:
+        page.goto(f"{base}{path}")
+        page.wait_for_selector("#link[data-state=open]")
+        if available:
+            go_available(page)
+
+    return arrange
+
+
+def _dashboard(page: Any, base: str) -> None:
+    page.goto(f"{base}/reports")
+    page.wait_for_function(
         "document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=30_000
     )
-    problems += check_viewports(admin, "reports-dashboard")
-    admin.goto(f"{base}/reports/monthly")
-    problems += check_viewports(admin, "reports-monthly")
-    admin.goto(f"{base}/counselor/chats")
-    problems += check_viewports(admin, "chat-list")
-    admin.context.close()
 
-    counselor = _signed_in(module_browser, base, COUNSELOR)
-    counselor.goto(f"{base}/counselor")
-    counselor.wait_for_selector("#link[data-state=open]")
-    problems += check_viewports(counselor, "counselor-away")
-    go_available(counselor)
-    problems += check_viewports(counselor, "counselor-available")
-    counselor.uncheck("#available")
-    counselor.context.close()
 
-    interpreter = _signed_in(module_browser, base, INTERPRETERS[1])
-    interpreter.goto(f"{base}/interpreter")
-    interpreter.wait_for_selector("#link[data-state=open]")
-    problems += check_viewports(interpreter, "interpreter-away")
-    interpreter.context.close()
+STAFF_SCREENS = [
+    pytest.param("anonymous", lambda page, base: page.goto(f"{base}/login"), id="login"),
+    pytest.param("anonymous", _login_error, id="login-error"),
+    pytest.param("admin", lambda page, base: page.goto(f"{base}/"), id="home-admin"),
+    pytest.param("admin", _dashboard, id="reports-dashboard"),
+    pytest.param("admin", lambda page, base: page.goto(f"{base}/reports/monthly"), id="reports-monthly"),
+    pytest.param("admin", lambda page, base: page.goto(f"{base}/counselor/chats"), id="chat-list"),
+    pytest.param("admin", lambda page, base: page.goto(f"{base}/resident-links"), id="resident-links"),
+    pytest.param("counselor", _console("/counselor"), id="counselor-away"),
+    pytest.param("counselor", _console("/counselor", available=True), id="counselor-available"),
+    pytest.param("interpreter", _console("/interpreter"), id="interpreter-away"),
+]
+
+
+@pytest.mark.parametrize(("who", "arrange"), STAFF_SCREENS)
+def test_ui_staff_screen(
+    who: str, arrange: Any, signed_in: dict[str, Any], server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    page = signed_in[who]
+    arrange(page, server.url)
+    problems = check_viewports(page, request.node.callspec.id)
+    if who in ("counselor", "interpreter"):
+        if page.is_checked("#available"):
+            page.uncheck("#available")
+            page.wait_for_selector("#presence-state[data-state=away]")
+        page.goto("about:blank")  # its socket closes: the call tests' consoles are the only ones left
     _fail_on(problems)
 
 
@@ -177,50 +208,74 @@ def test_ui_tablet_language_list(tablet: Any) -> None:
 
 @pytest.mark.parametrize("lang", RESIDENT_LANGUAGES)
 def test_ui_tablet_states(lang: str, tablet: Any, staff: dict[str, Any]) -> None:
-    problems: list[str] = []
-    counselor, interpreter = staff["counselor"], staff["interpreter"]
+    _fail_on(_tablet_states(lang, tablet, staff, console_shots=False))
+
+
+def test_ui_consoles_in_a_call(tablet: Any, staff: dict[str, Any]) -> None:
+    """The interpreter's ring, and both consoles in a call with a Nepali resident at the tablet."""
+    _fail_on(_tablet_states("ne", tablet, staff, console_shots=True))
+
+
+def _back_to_start(tablet: Any, staff: dict[str, Any]) -> None:
+    """Whatever an earlier test left behind (a failure mid-call): no call, staff away, the language list."""
+    if staff["counselor"].is_visible("#end-call"):
+        staff["counselor"].click("#end-call")
+    for page in staff.values():
+        if page.is_checked("#available"):
+            page.uncheck("#available")
+            page.wait_for_selector("#presence-state[data-state=away]")
+    if not tablet.is_visible("#start"):
+        tablet.reload()
     tablet.wait_for_selector("#start:not([hidden])")
+
+
+def _tablet_states(lang: str, tablet: Any, staff: dict[str, Any], console_shots: bool) -> list[str]:
+    problems: list[str] = []
+
+    def shoot(name: str) -> list[str]:  # the tablet's own screens, unless this run is about the consoles
+        return [] if console_shots else check_viewports(tablet, name)
+
+    counselor, interpreter = staff["counselor"], staff["interpreter"]
+    _back_to_start(tablet, staff)
     tablet.click(f"button[data-language={lang}]")
     tablet.wait_for_selector("#waiting:not([hidden]), #start-error:not(:empty)")
     if tablet.is_visible("#start-error"):  # a language served by reservation only
-        problems += check_viewports(tablet, f"tablet-refused-{lang}")
-        _fail_on(problems)
-        return
+        problems += shoot(f"tablet-refused-{lang}")
+        return problems
     wait_for(lambda: tablet.text_content("#wait-time"), 10, "the waiting estimate")
-    problems += check_viewports(tablet, f"tablet-waiting-{lang}")
+    problems += shoot(f"tablet-waiting-{lang}")
     if lang not in ON_SITE + REMOTE:  # Ukrainian is served by reservation: nobody here can take the call
         tablet.click("#cancel")
         tablet.wait_for_selector("#ended:not([hidden])", timeout=15_000)
-        problems += check_viewports(tablet, f"tablet-ended-{lang}")
+        problems += shoot(f"tablet-ended-{lang}")
         tablet.click("#again")
-        _fail_on(problems)
-        return
+        return problems
 
     go_available(counselor)
     if lang in REMOTE:
         go_available(interpreter)
         interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-        if lang == "ne":
+        if console_shots:
             problems += check_viewports(interpreter, "interpreter-ring")
         interpreter.click("#accept")
     tablet.wait_for_selector("#call:not([hidden])", timeout=20_000)
     counselor.wait_for_selector("#call:not([hidden])", timeout=20_000)
     wait_for(lambda: tablet.locator("#remotes video").count() >= 1, 15, "a remote video on the tablet")
-    problems += check_viewports(tablet, f"tablet-call-{lang}")
-    if lang == "ne":
+    problems += shoot(f"tablet-call-{lang}")
+    if console_shots:
         interpreter.wait_for_selector("#call:not([hidden])")
         problems += check_viewports(counselor, "counselor-call")
         problems += check_viewports(interpreter, "interpreter-call")
 
     counselor.click("#end-call")
     tablet.wait_for_selector("#ended:not([hidden])", timeout=15_000)
-    problems += check_viewports(tablet, f"tablet-ended-{lang}")
+    problems += shoot(f"tablet-ended-{lang}")
     for page in (counselor, interpreter):
         if page.is_checked("#available"):
             page.uncheck("#available")
             page.wait_for_selector("#presence-state[data-state=away]")
     tablet.click("#again")
-    _fail_on(problems)
+    return problems
 
 
 # --- the machine-translated chat ----------------------------------------------------------------------------
