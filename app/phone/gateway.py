@@ -32,7 +32,7 @@ from app.phone.sip import SipCall
 from interpreters.wait_announcement import Announced, should_announce, spoken_minutes
 from routing import FallbackOption, FallbackReason
 
-__all__ = ["Bridge", "BridgeFactory", "CallRecord", "PhoneGateway"]
+__all__ = ["Bridge", "BridgeFactory", "CallRecord", "PhoneGateway", "WaitAnnouncer"]
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class PhoneGateway:
             await self.intake.caller_left(case.consultation_id)
             record.outcome = "hung_up_queued"
             return
-        announcer = _WaitAnnouncer(self.prompts, language)
+        announcer = WaitAnnouncer(self.prompts, language)
         bridge = self.bridge_factory(call, announcer.on_queue)
         announcer.bridge = bridge
         try:
@@ -308,7 +308,7 @@ class PhoneGateway:
             await bridge.close()
 
 
-class _WaitAnnouncer:
+class WaitAnnouncer:
     """Says the estimated wait in the caller's language when routing's estimate changes enough."""
 
     def __init__(self, prompts: PromptLibrary, language: str) -> None:
