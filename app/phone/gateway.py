@@ -37,6 +37,7 @@ __all__ = ["Bridge", "BridgeFactory", "CallRecord", "PhoneGateway", "WaitAnnounc
 log = logging.getLogger(__name__)
 
 GREETING_LANGUAGES = ("ja", "en")  # the greeting and "we did not understand" before anyone chose
+KEEP_RECORDS = 500  # recent calls kept in memory (tests, benches); the log has every call
 
 
 class Bridge(Protocol):
@@ -117,6 +118,8 @@ class PhoneGateway:
             else:
                 await self._hold_and_connect(call, record, case, choice.language)
         finally:
+            while len(self.records) > KEEP_RECORDS:
+                self.records.pop(next(iter(self.records)))
             log.info(
                 "phone call %s: %s (language %s by %s, case %s)",
                 call.call_id,
