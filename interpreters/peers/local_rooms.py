@@ -52,7 +52,12 @@ class LocalRooms:
         """A new connection that will enter rooms as ``participant_id`` with ``role``."""
         return LocalTransport(self, f"local-{next(self._ids)}", participant_id, role)
 
-    async def _wait_open(self, consultation_id: str) -> Room:
+    def attach(self, connection_id: str, deliver: Callable[[ServerMessage], None]) -> None:
+        """Frames for ``connection_id`` go to ``deliver`` (a websocket's send, in the app)."""
+        self._connections[connection_id] = deliver
+
+    async def wait_open(self, consultation_id: str) -> Room:
+        """The consultation's room once it is open."""
         async with self._opened:
             while True:
                 room = await self.registry.store.open_room_of(consultation_id)
@@ -60,13 +65,15 @@ class LocalRooms:
                     return room
                 await self._opened.wait()
 
-    async def _send(self, connection_id: str, message: ClientMessage) -> None:
+    async def receive(self, connection_id: str, message: ClientMessage) -> None:
+        """A client frame from ``connection_id``, handled as the app's websocket would."""
         parsed = decode(encode(message))  # the same checks as a frame from a browser
         if isinstance(parsed, ROOM_MESSAGE_TYPES):
             outcome = await self.signaling.handle(connection_id, parsed, _now())
             self._deliver(outcome.outbound)
 
-    async def _disconnect(self, connection_id: str) -> None:
+    async def disconnect(self, connection_id: str) -> None:
+        """The connection is gone: it leaves its rooms and the others are told."""
         self._connections.pop(connection_id, None)
         outcome = await self.signaling.disconnected(connection_id, _now())
         self._deliver(outcome.outbound)
@@ -88,16 +95,16 @@ class LocalTransport(RoomTransport):
         self.role = role
 
     def listen(self, deliver: Callable[[ServerMessage], None]) -> None:
-        self.rooms._connections[self.connection_id] = deliver
+        self.rooms.attach(self.connection_id, deliver)
 
     async def invitation(self, consultation_id: str) -> RoomInvite:
-        room = await self.rooms._wait_open(consultation_id)
+        room = await self.rooms.wait_open(consultation_id)
         if not room.is_open:
             raise PhoneBridgeError("room_closed", "the call has ended")
         return make_invite(self.rooms.secret, room, self.participant_id, self.role, _now())
 
     async def send(self, message: ClientMessage) -> None:
-        await self.rooms._send(self.connection_id, message)
+        await self.rooms.receive(self.connection_id, message)
 
     async def close(self) -> None:
-        await self.rooms._disconnect(self.connection_id)
+        await self.rooms.disconnect(self.connection_id)

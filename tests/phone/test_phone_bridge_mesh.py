@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from interpreters.peers.audio_mix import from_pcm, level_dbfs
 from interpreters.peers.hold_music import hold_music_pcm
-from interpreters.peers.local_rooms import LocalRooms
+from interpreters.peers.local_rooms import LocalRooms, LocalTransport
 from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError
 from interpreters.peers.rtc import PeerRegistry, loopback_candidates
+from interpreters.protocol import RoomInvite
+from interpreters.signaling import make_invite
 from tests.phone.phone_bridge_support import FakeCallAudio, dominant_hz, sine
 
 SECRET = b"phone-bridge-test-secret-0123456789abcdef"
@@ -131,23 +134,19 @@ async def test_three_in_a_mesh__each_caller_hears_both_others(peers: PeerRegistr
             await bridge.close()
 
 
+class ForgedInvites(LocalTransport):
+    """Invitations signed with a key the rooms do not know."""
+
+    async def invitation(self, consultation_id: str) -> RoomInvite:
+        room = await self.rooms.wait_open(consultation_id)
+        forged = b"another-secret-of-at-least-32-bytes!!"
+        return make_invite(forged, room, self.participant_id, self.role, datetime.now(UTC))
+
+
 async def test_join__a_refused_token_is_an_error_and_the_bridge_can_still_close(peers: PeerRegistry) -> None:
     rooms = LocalRooms(SECRET)
     await rooms.open(CASE)
-    forged = LocalRooms(b"another-secret-of-at-least-32-bytes!!")
-    await forged.open(CASE)
-    transport = forged.transport("phone-x")
-    transport.rooms = rooms  # invitations signed with the wrong key, sent to the real rooms
-    transport_invite = transport.invitation
-
-    async def wrong_key(consultation_id: str):  # type: ignore[no-untyped-def]
-        transport.rooms = forged
-        invite = await transport_invite(consultation_id)
-        transport.rooms = rooms
-        return invite
-
-    transport.invitation = wrong_key  # type: ignore[method-assign]
-    bridge = PhoneBridge(FakeCallAudio(), transport, peers=peers)
+    bridge = PhoneBridge(FakeCallAudio(), ForgedInvites(rooms, "forged-1", "phone-x", "phone"), peers=peers)
     with pytest.raises(PhoneBridgeError) as refused:
         await bridge.join(CASE)
     assert refused.value.code == "bad_token"
