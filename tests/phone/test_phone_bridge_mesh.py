@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from interpreters.peers.audio_mix import from_pcm, level_dbfs
+from interpreters.peers.audio_mix import from_pcm, level_dbfs, to_pcm
 from interpreters.peers.hold_music import hold_music_pcm
 from interpreters.peers.local_rooms import LocalRooms, LocalTransport
 from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError
@@ -79,7 +79,7 @@ async def test_two_bridges__each_caller_hears_the_other(peers: PeerRegistry) -> 
         assert b.stats.peer_frames["phone-a"] >= 20 and b.stats.caller_frames >= 20
 
         # an announcement during the call is mixed over what the caller hears from the room
-        done = a.play_prompt(sine(2000, 8000).tobytes())
+        done = a.play_prompt(to_pcm(sine(2000, 8000)))
         await asyncio.wait_for(done, 3)
         spectrum = np.abs(np.fft.rfft(alice.heard(60).astype(np.float64)))
         freqs = np.fft.rfftfreq(alice.heard(60).size, 1 / 8000)
