@@ -95,13 +95,15 @@ class AppRoomTransport(RoomTransport):
 
     async def invitation(self, consultation_id: str) -> RoomInvite:
         """Follow the consultation until its call room is open, then sign the phone participant's token."""
+        # follow first, then read: a change in between is not missed
+        self._hub.subscribe(self._subscriber, [topics.consultation(consultation_id)])
         async with self._sessionmaker() as session:
             status = await session.scalar(
                 select(Consultation.status).where(Consultation.public_id == consultation_id)
             )
         if status is None:
+            self._hub.unsubscribe(self._subscriber, [topics.consultation(consultation_id)])
             raise PhoneBridgeError("room_not_found", f"no consultation {consultation_id!r}")
-        self._hub.subscribe(self._subscriber, [topics.consultation(consultation_id)])
         desk = self._gateway.desk
         position = desk.position(consultation_id)
         if position is not None and self._on_queue is not None:
