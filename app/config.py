@@ -95,6 +95,22 @@ class Settings(BaseSettings):
     desk_phone: str = Field(default="", description="the desk's phone number, shown to residents")
     resident_intake_limit: int = Field(default=5, ge=1, description="video requests per address per window")
     resident_intake_window_seconds: int = Field(default=600, ge=10)
+    reservation_slot_minutes: int = Field(default=30, ge=5, le=240, description="length of a reservation slot")
+    reservation_lead_minutes: int = Field(default=60, ge=0, description="how soon a slot may start when booked")
+    reservation_horizon_days: int = Field(default=30, ge=1, le=365, description="how far ahead one may book")
+    phone_enabled: bool = Field(default=False, description="answer phone calls (SIP) at the gateway")
+    phone_sip_host: str = Field(default="127.0.0.1", description="address the SIP/RTP sockets bind to")
+    phone_sip_port: int = Field(default=5060, ge=0, le=65535)
+    phone_public_host: str | None = Field(default=None, description="address put in SDP/Contact (NAT)")
+    phone_registrar: str | None = Field(default=None, description="PBX/trunk registrar host[:port]")
+    phone_user: str | None = Field(default=None, description="the extension the gateway registers as")
+    phone_password: str | None = None
+    phone_codecs: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["PCMU", "PCMA"])
+    phone_rtp_ports: str = Field(default="20000-20999", pattern=r"^\d{1,5}-\d{1,5}$")
+    phone_callback_enabled: bool = Field(default=True, description="offer a callback when the desk is closed")
+    phone_silence_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    phone_prompts_dir: Path | None = Field(default=None, description="recorded prompts replacing the shipped")
+    phone_menu_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")
@@ -124,12 +140,30 @@ class Settings(BaseSettings):
             )
         return days
 
-    @field_validator("data_keys", "stun_urls", "turn_urls", mode="before")
+    @field_validator(
+        "data_keys", "stun_urls", "turn_urls", "phone_codecs", "phone_menu_languages", mode="before"
+    )
     @classmethod
     def _keys(cls, value: object) -> list[str]:
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
         return [str(item) for item in value]  # type: ignore[attr-defined]
+
+    @field_validator("phone_codecs")
+    @classmethod
+    def _phone_codecs(cls, value: list[str]) -> list[str]:
+        codecs = [c.upper() for c in value]
+        if not codecs or set(codecs) - {"PCMU", "PCMA"}:
+            raise ValueError(f"expected PCMU and/or PCMA (comma separated, preferred first), got {value}")
+        return codecs
+
+    @field_validator("phone_rtp_ports")
+    @classmethod
+    def _rtp_ports(cls, value: str) -> str:
+        low, high = (int(part) for part in value.split("-"))
+        if not 1024 <= low < high <= 65535 or high - low < 2:
+            raise ValueError(f"expected a UDP port range such as 20000-20999 within 1024-65535, got {value}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,7 @@ from app.call.device_check_router import router as device_check_router
 from app.chat.pages import router as chat_pages_router
 from app.chat.router import router as chat_router
 from app.config import Settings, get_settings
+from app.console.router import router as console_router
 from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
@@ -26,8 +27,15 @@ from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
 from app.live.ws import router as ws_router
 from app.mt.service import start_machine_translation
+from app.phone.runtime import start_phone_gateway
 from app.report.pages import router as report_pages_router
 from app.report.router import router as report_router
+from app.reservation.pages import router as reservation_pages_router
+from app.reservation.router import resident_router as reservation_resident_router
+from app.reservation.router import staff_router as reservation_staff_router
+from app.resident.link_api import router as resident_link_router
+from app.resident.own_case import router as resident_own_case_router
+from app.resident.pages import router as resident_pages_router
 from app.resident.router import router as resident_router
 from app.resident.throttle import SlidingWindow
 from app.security.crypto import PersonalDataCipher
@@ -58,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.device_check.close_all)
             await start_machine_translation(app, settings, stack)
             await start_live_desk(app, settings, stack)
+            await start_phone_gateway(app, settings, stack)
             yield
 
     app = FastAPI(
@@ -87,8 +96,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report_router,
         device_check_router,
         live_router,
+        console_router,
         chat_router,
         resident_router,
+        resident_link_router,
+        resident_own_case_router,
+        reservation_resident_router,
+        reservation_staff_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -98,5 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(report_pages_router)
     app.include_router(call_ui_router)
     app.include_router(chat_pages_router)
+    app.include_router(reservation_pages_router)
+    app.include_router(resident_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
     return app

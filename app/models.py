@@ -11,6 +11,7 @@ from app.interpreter.models import Interpreter, interpreter_language
 from app.language.models import Language
 from app.live.models import RoutingDecision, RoutingEvent
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
+from app.reservation.models import Reservation
 from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
@@ -31,6 +32,7 @@ __all__ = [
     "ReportMonthlyInterpreter",
     "ReportRollupMonth",
     "ReportStaleHour",
+    "Reservation",
     "RoutingDecision",
     "RoutingEvent",
     "Site",

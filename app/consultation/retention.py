@@ -18,6 +18,7 @@ from app.chat.service import purge_texts
 from app.consultation.models import Consultation
 from app.db import utcnow
 from app.enums import ConsultationStatus
+from app.reservation.retention import purge_contacts
 
 CLOSED = (
     ConsultationStatus.ended,
@@ -62,6 +63,7 @@ async def purge_personal_data(
         )
         return PurgeReport(count, cutoff, dry_run=True)
     await purge_texts(session, condition)  # chat lines and summaries first, while the condition holds
+    await purge_contacts(session, cutoff, now, actor)  # reservation contacts follow the same rule
     result = await session.execute(
         update(Consultation)
         .where(condition)
