@@ -114,3 +114,6 @@ async def test_html_login__form_needs_its_csrf_token(
     assert home.status_code == 200 and "admin" in home.text
     assert 'href="/reports"' in home.text and 'href="/counselor"' in home.text  # an admin's links
     assert 'href="/interpreter"' not in home.text
+    for page_link in ("/staff/reservations", "/resident-links"):  # the pages built for residents' links
+        assert f'href="{page_link}"' in home.text
+        assert (await client.get(page_link)).status_code == 200
