@@ -118,7 +118,7 @@ _COLLECT_TEXT = """(attr) => {
   };
   const found = [];
   // Chromium picks the same font for a character wherever font-family, language, weight and style are the
-  // same, so each character needs probing once per such combination (plotly repeats its labels by the hundred)
+  // same, so each character needs probing once per such combination (plotly repeats labels by the hundred)
   const probed = new Map();
   for (const el of document.body.querySelectorAll('*')) {
     if (['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(el.tagName)) continue;
@@ -332,6 +332,62 @@ def assert_no_overflow(page: Any, *, context: str, ignore: tuple[str, ...] = ())
     assert not problems, f"{context}: overflow:\n" + "\n".join(problems)
 
 
+# --- language of parts ----------------------------------------------------------------------------------
+
+_FIND_FOREIGN_SCRIPT = """() => {
+  const describe = (el) => {
+    const parts = [];
+    for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
+      let part = e.tagName.toLowerCase();
+      if (e.id) { parts.unshift(part + '#' + e.id); break; }
+      if (e.classList.length) part += '.' + [...e.classList].join('.');
+      parts.unshift(part);
+    }
+    return parts.join(' > ');
+  };
+  const scripts = {
+    Japanese: /[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}]/u,
+    Hangul: /\\p{Script=Hangul}/u,
+    Devanagari: /\\p{Script=Devanagari}/u,
+    Thai: /\\p{Script=Thai}/u,
+    Cyrillic: /\\p{Script=Cyrillic}/u,
+  };
+  const allowed = { ja: ['Japanese'], zh: ['Japanese'], ko: ['Hangul', 'Japanese'], ne: ['Devanagari'],
+                    hi: ['Devanagari'], th: ['Thai'], ru: ['Cyrillic'], uk: ['Cyrillic'] };
+  const problems = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || !node.data.trim() || ['SCRIPT', 'STYLE', 'TEMPLATE'].includes(el.tagName)) continue;
+    if (el.closest('[aria-hidden=true]') || !el.checkVisibility({ checkVisibilityCSS: true })) continue;
+    const lang = ((el.closest('[lang]') || document.documentElement).lang || '').toLowerCase().split('-')[0];
+    for (const [script, pattern] of Object.entries(scripts)) {
+      if ((allowed[lang] || []).includes(script)) continue;
+      const letters = [...node.data].filter((c) => pattern.test(c));
+      if (letters.length) {
+        problems.push(`${describe(el)} (lang=${lang || 'none'}): ${script} text ` +
+                      `${JSON.stringify(node.data.trim().slice(0, 30))} is not marked with its own lang`);
+        break;
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def language_of_parts_problems(page: Any) -> list[str]:
+    """Text in a script its element's language does not use (WCAG 3.1.2 Language of Parts): Japanese inside a
+    Nepali page reads with a Nepali voice and breaks lines the Nepali way. Latin text is never flagged."""
+    problems: list[str] = page.evaluate(_FIND_FOREIGN_SCRIPT)
+    return problems
+
+
+def assert_language_of_parts(page: Any, *, context: str) -> None:
+    """Fail when text in another script sits in an element without that language's lang attribute."""
+    problems = language_of_parts_problems(page)
+    assert not problems, f"{context}: language of parts:\n" + "\n".join(problems)
+
+
 # --- keyboard focus -------------------------------------------------------------------------------------
 
 _FOCUSED = """() => {
@@ -408,6 +464,7 @@ def screen_problems(
         *describe_violations(axe_violations(page, axe_ignore)),
         *map(str, missing_glyphs(page)),
         *overflow_problems(page, overflow_ignore),
+        *language_of_parts_problems(page),
         *focus_problems(page),
     ]
     return [f"{name}: {problem}" for problem in problems]

@@ -9,10 +9,12 @@ import pytest
 from tests.a11y_support import (
     assert_accessible,
     assert_focus_visible,
+    assert_language_of_parts,
     assert_no_overflow,
     assert_no_tofu,
     axe_violations,
     focus_problems,
+    language_of_parts_problems,
     missing_glyphs,
     module_browser,
     overflow_problems,
@@ -157,4 +159,29 @@ def test_focus__catches_a_hidden_indicator_and_a_covered_control(module_browser:
     assert any(p.startswith("button#under is hidden under div") for p in problems), problems
     with pytest.raises(AssertionError, match="keyboard focus"):
         assert_focus_visible(page, context="bad")
+    page.close()
+
+
+def test_language_of_parts__marked_parts_pass(module_browser: Any) -> None:
+    page = _page(
+        module_browser,
+        "<p lang='ne'>कृपया पर्खनुहोस्। / <span lang='ja'>まってください。</span> OK 12:30</p>"
+        "<p lang='th'>ขอบคุณ <b lang='uk'>Дякуємо</b></p><p>Madoguchi, English</p>",
+    )
+    assert_language_of_parts(page, context="clean")
+    page.close()
+
+
+def test_language_of_parts__catches_unmarked_japanese_in_a_nepali_line(module_browser: Any) -> None:
+    page = _page(
+        module_browser,
+        "<p id='mixed' lang='ne'>कृपया पर्खनुहोस्। / まってください。</p><p id='thai'>ขอบคุณ</p>"
+        "<p aria-hidden='true'>窓口</p>",
+    )
+    problems = language_of_parts_problems(page)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("p#mixed (lang=ne): Japanese text")
+    assert problems[1].startswith("p#thai (lang=en): Thai text")
+    with pytest.raises(AssertionError, match="language of parts"):
+        assert_language_of_parts(page, context="bad")
     page.close()
