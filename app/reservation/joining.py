@@ -3,7 +3,6 @@ interpreter first. Outside the slot's window the resident is told, in their lang
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from app.i18n import translator
 from app.live.desk import LiveDesk, requested_event
 from app.reservation import repository
 from app.reservation.models import Reservation, ReservationStatus
+from app.reservation.routing_fields import with_booking
 from app.reservation.service import is_open_case, rules_from
 from app.resident.links import LinkClaims, LinkExpired, LinkInvalid, LinkKind, issue_link, read_link
 from routing import RoutingConflict
@@ -128,11 +128,7 @@ def attach(reservation: Reservation, consultation: Consultation) -> None:
 async def route_reserved(request: Request, consultation: Consultation, reservation: Reservation) -> None:
     """Route the stored case with its reservation, so the reserved interpreter is offered it first."""
     desk: LiveDesk = request.app.state.desk
-    event = dataclasses.replace(
-        requested_event(consultation, at=utcnow()),
-        reservation_id=reservation.code,
-        reserved_interpreter_id=str(reservation.interpreter_id) if reservation.interpreter_id else None,
-    )
+    event = with_booking(requested_event(consultation, at=utcnow()), reservation)
     try:
         await desk.submit(event)
     except RoutingConflict as exc:

@@ -530,3 +530,34 @@ async def test_phone_booking__staff_start_it_at_the_time_and_the_reserved_interp
     assert case["channel"] == "phone" and case["personal"]["resident_contact"] == "086-426-0000"
     (offer,) = (await client.get("/api/v1/queue", headers=auth["counselor"])).json()["offers"]
     assert offer["request_id"] == case_id and offer["interpreter_id"] == str(olena)
+
+
+async def test_routing_fields__a_case_opened_from_a_booking_carries_it_into_routing(
+    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+) -> None:
+    from app.live.desk import requested_event
+    from app.reservation.routing_fields import with_reservation
+
+    olena = await add_interpreter(db, "Olena")
+    found = (
+        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
+    ).json()
+    start = next(s for d in found["days"] for s in d["slots"] if s["seats"])["starts_at"]
+    body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000"}}
+    code = (await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])).json()["code"]
+    case_id = (await client.post(f"/api/v1/reservations/{code}/start", headers=auth["counselor"])).json()[
+        "consultation_id"
+    ]
+    other = await client.post(
+        "/api/v1/consultations",
+        json={"channel": "phone", "language": "ne"},
+        headers={**auth["counselor"], "Idempotency-Key": "plain-case-0001"},
+    )
+    from app.consultation.models import Consultation
+
+    for public_id, expected in ((case_id, (code, str(olena))), (other.json()["id"], (None, None))):
+        case = await db.scalar(select(Consultation).where(Consultation.public_id == public_id))
+        assert case is not None
+        event = await with_reservation(db, case.id, requested_event(case))
+        assert (event.reservation_id, event.reserved_interpreter_id) == expected
+        assert event.request_id == public_id
