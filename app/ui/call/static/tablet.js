@@ -230,11 +230,11 @@ function closeTopics() {
   show($("topics"), false);
 }
 
-$("topic-skip").addEventListener("click", closeTopics);
-$("topic-done").addEventListener("click", async () => {
+// Send the picks once (Continue, or the call starting while the resident was still choosing).
+async function sendTopics() {
   const caseId = state.consultationId;
   const picked = [...state.chosen];
-  closeTopics();
+  state.chosen = [];
   if (!caseId || !picked.length) return;
   const response = await api(`/api/v1/consultations/${encodeURIComponent(caseId)}/resident-topics`, {
     method: "PUT",
@@ -242,6 +242,15 @@ $("topic-done").addEventListener("click", async () => {
     body: JSON.stringify({ topics: picked }),
   });
   if (!response.ok) console.warn("topics not saved", response.status); // optional: the counselor asks anyway
+}
+
+$("topic-skip").addEventListener("click", () => {
+  state.chosen = [];
+  closeTopics();
+});
+$("topic-done").addEventListener("click", () => {
+  closeTopics();
+  sendTopics();
 });
 
 async function startCall(invite) {
@@ -254,6 +263,7 @@ async function startCall(invite) {
   });
   if (!joined) return; // a repeated invite for the call we are in or joining
   state.topicsOpen = false;
+  sendTopics(); // picks made before the call started still reach the counselor
   screen("call");
   say($("status"), "call.connected");
   say($("call-title"), "call.connected");
@@ -265,6 +275,7 @@ function finish() {
   endCall(state);
   state.consultationId = null;
   state.topicsOpen = false;
+  state.chosen = [];
   screen("ended");
   say($("ended-text"), "ended.thanks");
   say($("ended-again"), "ended.again");
