@@ -11,11 +11,13 @@ starting soon, within the signed-in person's scope.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+from babel.dates import format_skeleton
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -28,6 +30,7 @@ from app.enums import Channel, Role
 from app.errors import Conflict, InvalidField, NotFound
 from app.i18n import SUPPORTED, negotiate, translator
 from app.i18n.jinja import install_jinja
+from app.i18n.languages import LANGUAGES
 from app.i18n.runtime import Translator
 from app.reservation import joining, service
 from app.reservation.models import ReservationStatus
@@ -82,6 +85,11 @@ def _lang(requested: str | None, link: ResidentLink | None, request: Request) ->
     return negotiate(request.headers.get("accept-language"))
 
 
+def _short_date(tr: Translator, day: date) -> str:
+    """A day button's label, e.g. "Tue, Nov 24" / "вт, 24 лист." in the page's language."""
+    return format_skeleton("MMMEd", day, locale=LANGUAGES[tr.lang].locale)
+
+
 def _booked(book: str | None, tr: Translator) -> str:
     """The language to book: the page's own, unless someone books for a relative in another language."""
     return book if book in SUPPORTED else tr.lang
@@ -116,7 +124,9 @@ async def _booking_page(
     error: str | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
+    day: date | None = None,
 ) -> Response:
+    """One day's times at a time (a phone screen), with a row of days to move between; no JavaScript."""
     today = utcnow().astimezone(settings.zone).date()
     rules = service.rules_from(settings)
     slots = await service.list_slots(
@@ -129,6 +139,12 @@ async def _booking_page(
             {"value": local.isoformat(), "time": tr.format_time(local), "seats": slot.seats}
         )
     values = form or {}
+    if values.get("starts_at"):
+        with contextlib.suppress(ValueError):
+            day = datetime.fromisoformat(values["starts_at"]).astimezone(settings.zone).date()
+    free_days = [d for d, items in days.items() if any(item["seats"] for item in items)]
+    if day not in days:
+        day = free_days[0] if free_days else next(iter(days), None)
     return templates.TemplateResponse(
         request,
         "reserve.html",
@@ -138,7 +154,17 @@ async def _booking_page(
             "booked": booked,
             "booked_name": translator(booked).t("language.self_name"),
             "booked_tag": translator(booked).bcp47,
-            "days": [(tr.format_date(day), items) for day, items in days.items()],
+            "days": [
+                {
+                    "iso": d.isoformat(),
+                    "short": _short_date(tr, d),
+                    "free": d in free_days,
+                    "current": d == day,
+                }
+                for d in days
+            ],
+            "day_label": tr.format_date(day) if day else None,
+            "times": days.get(day, []) if day else [],
             "key": values.get("key") or secrets.token_urlsafe(18),
             "form": values,
             "error": error,
@@ -157,6 +183,7 @@ async def reserve_page(
     settings: SettingsDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     book: Annotated[str | None, Query(max_length=8, description="language to book; default: lang")] = None,
+    day: Annotated[date | None, Query(description="the day whose times are shown")] = None,
 ) -> Response:
     """Choose a day and time for a consultation with an interpreter, in the resident's language."""
     link = _entry(request, settings, token, lang)
@@ -165,7 +192,7 @@ async def reserve_page(
     if link.kind is LinkKind.reservation:  # a join link: its page is the resident page
         return RedirectResponse(f"/r/{token}", status_code=303)
     tr = translator(_lang(lang, link, request))
-    return await _booking_page(request, db, settings, token, tr, _booked(book, tr))
+    return await _booking_page(request, db, settings, token, tr, _booked(book, tr), day=day)
 
 
 @router.post("/r/{token}/reserve")

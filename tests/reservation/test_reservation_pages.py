@@ -120,3 +120,22 @@ async def test_staff_page__japanese_first_scoped_and_signed_in_only(
     client.cookies.clear()
     await client.post("/api/v1/auth/login", json={"username": "desk_staff", "password": PASSWORD})
     assert (await client.get("/staff/reservations")).status_code == 403
+
+
+async def test_booking_page__one_day_at_a_time_with_a_row_of_days(
+    client: AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    await add_interpreter(db, "Olena")
+    token = entry_link(settings)
+    tomorrow = (utcnow().astimezone(settings.zone) + timedelta(days=1)).date()
+    page = await client.get(f"/r/{token}/reserve", params={"lang": "uk", "day": tomorrow.isoformat()})
+    current = re.findall(r'data-day="([\d-]+)" aria-current="date"', page.text)
+    assert current == [tomorrow.isoformat()]
+    assert UK.format_date(tomorrow) in page.text
+    _, times = _form_values(page.text)
+    assert times and all(t.startswith(tomorrow.isoformat()) for t in times)
+    assert len(re.findall(r'class="day-link', page.text)) == 14
