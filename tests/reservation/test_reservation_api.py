@@ -561,3 +561,26 @@ async def test_routing_fields__a_case_opened_from_a_booking_carries_it_into_rout
         event = await with_reservation(db, case.id, requested_event(case))
         assert (event.reservation_id, event.reserved_interpreter_id) == expected
         assert event.request_id == public_id
+
+
+async def test_join_link_status__open_now_for_the_next_slot_and_too_early_for_a_later_one(
+    client: AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    await add_interpreter(db, "Olena")
+    link = entry_link(settings)
+    found = await slots(client, link)
+    soon = (await book(client, link, first_free(found), "status-soon-0001")).json()
+    later = (await book(client, link, first_free(found, after=_later(2)), "status-late-0001")).json()
+    now_open = await client.get(
+        "/api/v1/resident/reservations/by-link",
+        params={"lang": "uk"},
+        headers={"X-Resident-Link": soon["join_token"]},
+    )
+    assert now_open.status_code == 200 and now_open.json()["code"] == soon["code"]
+    assert now_open.json()["manage_token"] is None  # the join link does not let anyone cancel
+    early = await client.get(
+        "/api/v1/resident/reservations/by-link",
+        params={"lang": "uk"},
+        headers={"X-Resident-Link": later["join_token"]},
+    )
+    assert early.status_code == 409 and early.json()["reason"] == "too_early"
