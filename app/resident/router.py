@@ -23,6 +23,7 @@ from app.errors import DomainError, InvalidField
 from app.i18n import SUPPORTED, negotiate, translator
 from app.live.desk import LiveDesk
 from app.live.intake import route_new_consultation, with_live_status
+from app.reservation import joining
 from app.resident.throttle import SlidingWindow
 from app.topic.models import Topic
 from routing import Availability
@@ -103,6 +104,9 @@ class ResidentIntake(BaseModel):
     language: str = Field(min_length=2, max_length=8)
     resident_municipality: str | None = None
     topic_hint: str | None = None
+    reservation_token: str | None = Field(
+        default=None, max_length=2048, description="the join link of a reservation, at its time"
+    )
 
 
 class ResidentCase(BaseModel):
@@ -134,17 +138,26 @@ async def ask_for_video_consultation(
     if body.topic_hint is not None and await db.get(Topic, body.topic_hint) is None:
         codes = list((await db.scalars(select(Topic.code))).all())
         raise InvalidField(("body", "topic_hint"), f"unknown topic {body.topic_hint!r}", codes)
+    booked = None
+    if body.reservation_token is not None:
+        settings = request.app.state.settings
+        booked = await joining.claim(db, settings, body.reservation_token, body.language, idempotency_key)
     principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
     consultation_in = ConsultationCreate(
         channel=Channel.video,
         language=body.language,
-        resident_municipality=body.resident_municipality,
+        resident_municipality=body.resident_municipality or (booked.municipality_code if booked else None),
         topic_hint=body.topic_hint,
     )
     result = await service.create_consultation(db, principal, consultation_in, idempotency_key, cipher)
     if result.created:
+        if booked is not None:
+            joining.attach(booked, result.consultation)
         await db.commit()  # stored before it is routed
-        await route_new_consultation(request, result.consultation)
+        if booked is not None:
+            await joining.route_reserved(request, result.consultation, booked)
+        else:
+            await route_new_consultation(request, result.consultation)
         await db.refresh(result.consultation)
     else:
         response.status_code = status.HTTP_200_OK
