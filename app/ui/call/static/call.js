@@ -305,7 +305,7 @@ export class Room {
 }
 
 // Shared call view: remote <video> tiles in `grid`, the local preview, and the state hooks for window.madoguchiCall.
-// `label(role)` names a tile (default: Japanese and English, for staff screens).
+// `label(role)` names a tile: a string, a node or an array of them (default: Japanese and English, for staff).
 export function callView(grid, stream, preview, label = roleLabel) {
   if (preview) {
     preview.srcObject = stream;
@@ -328,7 +328,7 @@ export function callView(grid, stream, preview, label = roleLabel) {
         video.autoplay = true;
         video.playsInline = true;
         const caption = document.createElement("figcaption");
-        caption.textContent = label(role);
+        caption.replaceChildren(...[].concat(label(role)));
         tile.append(video, caption);
         grid.append(tile);
         tiles.set(participantId, tile);
@@ -351,8 +351,9 @@ export function callView(grid, stream, preview, label = roleLabel) {
       const tile = tiles.get(participantId);
       if (!tile) return;
       tile.dataset.mode = mode;
-      tile.querySelector("figcaption").textContent =
-        label(tile.dataset.role) + (mode === "audio" ? " — 音声のみ audio only" : "");
+      const note = Object.assign(document.createElement("span"), { lang: "ja" });
+      note.textContent = mode === "audio" ? " — 音声のみ audio only" : "";
+      tile.querySelector("figcaption").replaceChildren(...[].concat(label(tile.dataset.role)), note);
     },
     onPeerGone(participantId) {
       tiles.get(participantId)?.remove();

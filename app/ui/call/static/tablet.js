@@ -44,8 +44,9 @@ const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident
 function tileLabel(role) {
   const key = ROLE_KEYS[role];
   if (!key || !state.tr) return role || "";
-  const own = state.tr.t(key);
-  return state.lang !== "ja" && ja ? `${own} / ${ja.t(key)}` : own;
+  const caption = document.createElement("span");
+  say(caption, key);
+  return caption;
 }
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
