@@ -49,6 +49,7 @@ class RequeueReason(StrEnum):
     """Why a request in a call went back to the queue."""
 
     INTERPRETER_DROPPED = "interpreter_dropped"
+    INTERPRETER_REQUESTED = "interpreter_requested"  # the counselor asked for one during the call
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,11 +97,12 @@ class Assigned:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Requeued:
-    """A request in a call lost its interpreter: it is re-offered with top priority, same request id."""
+    """A request in a call needs an interpreter (theirs dropped out, or the counselor asked for one): it is
+    offered with top priority, same request id."""
 
     at: datetime
     request_id: str
-    interpreter_id: str  # the one who dropped out
+    interpreter_id: str | None  # the one who dropped out; None when the counselor asked
     reason: RequeueReason
     position: int
 

@@ -63,6 +63,7 @@ from routing.events import (
     InterpreterAvailable,
     InterpreterAway,
     InterpreterOffline,
+    InterpreterRequested,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
@@ -386,6 +387,14 @@ class Engine:
             case CallEnded():
                 if self._live(event.request_id).phase is not Phase.IN_CALL:
                     raise InvalidTransition(f"consultation {event.request_id!r} is not in a call")
+            case InterpreterRequested():
+                request = self._live(event.request_id)
+                if request.phase is not Phase.IN_CALL:
+                    raise InvalidTransition(f"consultation {event.request_id!r} is not in a call")
+                if request.interpreter_id is not None or request.needs_interpreter:
+                    raise InvalidTransition(
+                        f"consultation {event.request_id!r} already has an interpreter or is finding one"
+                    )
             case ParticipantLeft():
                 if event.request_id not in self._requests and event.request_id not in self._closed:
                     raise UnknownRequest(f"no consultation {event.request_id!r}")
@@ -458,6 +467,8 @@ class Engine:
                     self._expire(request, out)
             case ParticipantLeft():
                 self._on_participant_left(event, out)
+            case InterpreterRequested():
+                self._seek_interpreter(self._requests[event.request_id], None, out)
             case CallEnded():
                 self._on_call_ended(self._requests[event.request_id], event.counselor_wrap_up, out)
             case Tick():
@@ -646,6 +657,10 @@ class Engine:
     ) -> None:
         interpreter.request_id = None
         request.interpreter_id = None
+        self._seek_interpreter(request, interpreter.interpreter_id, out)
+
+    def _seek_interpreter(self, request: RequestRecord, dropped_id: str | None, out: list[Decision]) -> None:
+        """A request in a call goes back to the queue for an interpreter (re-offer rank); the call goes on."""
         request.needs_interpreter = True
         self._enqueue(request)
         assert request.live_key is not None
@@ -653,8 +668,12 @@ class Engine:
             Requeued(
                 at=self._clock(),
                 request_id=request.request_id,
-                interpreter_id=interpreter.interpreter_id,
-                reason=RequeueReason.INTERPRETER_DROPPED,
+                interpreter_id=dropped_id,
+                reason=(
+                    RequeueReason.INTERPRETER_DROPPED
+                    if dropped_id is not None
+                    else RequeueReason.INTERPRETER_REQUESTED
+                ),
                 position=self._queue(request.language).position(request.live_key),
             )
         )

@@ -186,6 +186,16 @@ class ParticipantLeft(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InterpreterRequested(_Event):
+    """The counselor in a call without an interpreter asks for one in the case's language.
+
+    The request is re-offered to the pool (ranked like a dropped interpreter's); the call goes on meanwhile.
+    """
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded(_Event):
     """The counselor ended the call: the request is served."""
 
@@ -214,6 +224,7 @@ Event = (
     | OfferDeclined
     | OfferExpired
     | ParticipantLeft
+    | InterpreterRequested
     | CallEnded
     | Tick
 )
@@ -234,6 +245,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     OfferDeclined,
     OfferExpired,
     ParticipantLeft,
+    InterpreterRequested,
     CallEnded,
     Tick,
 )

@@ -20,6 +20,9 @@ class CaseRecordUpdate(BaseModel):
     topics: list[str] | None = Field(
         default=None, max_length=16, description="topic codes from /api/v1/topics"
     )
+    resident_municipality: str | None = Field(
+        default=None, description="JIS code from /api/v1/municipalities, or 'outside' (asked during the call)"
+    )
     outcome: Outcome | None = None
     referral_to: str | None = Field(
         default=None, max_length=200, description="the department or body referred to; required for referred"

@@ -25,6 +25,7 @@ from app.consultation.service import attributes_of
 from app.db import utcnow
 from app.enums import CallRole, Outcome
 from app.errors import Conflict, InvalidField, NotFound
+from app.geography.models import Municipality
 from app.security.crypto import PersonalDataCipher
 from app.topic.models import Topic
 
@@ -76,6 +77,20 @@ async def _topics(session: AsyncSession, codes: list[str]) -> list[Topic]:
     return [by_code[code] for code in dict.fromkeys(codes)]
 
 
+async def _municipality(session: AsyncSession, code: str | None) -> str | None:
+    if code is None:
+        return None
+    query = select(Municipality.code).order_by(Municipality.sort_order)
+    accepted = list((await session.scalars(query)).all())
+    if code not in accepted:
+        raise InvalidField(
+            ("body", "resident_municipality"),
+            f"unknown municipality {code!r}; accepted: {', '.join(accepted)}",
+            accepted,
+        )
+    return code
+
+
 def _check_outcome(consultation: Consultation, update: CaseRecordUpdate) -> None:
     sent = update.model_fields_set
     outcome = update.outcome if "outcome" in sent else consultation.outcome
@@ -108,6 +123,8 @@ async def update_record(
         raise Conflict("this case's personal data was purged under the retention rule; notes cannot be added")
     if "topics" in sent:
         consultation.topics = await _topics(session, update.topics or [])
+    if "resident_municipality" in sent:
+        consultation.resident_municipality_code = await _municipality(session, update.resident_municipality)
     if "outcome" in sent:
         consultation.outcome = update.outcome
         if update.outcome is not Outcome.referred and "referral_to" not in sent:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from routing import (
     Queued,
     QueuePosition,
     Requeued,
+    RequeueReason,
     SafetyFlag,
     Snapshot,
     Tick,
@@ -263,6 +265,25 @@ class LiveDesk:
             frames.append(encode(invite))
         return frames
 
+    async def resume_front(self, consultation_id: str) -> list[str]:
+        """The resident's side of a call already under way, for a tablet or device that starts watching now.
+
+        A case assigned during its own intake (a counselor was free) is invited before its tablet watches it.
+        """
+        call = next((c for c in self.engine.snapshot().calls if c.request_id == consultation_id), None)
+        if call is None:
+            return []
+        now = utcnow()
+        room, _events = await self.rooms.open_room(consultation_id, consultation_id, now)
+        assigned = Assigned(
+            at=now,
+            request_id=consultation_id,
+            counselor_id=call.counselor_id,
+            interpreter_id=call.interpreter_id,
+        )
+        push = await self._front_invite(room, assigned)
+        return [push.message if isinstance(push.message, str) else json.dumps(push.message)]
+
     # -- commands -----------------------------------------------------------------------------------------
 
     async def submit(self, event: Event) -> list[Decision]:
@@ -364,6 +385,10 @@ class LiveDesk:
                 Push(watchers, {"type": "status", "status": "connected", "consultation_id": case.public_id})
             ]
         if isinstance(decision, Requeued):
+            # the resident hears the interpreter is changing only when one dropped out; a counselor's
+            # request for one shows as "connecting" once an interpreter is rung
+            if decision.reason is not RequeueReason.INTERPRETER_DROPPED:
+                return []
             return [
                 Push(
                     watchers,

@@ -270,6 +270,8 @@ async def _handle_app_frame(
             }
         )
     )
+    for invite in await desk.resume_front(consultation_id):  # its call may have begun before it watched
+        await websocket.send_text(invite)
 
 
 async def _may_watch(websocket: WebSocket, session: Session, consultation_id: str, ticket: object) -> bool:

@@ -1,5 +1,5 @@
 """Arrangements for the console and tablet browser tests: a desk with a counselor, an admin, a Portuguese
-interpreter, and tablets at the central desk and at a satellite counter (Yakage Town Office)."""
+and English interpreter, and tablets at the central desk and at a satellite counter (Yakage Town Office)."""
 
 from __future__ import annotations
 
@@ -67,13 +67,15 @@ async def _arrange(url: str) -> ConsoleDesk:
                 role=Role.interpreter,
                 display_name="Intérprete",
             )
-            portuguese = list((await session.scalars(select(Language).where(Language.code == "pt"))).all())
+            languages = list(
+                (await session.scalars(select(Language).where(Language.code.in_(("pt", "en"))))).all()
+            )
             interpreter = Interpreter(
                 display_name="Intérprete PT",
                 vendor="Console Interpreting",
                 safety_cleared=True,
                 staff_user_id=user.id,
-                languages=portuguese,
+                languages=languages,
             )
             session.add(interpreter)
             tokens = {}

@@ -1,6 +1,6 @@
 """The counselor console in a real browser: the live queue per language follows the desk's pushes, a phone
-consultation is logged (field errors first), a case record is corrected after a validation error, and the
-counselor's own recent cases list what they did."""
+consultation is logged (field errors first), a case record is corrected after a validation error, the
+counselor's own recent cases list what they did, and an interpreter requested mid-call joins it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from tests.a11y_support import check_viewports
-from tests.browser_support import chromium_browser, sign_in  # noqa: F401 (fixture)
-from tests.calls.calls_support import wait_for
+from tests.browser_support import chromium_browser, media_browser, sign_in  # noqa: F401 (fixture)
+from tests.calls.calls_support import assert_media_flowing, go_available, open_page, wait_for
 from tests.conftest import PASSWORD
 from tests.console.console_support import (
     COUNSELOR,
+    INTERPRETER,
     admin_get,
     arrange_console_desk,
     console_server,
@@ -174,4 +175,52 @@ def test_console_phone_log_and_case_record_with_field_errors_then_success(
         assert record["attributes"]["nationality"] == "BR" and record["attributes"]["age_band"] == "30s"
         wait_for(lambda: "紹介" in (console.text_content(f"{row} td.outcome") or ""), 5, "the list to follow")
         shot(console, "counselor-record-saved")
+        assert not [line for line in logs if "pageerror" in line], logs
+
+
+def test_console_request_interpreter_joins_the_running_call(
+    media_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    desk = arrange_console_desk(sqlite_template, tmp_path)
+    logs: list[str] = []
+    with console_server(desk) as server:
+        base = server.url
+        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETER, logs)
+        interpreter.wait_for_selector("#link[data-state=open]")
+        tablet = open_tablet(media_browser, base, desk.central_token, LANDSCAPE, logs)
+        try:
+            # English with the counselor free: the case is assigned during its own intake, before the tablet
+            # watches it (the watch brings the invitation), and the call starts with two people
+            tablet.click("button[data-language=en]")
+            case_id = wait_for(
+                lambda: tablet.evaluate("() => window.madoguchiCall.state.consultationId"), 10, "case"
+            )
+            assert_media_flowing({"tablet": tablet, "counselor": counselor}, 1)
+            counselor.click("#request-interpreter")
+            wait_for(lambda: "呼び出し" in (counselor.text_content("#call-note") or ""), 10, "the request")
+            assert counselor.is_disabled("#request-interpreter")
+            row = f"#queue tr[data-consultation='{case_id}']"
+            wait_for(
+                lambda: "通訳待ち" in (counselor.text_content(row) or ""), 10, "the re-offer in the queue"
+            )
+            go_available(interpreter)
+            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
+            assert interpreter.text_content("#offer-language") == "en"
+            interpreter.click("#accept")
+            pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+            figures = assert_media_flowing(pages, 2)
+        except Exception:
+            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
+                shot(page, f"request-failed-{name}")
+            raise AssertionError("\n".join(logs[-60:])) from None
+        assert sorted(v["role"] for v in figures["tablet"].values()) == ["counselor", "interpreter"]
+        shot(counselor, "request-interpreter-joined")
+        counselor.click("#end-call")
+        tablet.wait_for_selector("#ended:not([hidden])", timeout=10_000)
+        legs = {leg["role"] for leg in admin_get(base, f"/api/v1/consultations/{case_id}")["call_legs"]}
+        assert legs == {"counselor", "counter_tablet", "interpreter"}
         assert not [line for line in logs if "pageerror" in line], logs

@@ -109,6 +109,9 @@ def test_console_satellite_walk_in_portuguese(
         assert counselor.get_attribute("#record-case", "data-consultation") == case_id
         assert counselor.is_checked("#record-form input[name=topics][value=medical]")
         counselor.check("#record-form input[name=topics][value=welfare]")
+        counselor.select_option(
+            "#record-form [name=resident_municipality]", "33461"
+        )  # 矢掛町, asked in the call
         counselor.select_option("#record-form [name=outcome]", "resolved")
         counselor.click("#record-form button[type=submit]")
         counselor.wait_for_selector("#record-form [data-result][data-ok=true]")
@@ -119,6 +122,7 @@ def test_console_satellite_walk_in_portuguese(
 
         record = admin_get(base, f"/api/v1/consultations/{case_id}/record")
         assert (record["channel"], record["language"], record["status"]) == ("satellite", "pt", "ended")
+        assert record["resident_municipality"] == "33461"
         assert sorted(record["topics"]) == ["medical", "welfare"] and record["outcome"] == "resolved"
         assert record["derived"]["time_to_interpreter_seconds"] is not None
         case = admin_get(base, f"/api/v1/consultations/{case_id}")

@@ -170,7 +170,12 @@ function refreshQueue() {
   }, 150);
 }
 
+let rendered = "";
 function renderQueue() {
+  // rebuild only when something changed: rows replaced under a reader (or a check) lose their place
+  const key = JSON.stringify([state.queue, state.availability, Boolean(state.ref)]);
+  if (key === rendered) return;
+  rendered = key;
   const rows = state.queue.map((entry, i) =>
     el(
       "tr",
@@ -179,7 +184,7 @@ function renderQueue() {
       el("td", {}, languageName(entry.language)),
       el("td", {}, CHANNEL[entry.channel] || entry.channel || ""),
       el("td", { className: "waited", dataset: { since: entry.waiting_since } }, minutesSince(entry.waiting_since)),
-      el("td", {}, QUEUE_STATE[entry.state] || entry.state),
+      el("td", {}, entry.reoffer ? "通話中・通訳待ち In a call, needs an interpreter" : QUEUE_STATE[entry.state] || entry.state),
     ),
   );
   $("queue").replaceChildren(...rows);
@@ -206,7 +211,10 @@ function renderQueue() {
 }
 
 setInterval(() => {
-  for (const cell of document.querySelectorAll("td.waited[data-since]")) cell.textContent = minutesSince(cell.dataset.since);
+  for (const cell of document.querySelectorAll("td.waited[data-since]")) {
+    const text = minutesSince(cell.dataset.since);
+    if (cell.textContent !== text) cell.textContent = text;
+  }
 }, 1000);
 setInterval(refreshQueue, 30000); // the clock opens and closes languages too
 setInterval(refreshReservations, 60000);
@@ -238,6 +246,8 @@ async function startCall(invite) {
   });
   if (!joined) return; // a repeated invite for the call we are in or joining
   state.consultationId = invite.consultation_id;
+  $("request-interpreter").disabled = false;
+  $("call-note").textContent = "";
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
   showCallCase(invite.consultation_id);
@@ -266,6 +276,23 @@ function finish(note) {
 }
 
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
+// Ask the pool for an interpreter in the case's language; whoever accepts joins this same call.
+$("request-interpreter").addEventListener("click", async () => {
+  if (!state.consultationId) return;
+  const button = $("request-interpreter");
+  button.disabled = true;
+  const response = await fetch(
+    `/api/v1/consultations/${encodeURIComponent(state.consultationId)}/interpreter-request`,
+    { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": page.csrf_token } },
+  );
+  if (response.ok) {
+    $("call-note").textContent = "通訳者を呼び出しています Ringing interpreters…";
+    return;
+  }
+  button.disabled = false;
+  const body = await response.json().catch(() => ({}));
+  $("call-note").textContent = `通訳を依頼できません Cannot request an interpreter: ${body.detail || response.status}`;
+});
 $("leave").addEventListener("click", () => {
   state.room?.leave();
   finish("退出しました You left the call");
@@ -377,6 +404,7 @@ async function openRecord(caseId) {
     `${languageName(record.language)} — ${caseId.slice(0, 8)}`;
   $("record-case").dataset.consultation = caseId;
   for (const box of form.querySelectorAll("input[name=topics]")) box.checked = record.topics.includes(box.value);
+  form.elements.resident_municipality.value = record.resident_municipality || "";
   form.elements.outcome.value = record.outcome || "";
   form.elements.referral_to.value = record.referral_to || "";
   form.elements.follow_up.checked = record.follow_up;
@@ -392,7 +420,11 @@ $("record-form").addEventListener("submit", async (event) => {
   const form = event.currentTarget;
   if (!state.recordCase) return;
   clearErrors(form);
-  const body = { ...formValues(form), notes: form.elements.notes.value };
+  const body = {
+    ...formValues(form),
+    resident_municipality: form.elements.resident_municipality.value || null,
+    notes: form.elements.notes.value,
+  };
   const response = await send(`/api/v1/consultations/${encodeURIComponent(state.recordCase)}/record`, "PATCH", body);
   if (!response.ok) return showErrors(form, response);
   const result = form.querySelector("[data-result]");
