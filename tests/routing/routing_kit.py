@@ -134,11 +134,13 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
         Closed,
         ConsultationAbandoned,
         InterpreterAway,
+        InterpreterRequested,
         OfferAccepted,
         OfferDeclined,
         Offered,
         OfferEnded,
         ParticipantLeft,
+        Requeued,
         Role,
     )
 
@@ -159,6 +161,7 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
     offers: dict[str, str] = {}
     calls: dict[str, str | None] = {}
     waiting: list[str] = []
+    seeking: set[str] = set()  # calls back in the queue for an interpreter
     for step in range(steps):
         roll = rng.random()
         if roll < 0.3:
@@ -185,6 +188,8 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
                 event: Event = ParticipantLeft(
                     at=desk.now, request_id=request_id, role=Role.INTERPRETER, participant_id=in_call
                 )
+            elif in_call is None and request_id not in seeking and rng.random() < 0.2:
+                event = InterpreterRequested(at=desk.now, request_id=request_id)
             else:
                 event = CallEnded(at=desk.now, request_id=request_id)
             decisions = desk.send(event)
@@ -203,13 +208,17 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
                 offers[decision.request_id] = decision.interpreter_id
             elif isinstance(decision, OfferEnded):
                 offers.pop(decision.request_id, None)
+            elif isinstance(decision, Requeued):
+                seeking.add(decision.request_id)
             elif isinstance(decision, Assigned):
                 offers.pop(decision.request_id, None)
+                seeking.discard(decision.request_id)
                 calls[decision.request_id] = decision.interpreter_id
                 if decision.request_id in waiting:
                     waiting.remove(decision.request_id)
             elif isinstance(decision, Closed):
                 calls.pop(decision.request_id, None)
+                seeking.discard(decision.request_id)
                 if decision.request_id in waiting:
                     waiting.remove(decision.request_id)
         for request_id in [r for r, i in calls.items() if i is not None]:

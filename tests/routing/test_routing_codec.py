@@ -31,6 +31,7 @@ from routing import (
     InterpreterAvailable,
     InterpreterAway,
     InterpreterOffline,
+    InterpreterRequested,
     InterpreterSetAway,
     OfferAccepted,
     OfferDeclined,
@@ -91,6 +92,7 @@ EVENTS: list[Event] = [
     OfferDeclined(at=AT, request_id="r1", interpreter_id="i1"),
     OfferExpired(at=AT, request_id="r1", interpreter_id="i1"),
     ParticipantLeft(at=AT, request_id="r1", role=Role.INTERPRETER, participant_id="i1"),
+    InterpreterRequested(at=AT, request_id="r1"),
     CallEnded(at=AT, request_id="r1", counselor_wrap_up=True),
     Tick(at=AT),
 ]
@@ -102,6 +104,9 @@ DECISIONS: list[Decision] = [
     Assigned(at=AT, request_id="r1", counselor_id="c1", interpreter_id=None),
     Requeued(
         at=AT, request_id="r1", interpreter_id="i1", reason=RequeueReason.INTERPRETER_DROPPED, position=1
+    ),
+    Requeued(
+        at=AT, request_id="r1", interpreter_id=None, reason=RequeueReason.INTERPRETER_REQUESTED, position=2
     ),
     FallbackOffered(
         at=AT,

@@ -24,6 +24,7 @@ from routing import (
     FallbackOption,
     FallbackReason,
     InterpreterOffline,
+    InterpreterRequested,
     InterpreterSetAway,
     InterpreterState,
     InvalidTransition,
@@ -38,6 +39,7 @@ from routing import (
     ParticipantLeft,
     Queued,
     Requeued,
+    RequeueReason,
     Role,
     RoutingConflict,
     SafetyFlag,
@@ -311,6 +313,31 @@ def test_interpreter_drops_mid_call__reoffered_with_top_priority_same_request(ho
     assert [c for c in desk.decisions if isinstance(c, Closed)] == [one(closed, Closed)], (
         "one record, one close"
     )
+
+
+def test_counselor_asks_for_an_interpreter__pool_rung_first_call_goes_on():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-zh", "zh")
+    desk.request("r1", "zh")  # served on site: the counselor speaks Chinese
+    assert one(desk.decisions, Assigned).interpreter_id is None
+    desk.request("r-next", "zh")  # waits for the busy counselor
+    asked = desk.send(InterpreterRequested(at=desk.now, request_id="r1"))
+    requeued = one(asked, Requeued)
+    assert (requeued.interpreter_id, requeued.reason, requeued.position) == (
+        None,
+        RequeueReason.INTERPRETER_REQUESTED,
+        1,
+    )
+    with pytest.raises(InvalidTransition):  # asking twice while one is being found
+        desk.send(InterpreterRequested(at=desk.now, request_id="r1"))
+    offered = one(desk.interpreter("i-zh", "zh"), Offered)
+    assert (offered.request_id, offered.reoffer) == ("r1", True)  # the call in progress, not r-next
+    joined = one(desk.send(OfferAccepted(at=desk.now, request_id="r1", interpreter_id="i-zh")), Assigned)
+    assert (joined.counselor_id, joined.interpreter_id, joined.rejoin) == ("c-zh", "i-zh", True)
+    with pytest.raises(InvalidTransition):  # it has one now
+        desk.send(InterpreterRequested(at=desk.now, request_id="r1"))
+    with pytest.raises(InvalidTransition):  # r-next is not in a call
+        desk.send(InterpreterRequested(at=desk.now, request_id="r-next"))
 
 
 def test_participant_left__other_roles_or_repeats__change_nothing():

@@ -39,6 +39,7 @@ from routing import (
     InterpreterAvailable,
     InterpreterAway,
     InterpreterOffline,
+    InterpreterRequested,
     InterpreterState,
     OfferAccepted,
     OfferDeclined,
@@ -271,6 +272,17 @@ class RoutingMachine(RuleBasedStateMachine):
                 participant_id=call.interpreter_id,
             )
         )
+
+    def calls_without_interpreter(self) -> list[str]:
+        seeking = {e.request_id for e in self.snap.queue if e.reoffer}
+        calls = self.snap.calls
+        return [c.request_id for c in calls if c.interpreter_id is None and c.request_id not in seeking]
+
+    @precondition(lambda self: self.calls_without_interpreter())
+    @rule(pick=st.integers(0, 99))
+    def counselor_requests_interpreter(self, pick) -> None:
+        calls = self.calls_without_interpreter()
+        self.send(InterpreterRequested(at=self.desk.now, request_id=calls[pick % len(calls)]))
 
     @precondition(lambda self: self.snap.pending or any(not e.reoffer for e in self.snap.queue))
     @rule(pick=st.integers(0, 99), how=st.sampled_from(["cancel", "abandon", "fallback"]))
