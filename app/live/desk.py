@@ -30,6 +30,7 @@ from app.live import topics
 from app.live.hub import Hub
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
+from app.reservation.routing_fields import with_reservation
 from interpreters.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
 from interpreters.roles import Role as RoomRole
 from interpreters.rooms import Room, RoomRegistry
@@ -193,9 +194,17 @@ class LiveDesk:
                     .order_by(Consultation.id)
                 )
             ).all()
-        for consultation in stranded:
+            events = [  # a case opened from a booking keeps its reservation and reserved interpreter
+                await with_reservation(
+                    session,
+                    consultation.id,
+                    requested_event(consultation, at=max(consultation.requested_at, self._now())),
+                )
+                for consultation in stranded
+            ]
+        for consultation, event in zip(stranded, events, strict=True):
             log.warning("routing consultation %s stored before a restart", consultation.public_id)
-            await self.submit(requested_event(consultation, at=max(consultation.requested_at, self._now())))
+            await self.submit(event)
 
     async def _keep_time(self) -> None:
         while True:

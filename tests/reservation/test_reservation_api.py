@@ -584,3 +584,39 @@ async def test_join_link_status__open_now_for_the_next_slot_and_too_early_for_a_
         headers={"X-Resident-Link": later["join_token"]},
     )
     assert early.status_code == 409 and early.json()["reason"] == "too_early"
+
+
+async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reservation(
+    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+) -> None:
+    """The process died between opening a booking's case and routing it: the next start routes it with the
+    reservation and its interpreter (without them Ukrainian would be pended as reservation-only)."""
+    from app.consultation.models import Consultation
+    from app.enums import ConsultationStatus
+    from app.main import create_app
+
+    olena = await add_interpreter(db, "Olena")
+    found = (
+        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
+    ).json()
+    start = next(s for d in found["days"] for s in d["slots"] if s["seats"])["starts_at"]
+    body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000"}}
+    code = (await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])).json()["code"]
+    reservation = await db.scalar(select(Reservation).where(Reservation.code == code))
+    assert reservation is not None
+    stranded = Consultation(channel=Channel.video, language_code="uk", status=ConsultationStatus.requested)
+    db.add(stranded)
+    await db.flush()
+    reservation.consultation_id = stranded.id
+    await db.commit()
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        pass
+    row = await db.scalar(
+        select(RoutingEvent).where(
+            RoutingEvent.kind == "ConsultationRequested", RoutingEvent.request_id == stranded.public_id
+        )
+    )
+    assert row is not None
+    assert (row.payload["reservation_id"], row.payload["reserved_interpreter_id"]) == (code, str(olena))
