@@ -1,13 +1,16 @@
-"""Accessibility and rendering checks for browser tests: axe-core (WCAG 2.2 A/AA), missing glyphs, overflow.
+"""Accessibility and rendering checks for browser tests: axe-core (WCAG 2.2 A/AA), missing glyphs, overflow,
+language of parts and keyboard focus.
 
 Use from any browser test on a Playwright page that shows the screen to check:
 
-    from tests.a11y_support import check_screen
+    from tests.a11y_support import check_screen, check_viewports, module_browser
 
-    check_screen(page, "tablet-waiting-ne-phone")  # screenshot, axe, tofu, overflow: one failure lists all
+    check_screen(page, "tablet-waiting-ne-phone")  # screenshot and every check: one failure lists all
+    problems += check_viewports(page, "tablet-waiting-ne")  # the same at phone and tablet size, as a list
 
-or the single checks: `assert_accessible`, `assert_no_tofu`, `assert_no_overflow`, `screenshot`. Only what is
-visible is checked (axe skips hidden nodes too), so check each state of a screen once it shows.
+or the single checks: `assert_accessible`, `assert_no_tofu`, `assert_no_overflow`, `assert_language_of_parts`,
+`assert_focus_visible`, and `screenshot`. Only what is visible is checked (axe skips hidden nodes too), so
+check each state of a screen once it shows.
 
 - axe-core comes from the `axe-playwright-python` package (it ships `axe.min.js`); nothing is downloaded.
 - Missing glyphs: Chromium itself reports, through the DevTools protocol, which installed fonts it used for
@@ -15,6 +18,9 @@ visible is checked (axe skips hidden nodes too), so check each state of a screen
   fonts. A character that none of them has is drawn as a box (tofu), whatever the CSS asked for.
 - Overflow: the page wider than the viewport, boxes that stick out of it, content clipped by overflow
   hidden/clip (ellipsis included) and text that runs out of its own box.
+- Language of parts: Japanese, Hangul, Devanagari, Thai or Cyrillic text inside an element whose language
+  does not use that script (a screen reader would read it with the wrong voice).
+- Keyboard focus: tabbing through the page, every stop shows an indicator and is not hidden under another box.
 """
 
 from __future__ import annotations
