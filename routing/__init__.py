@@ -20,6 +20,7 @@ from routing.decisions import (
     Queued,
     Requeued,
     RequeueReason,
+    Transferred,
 )
 from routing.engine import Engine
 from routing.errors import (
@@ -36,6 +37,7 @@ from routing.errors import (
 )
 from routing.events import (
     CallEnded,
+    CallTransferred,
     ConsultationAbandoned,
     ConsultationCancelled,
     ConsultationRequested,
@@ -91,6 +93,7 @@ __all__ = [
     "Availability",
     "AwayReason",
     "CallEnded",
+    "CallTransferred",
     "CallView",
     "Closed",
     "ConsultationAbandoned",
@@ -150,6 +153,7 @@ __all__ = [
     "ServiceMode",
     "Snapshot",
     "Tick",
+    "Transferred",
     "UnknownCounselor",
     "UnknownInterpreter",
     "UnknownRequest",

@@ -96,6 +96,17 @@ class Assigned:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Transferred:
+    """A call changed counselor: the new one joins the running room, the former one leaves it."""
+
+    at: datetime
+    request_id: str
+    from_counselor_id: str
+    to_counselor_id: str
+    interpreter_id: str | None  # stays in the call
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Requeued:
     """A request in a call needs an interpreter (theirs dropped out, or the counselor asked for one): it is
     offered with top priority, same request id."""
@@ -136,13 +147,24 @@ class Closed:
     outcome: Outcome
 
 
-Decision = Queued | Offered | OfferEnded | Assigned | Requeued | FallbackOffered | InterpreterSetAway | Closed
+Decision = (
+    Queued
+    | Offered
+    | OfferEnded
+    | Assigned
+    | Transferred
+    | Requeued
+    | FallbackOffered
+    | InterpreterSetAway
+    | Closed
+)
 
 DECISION_TYPES: tuple[type[Decision], ...] = (
     Queued,
     Offered,
     OfferEnded,
     Assigned,
+    Transferred,
     Requeued,
     FallbackOffered,
     InterpreterSetAway,

@@ -38,6 +38,7 @@ from routing.decisions import (
     Queued,
     Requeued,
     RequeueReason,
+    Transferred,
 )
 from routing.errors import (
     DuplicateRequest,
@@ -51,6 +52,7 @@ from routing.errors import (
 from routing.estimates import HandlingTimes, estimate_wait_s
 from routing.events import (
     CallEnded,
+    CallTransferred,
     ConsultationAbandoned,
     ConsultationCancelled,
     ConsultationRequested,
@@ -395,6 +397,8 @@ class Engine:
                     raise InvalidTransition(
                         f"consultation {event.request_id!r} already has an interpreter or is finding one"
                     )
+            case CallTransferred():
+                self._check_transfer(event)
             case ParticipantLeft():
                 if event.request_id not in self._requests and event.request_id not in self._closed:
                     raise UnknownRequest(f"no consultation {event.request_id!r}")
@@ -420,6 +424,34 @@ class Engine:
                 pass
             case _:
                 assert_never(event)
+
+    def _check_transfer(self, event: CallTransferred) -> None:
+        """The target takes the call as if assigned it now: present, idle, not needed for a ringing
+        interpreter's hold, and speaking an on-site language when no interpreter is in the call."""
+        request = self._live(event.request_id)
+        if request.phase is not Phase.IN_CALL:
+            raise InvalidTransition(f"consultation {event.request_id!r} is not in a call")
+        target = self._counselors.get(event.to_counselor_id)
+        if target is None:
+            raise UnknownCounselor(f"counselor {event.to_counselor_id!r} has not signed in")
+        if target.counselor_id == request.counselor_id:
+            raise InvalidTransition(f"counselor {target.counselor_id!r} is already in this call")
+        if target.counselor_id not in self._free:
+            raise InvalidTransition(
+                f"counselor {target.counselor_id!r} is not free ({_counselor_state(target).value})"
+            )
+        assert request.counselor_id is not None
+        former_frees = self._counselors[request.counselor_id].presence is Presence.PRESENT
+        if self._holds > len(self._free) - 1 + int(former_frees):
+            raise InvalidTransition(
+                f"counselor {target.counselor_id!r} is held for a call an interpreter is being rung for"
+            )
+        bridged = request.interpreter_id is not None or request.mode is not ServiceMode.ON_SITE
+        if not bridged and not self._speaks(target, request.language):
+            raise InvalidTransition(
+                f"counselor {target.counselor_id!r} does not speak {request.language!r} "
+                "and no interpreter is in the call"
+            )
 
     def _live(self, request_id: str) -> RequestRecord:
         request = self._requests.get(request_id)
@@ -469,6 +501,8 @@ class Engine:
                 self._on_participant_left(event, out)
             case InterpreterRequested():
                 self._seek_interpreter(self._requests[event.request_id], None, out)
+            case CallTransferred():
+                self._on_transferred(self._requests[event.request_id], event.to_counselor_id, out)
             case CallEnded():
                 self._on_call_ended(self._requests[event.request_id], event.counselor_wrap_up, out)
             case Tick():
@@ -749,6 +783,26 @@ class Engine:
             seconds=self._policy.offers.redial_cooldown_s
         )
         self._make_waiting(request)
+
+    def _on_transferred(self, request: RequestRecord, to_counselor_id: str, out: list[Decision]) -> None:
+        """Swap the call's counselor; the former one is free (dispatch may give them the next request)."""
+        assert request.counselor_id is not None
+        former = self._counselors[request.counselor_id]
+        target = self._counselors[to_counselor_id]
+        former.request_id = None
+        target.request_id = request.request_id
+        request.counselor_id = target.counselor_id
+        self._sync_counselor(target)
+        self._sync_counselor(former)
+        out.append(
+            Transferred(
+                at=self._clock(),
+                request_id=request.request_id,
+                from_counselor_id=former.counselor_id,
+                to_counselor_id=target.counselor_id,
+                interpreter_id=request.interpreter_id,
+            )
+        )
 
     def _on_call_ended(self, request: RequestRecord, wrap_up: bool, out: list[Decision]) -> None:
         now = self._clock()

@@ -196,6 +196,18 @@ class InterpreterRequested(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallTransferred(_Event):
+    """The counselor in a call hands it to a free colleague, who joins the running call (same interpreter).
+
+    The former counselor is free at once; the target must be present, idle, and speak an on-site language
+    when no interpreter is in the call.
+    """
+
+    request_id: str
+    to_counselor_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallEnded(_Event):
     """The counselor ended the call: the request is served."""
 
@@ -225,6 +237,7 @@ Event = (
     | OfferExpired
     | ParticipantLeft
     | InterpreterRequested
+    | CallTransferred
     | CallEnded
     | Tick
 )
@@ -246,6 +259,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     OfferExpired,
     ParticipantLeft,
     InterpreterRequested,
+    CallTransferred,
     CallEnded,
     Tick,
 )

@@ -56,6 +56,7 @@ from routing import (
     SafetyFlag,
     Snapshot,
     Tick,
+    Transferred,
     decision_to_dict,
     event_from_dict,
     event_to_dict,
@@ -393,6 +394,8 @@ class LiveDesk:
             return [
                 Push(watchers, {"type": "status", "status": "connected", "consultation_id": case.public_id})
             ]
+        if isinstance(decision, Transferred):
+            return []  # the call goes on; the room invitations follow in _room_invites
         if isinstance(decision, Requeued):
             # the resident hears the interpreter is changing only when one dropped out; a counselor's
             # request for one shows as "connecting" once an interpreter is rung
@@ -433,6 +436,8 @@ class LiveDesk:
         for decision in decisions:
             if isinstance(decision, Offered):
                 self._remember_offer(decision)
+            if isinstance(decision, Transferred):
+                pushes += await self._transfer_pushes(decision)
             if not isinstance(decision, Assigned):
                 continue
             room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
@@ -462,6 +467,28 @@ class LiveDesk:
             if not decision.rejoin:
                 pushes.append(await self._front_invite(room, decision))
         return pushes
+
+    async def _transfer_pushes(self, decision: Transferred) -> list[Push]:
+        """The new counselor is invited into the running room; the former one is told to leave it."""
+        room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+        invite = make_invite(
+            self._settings.room_secret,
+            room,
+            topics.counselor_participant(decision.to_counselor_id),
+            "counselor",
+            decision.at,
+            ttl_s=INVITE_TTL_S,
+        )
+        handed_over = {
+            "type": "call.transferred",
+            "consultation_id": decision.request_id,
+            "room_id": room.room_id,
+            "to_counselor_id": decision.to_counselor_id,
+        }
+        return [
+            Push(topics.staff(decision.to_counselor_id), encode(invite)),
+            Push(topics.staff(decision.from_counselor_id), handed_over),
+        ]
 
     async def _front_invite(self, room: Room, decision: Assigned) -> Push:
         """The tablet at the counter, or the resident's own device, joins as the resident's side."""

@@ -131,6 +131,7 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
     from routing import (
         Assigned,
         CallEnded,
+        CallTransferred,
         Closed,
         ConsultationAbandoned,
         InterpreterAway,
@@ -142,6 +143,7 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
         ParticipantLeft,
         Requeued,
         Role,
+        RoutingConflict,
     )
 
     rng = random.Random(seed)
@@ -190,9 +192,17 @@ def random_scenario(seed: int, steps: int) -> list[Event]:
                 )
             elif in_call is None and request_id not in seeking and rng.random() < 0.2:
                 event = InterpreterRequested(at=desk.now, request_id=request_id)
+            elif rng.random() < 0.2:  # hand the call to a free colleague (the engine judges eligibility)
+                free = [c.counselor_id for c in desk.engine.snapshot().counselors if c.state.value == "free"]
+                event = CallTransferred(
+                    at=desk.now, request_id=request_id, to_counselor_id=rng.choice(free or ["counselor-0"])
+                )
             else:
                 event = CallEnded(at=desk.now, request_id=request_id)
-            decisions = desk.send(event)
+            try:
+                decisions = desk.send(event)
+            except RoutingConflict:  # a transfer the engine refused: nothing stored, time passes instead
+                decisions = desk.advance(1)
         elif roll < 0.76 and waiting:
             decisions = desk.send(ConsultationAbandoned(at=desk.now, request_id=waiting.pop(0)))
         elif roll < 0.8:

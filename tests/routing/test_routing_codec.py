@@ -14,6 +14,7 @@ from routing import (
     Assigned,
     AwayReason,
     CallEnded,
+    CallTransferred,
     Closed,
     ConsultationAbandoned,
     ConsultationCancelled,
@@ -48,6 +49,7 @@ from routing import (
     Role,
     SafetyFlag,
     Tick,
+    Transferred,
     decision_from_dict,
     decision_to_dict,
     event_from_dict,
@@ -93,6 +95,7 @@ EVENTS: list[Event] = [
     OfferExpired(at=AT, request_id="r1", interpreter_id="i1"),
     ParticipantLeft(at=AT, request_id="r1", role=Role.INTERPRETER, participant_id="i1"),
     InterpreterRequested(at=AT, request_id="r1"),
+    CallTransferred(at=AT, request_id="r1", to_counselor_id="c2"),
     CallEnded(at=AT, request_id="r1", counselor_wrap_up=True),
     Tick(at=AT),
 ]
@@ -102,6 +105,7 @@ DECISIONS: list[Decision] = [
     Offered(at=AT, request_id="r1", interpreter_id="i1", deadline=AT + timedelta(seconds=20), reoffer=True),
     OfferEnded(at=AT, request_id="r1", interpreter_id="i1", reason=OfferEndReason.EXPIRED),
     Assigned(at=AT, request_id="r1", counselor_id="c1", interpreter_id=None),
+    Transferred(at=AT, request_id="r1", from_counselor_id="c1", to_counselor_id="c2", interpreter_id="i1"),
     Requeued(
         at=AT, request_id="r1", interpreter_id="i1", reason=RequeueReason.INTERPRETER_DROPPED, position=1
     ),

@@ -11,11 +11,14 @@ from routing import (
     Availability,
     AwayReason,
     CallEnded,
+    CallTransferred,
     CallView,
     Closed,
     ConsultationCancelled,
     CounselorAway,
+    CounselorBusy,
     CounselorFree,
+    CounselorState,
     DeskPolicy,
     DuplicateRequest,
     Event,
@@ -45,6 +48,7 @@ from routing import (
     SafetyFlag,
     ServiceMode,
     Tick,
+    Transferred,
     UnknownCounselor,
     UnknownInterpreter,
     UnknownRequest,
@@ -338,6 +342,138 @@ def test_counselor_asks_for_an_interpreter__pool_rung_first_call_goes_on():
         desk.send(InterpreterRequested(at=desk.now, request_id="r1"))
     with pytest.raises(InvalidTransition):  # r-next is not in a call
         desk.send(InterpreterRequested(at=desk.now, request_id="r-next"))
+
+
+def transfer(desk: Desk, request_id: str, to_counselor_id: str):
+    return desk.send(CallTransferred(at=desk.now, request_id=request_id, to_counselor_id=to_counselor_id))
+
+
+def counselor_states(desk: Desk) -> dict[str, tuple[CounselorState, str | None]]:
+    return {c.counselor_id: (c.state, c.request_id) for c in desk.engine.snapshot().counselors}
+
+
+def test_call_transferred__new_counselor_takes_the_running_call_with_its_interpreter():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-a")
+    desk.interpreter("i-ko", "ko")
+    desk.request("r1", "ko")
+    desk.send(OfferAccepted(at=desk.now, request_id="r1", interpreter_id="i-ko"))
+    desk.counselor("c-b")
+    desk.advance(60)
+    moved = transfer(desk, "r1", "c-b")
+    assert moved == [
+        Transferred(
+            at=desk.now,
+            request_id="r1",
+            from_counselor_id="c-a",
+            to_counselor_id="c-b",
+            interpreter_id="i-ko",
+        )
+    ]
+    (call,) = desk.engine.snapshot().calls
+    assert (call.counselor_id, call.interpreter_id, call.since) == ("c-b", "i-ko", WEEKDAY_1100)
+    assert counselor_states(desk) == {
+        "c-a": (CounselorState.FREE, None),
+        "c-b": (CounselorState.IN_CALL, "r1"),
+    }
+    assert one(desk.send(CallEnded(at=desk.now, request_id="r1")), Closed).outcome is Outcome.SERVED
+    assert counselor_states(desk)["c-b"] == (CounselorState.FREE, None)
+
+
+def test_call_transferred__the_former_counselor_is_given_the_next_waiting_request_at_once():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-a", "en")
+    desk.interpreter("i-ko", "ko")
+    desk.request("r1", "ko")
+    desk.send(OfferAccepted(at=desk.now, request_id="r1", interpreter_id="i-ko"))
+    desk.request("r-en", "en")  # on site: waits for the only English speaker, c-a
+    desk.counselor("c-b")  # speaks no English: r-en keeps waiting
+    assert position_of(desk, "r-en") == 1
+    moved = transfer(desk, "r1", "c-b")
+    assert one(moved, Transferred).to_counselor_id == "c-b"
+    assigned = one(moved, Assigned)
+    assert (assigned.request_id, assigned.counselor_id, assigned.interpreter_id) == ("r-en", "c-a", None)
+    assert moved.index(one(moved, Transferred)) < moved.index(assigned)
+
+
+def test_call_transferred__on_site_language_without_interpreter_needs_a_speaker():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-zh", "zh")
+    desk.request("r1", "zh")
+    desk.counselor("c-en", "en")
+    desk.counselor("c-zhvi", "zh", "vi")
+    with pytest.raises(InvalidTransition, match="does not speak 'zh'"):
+        transfer(desk, "r1", "c-en")
+    assert one(transfer(desk, "r1", "c-zhvi"), Transferred).from_counselor_id == "c-zh"
+    desk.request("r-ja", "ja")  # the staff language: the free c-zh or c-en takes it, anyone may take it over
+    ja_counselor = only(desk.log[-1][1], Assigned)[0].counselor_id
+    other = ({"c-zh", "c-en"} - {ja_counselor}).pop()
+    assert one(transfer(desk, "r-ja", other), Transferred).to_counselor_id == other
+
+
+def test_call_transferred__refused_unless_target_present_and_idle():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-busy")
+    desk.send(CounselorBusy(at=desk.now, counselor_id="c-busy"))
+    desk.counselor("c-away")
+    desk.send(CounselorAway(at=desk.now, counselor_id="c-away"))
+    desk.counselor("c-a")
+    desk.counselor("c-b")
+    desk.request("r1", "ja")
+    desk.request("r2", "ja")
+    desk.request("r-waiting", "ja")
+    caller = {a.request_id: a.counselor_id for a in only(desk.decisions, Assigned)}
+    assert set(caller) == {"r1", "r2"}
+    before = desk.engine.snapshot()
+    with pytest.raises(InvalidTransition, match="not free \\(busy\\)"):
+        transfer(desk, "r1", "c-busy")
+    with pytest.raises(InvalidTransition, match="not free \\(away\\)"):
+        transfer(desk, "r1", "c-away")
+    with pytest.raises(InvalidTransition, match="not free \\(in_call\\)"):
+        transfer(desk, "r1", caller["r2"])
+    with pytest.raises(InvalidTransition, match="already in this call"):
+        transfer(desk, "r1", caller["r1"])
+    with pytest.raises(UnknownCounselor):
+        transfer(desk, "r1", "c-ghost")
+    with pytest.raises(InvalidTransition, match="not in a call"):
+        transfer(desk, "r-waiting", "c-busy")
+    with pytest.raises(UnknownRequest):
+        transfer(desk, "r-never", "c-busy")
+    assert desk.engine.snapshot() == before, "a refused transfer changes nothing"
+    desk.send(CallEnded(at=desk.now, request_id="r1"))  # r-waiting takes the freed counselor
+    desk.send(CounselorFree(at=desk.now, counselor_id="c-busy"))
+    with pytest.raises(InvalidTransition, match="already closed"):
+        transfer(desk, "r1", "c-busy")
+
+
+def test_call_transferred__a_counselor_held_for_a_ringing_interpreter_is_not_free_to_take_it():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-a")
+    desk.request("r1", "ja")
+    desk.send(CounselorBusy(at=desk.now, counselor_id="c-a"))  # stays in r1; will not be free after it
+    desk.counselor("c-b")
+    desk.interpreter("i-ko", "ko")
+    offered = one(desk.request("r2", "ko"), Offered)  # rings i-ko, holding the one free counselor, c-b
+    assert (offered.reoffer, desk.engine.snapshot().held_counselors) == (False, 1)
+    with pytest.raises(InvalidTransition, match="held for a call"):
+        transfer(desk, "r1", "c-b")
+    desk.send(CounselorFree(at=desk.now, counselor_id="c-a"))  # c-a will be free after handing r1 over
+    assert one(transfer(desk, "r1", "c-b"), Transferred).to_counselor_id == "c-b"
+    joined = one(desk.send(OfferAccepted(at=desk.now, request_id="r2", interpreter_id="i-ko")), Assigned)
+    assert joined.counselor_id == "c-a"
+
+
+def test_call_transferred__a_call_still_seeking_an_interpreter_gets_it_with_the_new_counselor():
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-a")
+    desk.request("r1", "ja")
+    desk.send(InterpreterRequested(at=desk.now, request_id="r1"))
+    desk.counselor("c-b")
+    transfer(desk, "r1", "c-b")
+    offered = one(desk.interpreter("i-ja", "ja"), Offered)
+    assert offered.reoffer
+    joined = one(desk.send(OfferAccepted(at=desk.now, request_id="r1", interpreter_id="i-ja")), Assigned)
+    assert (joined.counselor_id, joined.rejoin) == ("c-b", True)
 
 
 def test_participant_left__other_roles_or_repeats__change_nothing():

@@ -21,6 +21,7 @@ from routing_kit import Desk, jst, policy
 from routing import (
     Assigned,
     CallEnded,
+    CallTransferred,
     Closed,
     ConsultationAbandoned,
     ConsultationCancelled,
@@ -56,6 +57,7 @@ from routing import (
     ServiceMode,
     Snapshot,
     Tick,
+    Transferred,
     event_from_dict,
     event_to_dict,
 )
@@ -283,6 +285,46 @@ class RoutingMachine(RuleBasedStateMachine):
     def counselor_requests_interpreter(self, pick) -> None:
         calls = self.calls_without_interpreter()
         self.send(InterpreterRequested(at=self.desk.now, request_id=calls[pick % len(calls)]))
+
+    @precondition(lambda self: self.snap.calls)
+    @rule(pick=st.integers(0, 99), to=st.sampled_from(sorted(COUNSELORS)), prefer_free=st.booleans())
+    def transfer_call(self, pick, to, prefer_free) -> None:
+        """Accepted exactly when the target is free and may take the call (judged here from the snapshot)."""
+        call = self.snap.calls[pick % len(self.snap.calls)]
+        idle = [c.counselor_id for c in self.snap.counselors if c.state is CounselorState.FREE]
+        if prefer_free and idle:
+            to = idle[pick % len(idle)]
+        states = {c.counselor_id: c for c in self.snap.counselors}
+        free = sum(1 for c in self.snap.counselors if c.state is CounselorState.FREE)
+        view = states.get(to)
+        bridged = call.interpreter_id is not None or POLICY.mode_of(call.language) is not ServiceMode.ON_SITE
+        eligible = (
+            view is not None
+            and view.state is CounselorState.FREE
+            and (bridged or call.language in (*view.languages, "ja"))
+        )
+        # the target may be needed for a ringing interpreter's hold unless the former counselor frees up
+        # (their presence is hidden behind IN_CALL): then either answer is right, the invariants judge it
+        certain = self.snap.held_counselors <= free - 1
+        event = CallTransferred(at=self.desk.now, request_id=call.request_id, to_counselor_id=to)
+        if not eligible:
+            before = self.desk.engine.snapshot()
+            try:
+                self.desk.engine.handle(event)
+            except RoutingConflict:
+                pass
+            else:
+                raise AssertionError(f"accepted an ineligible transfer {event}")
+            assert self.desk.engine.snapshot() == before
+            return
+        try:
+            decisions = self.send(event)
+        except RoutingConflict:
+            assert not certain, f"refused an eligible transfer {event}"
+            return
+        moved = [d for d in decisions if isinstance(d, Transferred)]
+        assert [(d.from_counselor_id, d.to_counselor_id) for d in moved] == [(call.counselor_id, to)]
+        assert next(c for c in self.snap.calls if c.request_id == call.request_id).counselor_id == to
 
     @precondition(lambda self: self.snap.pending or any(not e.reoffer for e in self.snap.queue))
     @rule(pick=st.integers(0, 99), how=st.sampled_from(["cancel", "abandon", "fallback"]))
