@@ -44,6 +44,7 @@ from routing.errors import (
     DuplicateRequest,
     InvalidTransition,
     OfferNotOutstanding,
+    RoutingConflict,
     UnknownCounselor,
     UnknownInterpreter,
     UnknownRequest,
@@ -75,7 +76,7 @@ from routing.events import (
 )
 from routing.policy import DEFAULT_VENDOR, DeskPolicy, FallbackOption, ServiceMode
 from routing.queue import LanguageQueue
-from routing.selection import IdlePool, capability_of, choose_counselor, first_eligible
+from routing.selection import IdlePool, capability_of, choose_counselor, counselor_order, first_eligible
 from routing.snapshot import (
     Availability,
     CallView,
@@ -233,6 +234,26 @@ class Engine:
             position=position,
             estimated_wait_s=self._estimate(request.language, position, self._vendor_open),
         )
+
+    def transfer_targets(self, request_id: str) -> tuple[str, ...]:
+        """The counselors a call could be handed to now (the same rule CallTransferred is checked by).
+
+        Raises a RoutingConflict when the request is not in a call. In the order the engine assigns them.
+        """
+        request = self._live(request_id)
+        if request.phase is not Phase.IN_CALL:
+            raise InvalidTransition(f"consultation {request_id!r} is not in a call")
+        at = self._clock()
+        targets: list[CounselorRecord] = []
+        for counselor in self._free.values():
+            try:
+                self._check_transfer(
+                    CallTransferred(at=at, request_id=request_id, to_counselor_id=counselor.counselor_id)
+                )
+            except RoutingConflict:
+                continue
+            targets.append(counselor)
+        return tuple(c.counselor_id for c in sorted(targets, key=counselor_order))
 
     def outcome(self, request_id: str) -> Outcome | None:
         """The terminal state of a closed request; None while it is live (UnknownRequest if never seen)."""

@@ -402,6 +402,7 @@ def test_call_transferred__on_site_language_without_interpreter_needs_a_speaker(
     desk.request("r1", "zh")
     desk.counselor("c-en", "en")
     desk.counselor("c-zhvi", "zh", "vi")
+    assert desk.engine.transfer_targets("r1") == ("c-zhvi",)  # the console's picker: same rule
     with pytest.raises(InvalidTransition, match="does not speak 'zh'"):
         transfer(desk, "r1", "c-en")
     assert one(transfer(desk, "r1", "c-zhvi"), Transferred).from_counselor_id == "c-zh"
@@ -440,6 +441,9 @@ def test_call_transferred__refused_unless_target_present_and_idle():
     with pytest.raises(UnknownRequest):
         transfer(desk, "r-never", "c-busy")
     assert desk.engine.snapshot() == before, "a refused transfer changes nothing"
+    assert desk.engine.transfer_targets("r1") == ()
+    with pytest.raises(InvalidTransition):
+        desk.engine.transfer_targets("r-waiting")
     desk.send(CallEnded(at=desk.now, request_id="r1"))  # r-waiting takes the freed counselor
     desk.send(CounselorFree(at=desk.now, counselor_id="c-busy"))
     with pytest.raises(InvalidTransition, match="already closed"):

@@ -307,7 +307,9 @@ class RoutingMachine(RuleBasedStateMachine):
         # (their presence is hidden behind IN_CALL): then either answer is right, the invariants judge it
         certain = self.snap.held_counselors <= free - 1
         event = CallTransferred(at=self.desk.now, request_id=call.request_id, to_counselor_id=to)
+        offered = to in self.desk.engine.transfer_targets(call.request_id)  # the console's picker
         if not eligible:
+            assert not offered, f"picker offers an ineligible {to}"
             before = self.desk.engine.snapshot()
             try:
                 self.desk.engine.handle(event)
@@ -320,8 +322,9 @@ class RoutingMachine(RuleBasedStateMachine):
         try:
             decisions = self.send(event)
         except RoutingConflict:
-            assert not certain, f"refused an eligible transfer {event}"
+            assert not certain and not offered, f"refused an eligible transfer {event}"
             return
+        assert offered, f"picker left out {to}"
         moved = [d for d in decisions if isinstance(d, Transferred)]
         assert [(d.from_counselor_id, d.to_counselor_id) for d in moved] == [(call.counselor_id, to)]
         assert next(c for c in self.snap.calls if c.request_id == call.request_id).counselor_id == to
