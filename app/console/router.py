@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from sqlalchemy import select
 
 from app.auth.principal import DEVICE, Principal
-from app.console import service
+from app.console import service, transfer
 from app.console.schemas import (
     OwnCasePage,
     PhoneConsultationCreate,
@@ -129,3 +129,20 @@ async def request_interpreter(
         await desk.submit(InterpreterRequested(at=utcnow(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"no interpreter can be requested now: {exc}") from None
+
+
+@router.get("/consultations/{consultation_id}/transfer-targets", response_model=transfer.TransferTargets)
+async def list_transfer_targets(
+    consultation_id: str, db: DbSession, desk: DeskDep, principal: Counselor
+) -> transfer.TransferTargets:
+    """Counselors present and free who could take your call now (for the console's transfer picker)."""
+    return await transfer.transfer_targets(db, desk, principal, consultation_id)
+
+
+@router.post("/consultations/{consultation_id}/transfer", status_code=status.HTTP_204_NO_CONTENT)
+async def transfer_call(
+    consultation_id: str, body: transfer.TransferIn, db: DbSession, desk: DeskDep, principal: Counselor
+) -> None:
+    """Hand your call to a free colleague: they are invited into the running call (same interpreter), and
+    your console is told to leave it; you are free for the next consultation at once."""
+    await transfer.transfer(db, desk, principal, consultation_id, body)

@@ -1,0 +1,92 @@
+"""Handing a call to another counselor: who may do it, who could take it, and the routing event.
+
+Routing decides eligibility (present, idle, speaks an on-site language when no interpreter is in the call);
+this module adds who may ask (the counselor in the call, or an admin) and the names the picker shows.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.consultation import repository
+from app.db import utcnow
+from app.enums import Role
+from app.errors import Conflict, Forbidden, NotFound
+from app.live.desk import LiveDesk
+from app.staff.models import StaffUser
+from routing import CallTransferred, CallView, RoutingConflict
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_counselor_id: int = Field(ge=1, description="staff user id of a counselor free to take the call")
+
+
+class TransferTarget(BaseModel):
+    counselor_id: int
+    display_name: str
+    languages: list[str] = Field(description="languages spoken besides Japanese")
+
+
+class TransferTargets(BaseModel):
+    consultation_id: str
+    counselors: list[TransferTarget] = Field(
+        description="present and free to take this call, in routing order"
+    )
+
+
+async def _own_call(
+    session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str
+) -> CallView:
+    case = await repository.get_by_public_id(session, principal, consultation_id)
+    if case is None:
+        raise NotFound(f"no consultation {consultation_id!r} within your scope")
+    call = next((c for c in desk.snapshot().calls if c.request_id == case.public_id), None)
+    if call is None:
+        raise Conflict("this consultation is not in a call")
+    if principal.role != Role.admin and call.counselor_id != str(principal.staff_user_id):
+        raise Forbidden("only the counselor in this call (or an admin) can transfer it")
+    return call
+
+
+async def transfer_targets(
+    session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str
+) -> TransferTargets:
+    """The counselors the console may offer in its transfer picker (names only: no personal data)."""
+    call = await _own_call(session, desk, principal, consultation_id)
+    try:
+        ids = desk.engine.transfer_targets(call.request_id)
+    except RoutingConflict as exc:
+        raise Conflict(f"this call cannot be transferred now: {exc}") from None
+    views = {c.counselor_id: c for c in desk.snapshot().counselors}
+    numeric = [int(i) for i in ids if i.isdigit()]
+    rows = await session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(numeric))
+    )
+    names = {user_id: name for user_id, name in rows}
+    return TransferTargets(
+        consultation_id=call.request_id,
+        counselors=[
+            TransferTarget(counselor_id=i, display_name=names[i], languages=list(views[str(i)].languages))
+            for i in numeric
+            if i in names
+        ],
+    )
+
+
+async def transfer(
+    session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str, body: TransferIn
+) -> None:
+    """Hand the call over; routing refuses (409) a target who is not free or cannot serve the language."""
+    call = await _own_call(session, desk, principal, consultation_id)
+    event = CallTransferred(
+        at=utcnow(), request_id=call.request_id, to_counselor_id=str(body.to_counselor_id)
+    )
+    try:
+        await desk.submit(event)
+    except RoutingConflict as exc:
+        raise Conflict(f"this call cannot be transferred to that counselor: {exc}") from None
