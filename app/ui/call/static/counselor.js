@@ -152,6 +152,7 @@ function sendPresence() {
 $("available").addEventListener("change", sendPresence);
 
 function handle(msg) {
+  if (msg.type === "call.transferred") return handedOver(msg);
   if (state.room && state.room.handle(msg)) return;
   if (msg.type === "room.invite" && msg.role === "counselor") startCall(msg);
   else if (msg.type === "queue.changed") refreshQueue();
@@ -247,6 +248,7 @@ async function startCall(invite) {
   if (!joined) return; // a repeated invite for the call we are in or joining
   state.consultationId = invite.consultation_id;
   $("request-interpreter").disabled = false;
+  closeTransfer();
   $("call-note").textContent = "";
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
@@ -293,6 +295,69 @@ $("request-interpreter").addEventListener("click", async () => {
   const body = await response.json().catch(() => ({}));
   $("call-note").textContent = `通訳を依頼できません Cannot request an interpreter: ${body.detail || response.status}`;
 });
+// Transfer: pick a free colleague (the server lists only those who may take this call); they are invited into
+// the running call and this console leaves it once the desk confirms the hand-over.
+function closeTransfer() {
+  show($("transfer-panel"), false);
+  $("transfer").setAttribute("aria-expanded", "false");
+}
+$("transfer").addEventListener("click", async () => {
+  if (!state.consultationId) return;
+  if (!$("transfer-panel").hidden) return closeTransfer();
+  const response = await fetch(
+    `/api/v1/consultations/${encodeURIComponent(state.consultationId)}/transfer-targets`,
+    { credentials: "same-origin" },
+  );
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    $("call-note").textContent = `転送できません Cannot transfer: ${body.detail || response.status}`;
+    return;
+  }
+  if (!body.counselors.length) {
+    $("call-note").textContent = "転送できる相談員がいません No colleague is free to take this call";
+    return;
+  }
+  $("transfer-to").replaceChildren(
+    ...body.counselors.map((c) =>
+      el(
+        "option",
+        { value: String(c.counselor_id) },
+        c.display_name + (c.languages.length ? ` (${c.languages.map(languageName).join("、")})` : ""),
+      ),
+    ),
+  );
+  $("call-note").textContent = "";
+  show($("transfer-panel"), true);
+  $("transfer").setAttribute("aria-expanded", "true");
+  $("transfer-to").focus();
+});
+$("transfer-cancel").addEventListener("click", closeTransfer);
+$("transfer-panel").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const caseId = state.consultationId;
+  if (!caseId) return;
+  const confirm = $("transfer-confirm");
+  confirm.disabled = true;
+  const response = await send(`/api/v1/consultations/${encodeURIComponent(caseId)}/transfer`, "POST", {
+    to_counselor_id: Number($("transfer-to").value),
+  });
+  confirm.disabled = false;
+  if (response.ok) return handedOver({ consultation_id: caseId });
+  const body = await response.json().catch(() => ({}));
+  const detail = Array.isArray(body.detail) ? body.detail.map((e) => e.msg).join("; ") : body.detail;
+  $("call-note").textContent = `転送できません Cannot transfer: ${detail || response.status}`;
+});
+// The call went to a colleague (this console's click, or the desk's push after an admin moved it): leave it.
+function handedOver(msg) {
+  if (!state.consultationId || msg.consultation_id !== state.consultationId) return;
+  closeTransfer();
+  state.room?.leave();
+  endCall(state);
+  show($("call"), false);
+  $("status").textContent = "通話を転送しました You handed the call over";
+  state.consultationId = null;
+  refreshOwn();
+}
 $("leave").addEventListener("click", () => {
   state.room?.leave();
   finish("退出しました You left the call");
