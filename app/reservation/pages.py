@@ -33,7 +33,7 @@ from app.i18n.jinja import install_jinja
 from app.i18n.languages import LANGUAGES
 from app.i18n.runtime import Translator
 from app.reservation import joining, service
-from app.reservation.models import ReservationStatus
+from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.router import (
     ENTRY_LINKS,
     day_list,
@@ -111,6 +111,25 @@ def _entry(request: Request, settings: Settings, token: str, lang: str | None) -
     except LinkError:
         tr = translator(_lang(lang, None, request))
         return _problem(request, tr, tr.t("error.link_expired"), 410)
+
+
+async def _managed(
+    request: Request,
+    db: DbSession,
+    settings: Settings,
+    token: str,
+    code: str,
+    manage: str,
+    lang: str | None,
+) -> tuple[Translator, Reservation] | Response:
+    """The booking behind a manage link, or the problem page when the entry link or its manage token fails."""
+    link = _entry(request, settings, token, lang)
+    if isinstance(link, Response):
+        return link
+    tr = translator(_lang(lang, link, request))
+    if not same(manage, service.manage_token(settings, code)):
+        return _problem(request, tr, tr.t("error.link_expired"), 404)
+    return tr, await service.get(db, code)
 
 
 async def _booking_page(
@@ -291,13 +310,10 @@ async def reservation_page(
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     """The confirmation: date and time, reservation number, join link and QR code, and cancelling."""
-    link = _entry(request, settings, token, lang)
-    if isinstance(link, Response):
-        return link
-    tr = translator(_lang(lang, link, request))
-    if not same(t, service.manage_token(settings, code)):
-        return _problem(request, tr, tr.t("error.link_expired"), 404)
-    reservation = await service.get(db, code)
+    managed = await _managed(request, db, settings, token, code, t, lang)
+    if isinstance(managed, Response):
+        return managed
+    tr, reservation = managed
     view = resident_view(settings, reservation, tr.lang, with_manage_token=True)
     join_url = None
     if view.join_url:  # the resident page opens in the booked language
@@ -333,13 +349,10 @@ async def reservation_cancel(
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     """Cancel with the booking's own token, then show the booking (now cancelled)."""
-    link = _entry(request, settings, token, lang)
-    if isinstance(link, Response):
-        return link
-    tr = translator(_lang(lang, link, request))
-    if not same(t, service.manage_token(settings, code)):
-        return _problem(request, tr, tr.t("error.link_expired"), 404)
-    reservation = await service.get(db, code)
+    managed = await _managed(request, db, settings, token, code, t, lang)
+    if isinstance(managed, Response):
+        return managed
+    tr, reservation = managed
     try:
         await service.cancel(db, reservation, utcnow(), None)
     except Conflict:

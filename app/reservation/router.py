@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit.service import record
 from app.auth.principal import Principal
@@ -297,20 +298,26 @@ async def _own_interpreter(db: AsyncSession, principal: Principal) -> int | None
     return await interpreter_id_of(db, principal.staff_user_id)
 
 
-async def _names(db: AsyncSession, rows: Sequence[Reservation]) -> dict[int, str]:
-    ids = {r.interpreter_id for r in rows if r.interpreter_id is not None}
-    if not ids:
+async def _labels(
+    db: AsyncSession,
+    ids: Iterable[int | None],
+    key: InstrumentedAttribute[int],
+    label: InstrumentedAttribute[str],
+) -> dict[int, str]:
+    """`label` by `key` for the given ids, in one statement (none when there are no ids)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    found = await db.execute(select(Interpreter.id, Interpreter.display_name).where(Interpreter.id.in_(ids)))
+    found = await db.execute(select(key, label).where(key.in_(wanted)))
     return {row[0]: row[1] for row in found.all()}
+
+
+async def _names(db: AsyncSession, rows: Sequence[Reservation]) -> dict[int, str]:
+    return await _labels(db, (r.interpreter_id for r in rows), Interpreter.id, Interpreter.display_name)
 
 
 async def _case_ids(db: AsyncSession, rows: Sequence[Reservation]) -> dict[int, str]:
-    ids = {r.consultation_id for r in rows if r.consultation_id is not None}
-    if not ids:
-        return {}
-    found = await db.execute(select(Consultation.id, Consultation.public_id).where(Consultation.id.in_(ids)))
-    return {row[0]: row[1] for row in found.all()}
+    return await _labels(db, (r.consultation_id for r in rows), Consultation.id, Consultation.public_id)
 
 
 async def staff_views(
