@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from httpx import AsyncClient
@@ -85,3 +85,30 @@ def first_free(found: list[dict[str, Any]], after: datetime | None = None) -> st
         if slot["seats"] > 0 and (after is None or datetime.fromisoformat(slot["starts_at"]) >= after):
             return str(slot["starts_at"])
     raise AssertionError(f"no free slot in {found}")
+
+
+async def olena_and_a_slot(
+    client: AsyncClient, db: AsyncSession, settings: Settings, hours: int
+) -> tuple[str, str]:
+    """One Ukrainian interpreter (Olena), a poster link, and the first free slot `hours` or more from now:
+    what most booking tests start from."""
+    await add_interpreter(db, "Olena")
+    link = entry_link(settings)
+    after = utcnow() + timedelta(hours=hours)
+    return link, first_free(await slots(client, link), after=after)
+
+
+async def staff_slots(client: AsyncClient, headers: dict[str, str], lang: str = "uk") -> list[dict[str, Any]]:
+    """Every slot of every day as staff see them (GET /api/v1/reservation-slots), in order."""
+    response = await client.get("/api/v1/reservation-slots", params={"lang": lang}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [slot for day in response.json()["days"] for slot in day["slots"]]
+
+
+async def join_status(client: AsyncClient, join_token: str) -> Any:
+    """What the resident page asks about its join link (in Ukrainian)."""
+    return await client.get(
+        "/api/v1/resident/reservations/by-link",
+        params={"lang": "uk"},
+        headers={"X-Resident-Link": join_token},
+    )

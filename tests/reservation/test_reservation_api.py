@@ -26,8 +26,11 @@ from tests.reservation.reservation_support import (
     book,
     entry_link,
     first_free,
+    join_status,
+    olena_and_a_slot,
     reservation_settings,
     slots,
+    staff_slots,
 )
 
 UK = translator("uk")
@@ -83,9 +86,7 @@ async def test_slots__need_a_resident_link_and_show_seats_in_ukrainian(
 async def test_book__idempotent_with_code_join_link_and_manage_token(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = first_free(await slots(client, link), after=_later(2))
+    link, start = await olena_and_a_slot(client, db, settings, 2)
     contact = {"name": "Оксана Шевченко", "phone": "090-1234-5678"}
     first = await book(client, link, start, "book-uk-000001", contact=contact)
     again = await book(client, link, start, "book-uk-000001", contact=contact)
@@ -112,9 +113,7 @@ async def test_book__idempotent_with_code_join_link_and_manage_token(
 async def test_book__concurrent_identical_bookings_make_one(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = first_free(await slots(client, link), after=_later(1))
+    link, start = await olena_and_a_slot(client, db, settings, 1)
     responses = await asyncio.gather(*(book(client, link, start, "double-tap-00001") for _ in range(6)))
     assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [
         r.text for r in responses if r.status_code == 409
@@ -126,9 +125,7 @@ async def test_book__concurrent_identical_bookings_make_one(
 async def test_book__the_last_seat_goes_to_one_resident_and_the_other_hears_why(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = first_free(await slots(client, link), after=_later(1))
+    link, start = await olena_and_a_slot(client, db, settings, 1)
     responses = await asyncio.gather(
         book(client, link, start, "last-seat-a-0001"), book(client, link, start, "last-seat-b-0001")
     )
@@ -143,9 +140,8 @@ async def test_book__the_last_seat_goes_to_one_resident_and_the_other_hears_why(
 async def test_book__bad_input_is_422_with_the_field(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = datetime.fromisoformat(first_free(await slots(client, link), after=_later(2)))
+    link, slot = await olena_and_a_slot(client, db, settings, 2)
+    start = datetime.fromisoformat(slot)
     off_grid = await book(client, link, (start + timedelta(minutes=3)).isoformat(), "bad-grid-000001")
     assert off_grid.status_code == 422
     (error,) = off_grid.json()["detail"]
@@ -165,9 +161,7 @@ async def test_book__bad_input_is_422_with_the_field(
 async def test_cancel__with_the_bookings_own_token_frees_the_seat(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = first_free(await slots(client, link), after=_later(2))
+    link, start = await olena_and_a_slot(client, db, settings, 2)
     body = (await book(client, link, start, "cancel-me-00001")).json()
     wrong = await client.delete(
         f"/api/v1/resident/reservations/{body['code']}", headers={"X-Reservation-Token": "0" * 36}
@@ -181,11 +175,7 @@ async def test_cancel__with_the_bookings_own_token_frees_the_seat(
     seats = {s["starts_at"]: s["seats"] for s in await slots(client, link)}
     assert seats[start] == 1
     # the join link now says it was cancelled
-    status = await client.get(
-        "/api/v1/resident/reservations/by-link",
-        params={"lang": "uk"},
-        headers={"X-Resident-Link": body["join_token"]},
-    )
+    status = await join_status(client, body["join_token"])
     assert status.status_code == 409 and status.json()["reason"] == "cancelled"
     assert status.json()["detail"] == UK.t("reservation.was_cancelled")
 
@@ -196,9 +186,7 @@ async def test_cancel__with_the_bookings_own_token_frees_the_seat(
 async def test_join__too_early_says_when_in_the_residents_language(
     client: AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
-    await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    start = first_free(await slots(client, link), after=_later(2))
+    link, start = await olena_and_a_slot(client, db, settings, 2)
     body = (await book(client, link, start, "too-early-00001")).json()
     response = await client.post(
         "/api/v1/resident/consultations",
@@ -377,10 +365,7 @@ async def test_staff__book_for_a_caller_reassign_cancel_and_no_show_rules(
     olena = await add_interpreter(db, "Olena")
     taras = await add_interpreter(db, "Taras")
     nepali = await add_interpreter(db, "Sita", ("ne",))
-    found = (
-        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
-    ).json()
-    start = first_free([s for d in found["days"] for s in d["slots"]], after=_later(2))
+    start = first_free(await staff_slots(client, auth["counselor"]), after=_later(2))
     body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000", "name": "Микола"}}
     created = await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])
     assert created.status_code == 201, created.text
@@ -493,10 +478,7 @@ async def test_phone_booking__staff_start_it_at_the_time_and_the_reserved_interp
     client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
 ) -> None:
     olena = await add_interpreter(db, "Olena", username="interpreter")
-    found = (
-        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
-    ).json()
-    free = [s for d in found["days"] for s in d["slots"] if s["seats"]]
+    free = [s for s in await staff_slots(client, auth["counselor"]) if s["seats"]]
     body = {"language": "uk", "contact": {"name": "Микола", "phone": "086-426-0000"}}
     now_slot = await client.post(
         "/api/v1/reservations", json={**body, "starts_at": free[0]["starts_at"]}, headers=auth["counselor"]
@@ -539,10 +521,7 @@ async def test_routing_fields__a_case_opened_from_a_booking_carries_it_into_rout
     from app.reservation.routing_fields import with_reservation
 
     olena = await add_interpreter(db, "Olena")
-    found = (
-        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
-    ).json()
-    start = next(s for d in found["days"] for s in d["slots"] if s["seats"])["starts_at"]
+    start = first_free(await staff_slots(client, auth["counselor"]))
     body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000"}}
     code = (await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])).json()["code"]
     case_id = (await client.post(f"/api/v1/reservations/{code}/start", headers=auth["counselor"])).json()[
@@ -571,18 +550,10 @@ async def test_join_link_status__open_now_for_the_next_slot_and_too_early_for_a_
     found = await slots(client, link)
     soon = (await book(client, link, first_free(found), "status-soon-0001")).json()
     later = (await book(client, link, first_free(found, after=_later(2)), "status-late-0001")).json()
-    now_open = await client.get(
-        "/api/v1/resident/reservations/by-link",
-        params={"lang": "uk"},
-        headers={"X-Resident-Link": soon["join_token"]},
-    )
+    now_open = await join_status(client, soon["join_token"])
     assert now_open.status_code == 200 and now_open.json()["code"] == soon["code"]
     assert now_open.json()["manage_token"] is None  # the join link does not let anyone cancel
-    early = await client.get(
-        "/api/v1/resident/reservations/by-link",
-        params={"lang": "uk"},
-        headers={"X-Resident-Link": later["join_token"]},
-    )
+    early = await join_status(client, later["join_token"])
     assert early.status_code == 409 and early.json()["reason"] == "too_early"
 
 
@@ -596,10 +567,7 @@ async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reserv
     from app.main import create_app
 
     olena = await add_interpreter(db, "Olena")
-    found = (
-        await client.get("/api/v1/reservation-slots", params={"lang": "uk"}, headers=auth["counselor"])
-    ).json()
-    start = next(s for d in found["days"] for s in d["slots"] if s["seats"])["starts_at"]
+    start = first_free(await staff_slots(client, auth["counselor"]))
     body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000"}}
     code = (await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])).json()["code"]
     reservation = await db.scalar(select(Reservation).where(Reservation.code == code))
