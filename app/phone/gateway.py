@@ -148,12 +148,7 @@ class PhoneGateway:
                         playing = outcome
                     elif isinstance(action, StopPrompt):
                         playing = None
-                waits: set[asyncio.Future[Any]] = {digit_task, ended}
-                if playing is not None:
-                    waits.add(playing)
-                deadline = menu.deadline
-                timeout = None if deadline is None else max(0.0, deadline - self._clock())
-                done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                done = await self._next_input(digit_task, ended, playing, menu.deadline)
                 if ended in done:
                     return None
                 now = self._clock()
@@ -230,12 +225,7 @@ class PhoneGateway:
         digit_task: asyncio.Task[str] = asyncio.ensure_future(call.digits.get())
         try:
             while offer.answer is CallbackAnswer.PENDING:
-                waits: set[asyncio.Future[Any]] = {digit_task, ended}
-                if playing is not None:
-                    waits.add(playing)
-                deadline = offer.deadline
-                timeout = None if deadline is None else max(0.0, deadline - self._clock())
-                done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                done = await self._next_input(digit_task, ended, playing, offer.deadline)
                 if ended in done:
                     return CallbackAnswer.DECLINED
                 if digit_task in done:
@@ -255,6 +245,21 @@ class PhoneGateway:
         finally:
             digit_task.cancel()
             ended.cancel()
+
+    async def _next_input(
+        self,
+        digit: asyncio.Future[str],
+        ended: asyncio.Future[str],
+        playing: asyncio.Future[None] | None,
+        deadline: float | None,
+    ) -> set[asyncio.Future[Any]]:
+        """What finished first: a key, the hang-up or the prompt; none if the deadline passes first."""
+        waits: set[asyncio.Future[Any]] = {digit, ended}
+        if playing is not None:
+            waits.add(playing)
+        timeout = None if deadline is None else max(0.0, deadline - self._clock())
+        done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return done
 
     @staticmethod
     async def _until_played(call: SipCall, playing: asyncio.Future[None]) -> None:
