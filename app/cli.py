@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -168,16 +169,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if not args.no_migrate:
         migrate.upgrade(settings.database_url)
         _seed(settings)
-    if args.demo:
-        _print_demo_access(settings)
     host = args.host or settings.host
     port = args.port or settings.port
+    if args.demo:
+        _print_demo_access(settings, f"http://{host}:{port}")
     print(f"Madoguchi serving on http://{host}:{port}/ ({settings.mode.value} mode, {_db_label(settings)})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
-def _print_demo_access(settings: Settings) -> None:
+def _print_demo_access(settings: Settings, base_url: str) -> None:
     from app.demo import create_demo_data
+    from app.resident.links import LinkClaims, LinkKind, issue_link
 
     access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password))
     _demo_history(settings)
@@ -187,6 +189,8 @@ def _print_demo_access(settings: Settings) -> None:
     print("Demo counter devices (bearer tokens, new on every start):")
     for name, token in access.device_tokens.items():
         print(f"  {name}: {token}")
+    poster = issue_link(settings, LinkClaims(kind=LinkKind.poster), datetime.now(UTC))
+    print(f"A resident's own video page (a desk poster link): {base_url}/r/{poster}")
 
 
 def cmd_demo_data(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -41,13 +42,14 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_serve__fresh_directory_serves_readyz_and_municipalities(workdir: Path) -> None:
+@pytest.mark.parametrize("demo", [False, True], ids=["plain", "demo"])
+def test_serve__fresh_directory_serves_readyz_and_municipalities(workdir: Path, demo: bool) -> None:
     port = _free_port()
     env = {**os.environ, "MADOGUCHI_MODE": "dev", "PYTHONUNBUFFERED": "1"}
     env.pop("MADOGUCHI_DATABASE_URL", None)
     log = (workdir / "serve.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *(["--demo"] if demo else [])],
         cwd=workdir,
         env=env,
         stdout=log,
@@ -55,7 +57,7 @@ def test_serve__fresh_directory_serves_readyz_and_municipalities(workdir: Path) 
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         ready = None
         while time.monotonic() < deadline:
             try:
@@ -68,6 +70,14 @@ def test_serve__fresh_directory_serves_readyz_and_municipalities(workdir: Path) 
         municipalities = httpx.get(f"http://127.0.0.1:{port}/api/v1/municipalities", timeout=5).json()
         assert len([m for m in municipalities if m["kind"] != "outside"]) == 10
         assert (workdir / "var" / "madoguchi.db").exists()
+        printed = (workdir / "serve.log").read_text()
+        link = re.search(rf"(http://127\.0\.0\.1:{port}/r/\S+)", printed)
+        if demo:  # the demo prints a resident's poster link that opens the resident page
+            assert link is not None, printed
+            page = httpx.get(link.group(1), timeout=10)
+            assert page.status_code == 200 and 'lang="' in page.text
+        else:
+            assert link is None
     finally:
         process.terminate()
         process.wait(timeout=20)
