@@ -489,6 +489,11 @@ def check_screen(
     return SCREENS / f"{name}.png"
 
 
+def assert_no_problems(problems: list[str]) -> None:
+    """Fail once at the end of a test that collected `screen_problems` over many screens, listing them all."""
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
 def check_viewports(page: Any, name: str, **options: Any) -> list[str]:
     """`screen_problems` at phone (390x844) and tablet (1024x768) size: <name>-phone.png, <name>-tablet.png.
     Leaves the page at tablet size."""

@@ -19,7 +19,7 @@ import pytest
 from app.main import create_app
 from app.mt import install_package
 from app.mt.testing import build_fixed_output_package
-from tests.a11y_support import check_viewports, module_browser
+from tests.a11y_support import assert_no_problems, check_viewports, module_browser
 from tests.browser_support import LiveServer, live_server, sign_in
 from tests.calls.calls_support import (
     ADMIN,
@@ -60,10 +60,6 @@ RESIDENT_SAYS = {
 def _known(reason: str) -> Any:
     """A screen failing for a reason listed in /work/notes/a11y_findings.md; strict: remove it once fixed."""
     return pytest.mark.xfail(reason=reason, strict=True)
-
-
-def _fail_on(problems: list[str]) -> None:
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +156,7 @@ def test_ui_staff_screen(
             page.uncheck("#available")
             page.wait_for_selector("#presence-state[data-state=away]")
         page.goto("about:blank")  # its socket closes: the call tests' consoles are the only ones left
-    _fail_on(problems)
+    assert_no_problems(problems)
 
 
 def test_ui_device_check(module_browser: Any, server: LiveServer) -> None:
@@ -171,7 +167,7 @@ def test_ui_device_check(module_browser: Any, server: LiveServer) -> None:
     page.wait_for_selector("#status[data-done=true]", timeout=20_000)
     problems += check_viewports(page, "device-check-done")
     page.context.close()
-    _fail_on(problems)
+    assert_no_problems(problems)
 
 
 # --- the counter tablet, every state, in the residents' languages ------------------------------------------
@@ -182,7 +178,7 @@ def tablet(module_browser: Any, server: LiveServer, desk: Desk) -> Iterator[Any]
     page = _context(module_browser).new_page()
     page.goto(f"{server.url}/tablet")
     page.wait_for_selector("#setup:not([hidden])")
-    _fail_on(check_viewports(page, "tablet-setup"))
+    assert_no_problems(check_viewports(page, "tablet-setup"))
     page.fill("#device-token", desk.device_token)
     page.click("#save-token")
     page.wait_for_selector("#link[data-state=open]")
@@ -207,17 +203,17 @@ def staff(module_browser: Any, server: LiveServer) -> Iterator[dict[str, Any]]:
 
 def test_ui_tablet_language_list(tablet: Any) -> None:
     tablet.wait_for_selector("#start:not([hidden])")
-    _fail_on(check_viewports(tablet, "tablet-start"))
+    assert_no_problems(check_viewports(tablet, "tablet-start"))
 
 
 @pytest.mark.parametrize("lang", RESIDENT_LANGUAGES)
 def test_ui_tablet_states(lang: str, tablet: Any, staff: dict[str, Any]) -> None:
-    _fail_on(_tablet_states(lang, tablet, staff, console_shots=False))
+    assert_no_problems(_tablet_states(lang, tablet, staff, console_shots=False))
 
 
 def test_ui_consoles_in_a_call(tablet: Any, staff: dict[str, Any]) -> None:
     """The interpreter's ring, and both consoles in a call with a Nepali resident at the tablet."""
-    _fail_on(_tablet_states("ne", tablet, staff, console_shots=True))
+    assert_no_problems(_tablet_states("ne", tablet, staff, console_shots=True))
 
 
 def _back_to_start(tablet: Any, staff: dict[str, Any]) -> None:
@@ -360,4 +356,4 @@ def test_ui_chat_resident(
     page.goto(f"{base}/chat/{case_id}?ticket=expired&lang={lang}")
     problems += check_viewports(page, f"chat-expired-{lang}")
     page.context.close()
-    _fail_on(problems)
+    assert_no_problems(problems)
