@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import DEVICE, Principal
 from app.chat.models import CaseSummary, ChatMessage
-from app.consultation import repository
 from app.consultation.models import Consultation
+from app.consultation.service import case_in_scope
 from app.db import utcnow
 from app.enums import Role
 from app.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
@@ -126,10 +126,7 @@ async def case_for(
         sender = "resident"  # the counter tablet is the resident's side
     else:
         raise Forbidden(f"chat transcripts are for counselors and the resident; you are {principal.role}")
-    case = await repository.get_by_public_id(db, principal, public_id)
-    if case is None:
-        raise NotFound(f"no consultation {public_id!r} within your scope")
-    return case, Actor(sender, principal)
+    return await case_in_scope(db, principal, public_id), Actor(sender, principal)
 
 
 async def resident_case(db: AsyncSession, public_id: str) -> Consultation:

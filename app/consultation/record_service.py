@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.consultation import repository
 from app.consultation.models import CallLeg, Consultation
 from app.consultation.record_models import ConsultationMediaChange
 from app.consultation.record_schemas import (
@@ -21,10 +20,10 @@ from app.consultation.record_schemas import (
     MediaChangeRead,
     Timeline,
 )
-from app.consultation.service import attributes_of
+from app.consultation.service import attributes_of, case_in_scope
 from app.db import utcnow
 from app.enums import CallRole, Outcome
-from app.errors import Conflict, InvalidField, NotFound
+from app.errors import Conflict, InvalidField
 from app.geography.models import Municipality
 from app.security.crypto import PersonalDataCipher
 from app.topic.models import Topic
@@ -54,14 +53,8 @@ def derived_times(consultation: Consultation, legs: Sequence[CallLeg]) -> Derive
     )
 
 
-async def _case(session: AsyncSession, principal: Principal, public_id: str) -> Consultation:
-    consultation = await repository.get_by_public_id(session, principal, public_id)
-    if consultation is None:
-        raise NotFound(f"no consultation {public_id!r} within your scope")
-    return consultation
-
-
-async def _topics(session: AsyncSession, codes: list[str]) -> list[Topic]:
+async def chosen_topics(session: AsyncSession, codes: list[str]) -> list[Topic]:
+    """The active topics for these codes, in the order given without repeats; 422 naming an unknown code."""
     active = list(
         (await session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.sort_order))).all()
     )
@@ -116,13 +109,13 @@ async def update_record(
     client_ip: str | None,
 ) -> CaseRecordRead:
     """Complete the record after the call; the audit event names the fields changed, never their contents."""
-    consultation = await _case(session, principal, public_id)
+    consultation = await case_in_scope(session, principal, public_id)
     sent = update.model_fields_set
     _check_outcome(consultation, update)
     if "notes" in sent and update.notes and consultation.personal_data_purged_at is not None:
         raise Conflict("this case's personal data was purged under the retention rule; notes cannot be added")
     if "topics" in sent:
-        consultation.topics = await _topics(session, update.topics or [])
+        consultation.topics = await chosen_topics(session, update.topics or [])
     if "resident_municipality" in sent:
         consultation.resident_municipality_code = await _municipality(session, update.resident_municipality)
     if "outcome" in sent:
@@ -162,7 +155,7 @@ async def read_record(
     client_ip: str | None,
     audit: bool = True,
 ) -> CaseRecordRead:
-    consultation = await _case(session, principal, public_id)
+    consultation = await case_in_scope(session, principal, public_id)
     if audit:
         action = (
             "consultation.record_read_personal"
@@ -217,7 +210,7 @@ async def add_media_change(
     session: AsyncSession, principal: Principal, public_id: str, change_in: MediaChangeCreate
 ) -> MediaChangeRead:
     """Record that a call changed channel or media (e.g. video fell back to audio); counted in the reports."""
-    consultation = await _case(session, principal, public_id)
+    consultation = await case_in_scope(session, principal, public_id)
     if change_in.from_channel is None and change_in.to_channel is None and change_in.to_media is None:
         raise InvalidField(("body",), "send to_channel and/or to_media: what the call changed to")
     change = ConsultationMediaChange(

@@ -185,6 +185,14 @@ def _replay(existing: Consultation, print_: str) -> IntakeResult:
     return IntakeResult(existing, created=False)
 
 
+async def case_in_scope(session: AsyncSession, principal: Principal, public_id: str) -> Consultation:
+    """The case if this principal may see it; else NotFound, so a case out of scope looks like no case."""
+    consultation = await repository.get_by_public_id(session, principal, public_id)
+    if consultation is None:
+        raise NotFound(f"no consultation {public_id!r} within your scope")
+    return consultation
+
+
 async def read_consultation(
     session: AsyncSession,
     principal: Principal,
@@ -192,9 +200,7 @@ async def read_consultation(
     cipher: PersonalDataCipher,
     client_ip: str | None,
 ) -> ConsultationRead:
-    consultation = await repository.get_by_public_id(session, principal, public_id)
-    if consultation is None:
-        raise NotFound(f"no consultation {public_id!r} within your scope")
+    consultation = await case_in_scope(session, principal, public_id)
     await record(
         session,
         principal,

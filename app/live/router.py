@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import DEVICE, Principal
-from app.consultation import repository
-from app.consultation.models import Consultation
+from app.consultation.service import case_in_scope
 from app.db import utcnow
 from app.deps import DbSession, require_roles
 from app.enums import Role
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, interpreter_id_of
 from routing import (
@@ -121,13 +120,6 @@ async def decline_offer(offer_id: str, db: DbSession, gateway: GatewayDep, princ
     await gateway.answer_offer(await _interpreter_id(db, principal), offer_id, False, utcnow())
 
 
-async def _case(db: DbSession, principal: Principal, consultation_id: str) -> Consultation:
-    case = await repository.get_by_public_id(db, principal, consultation_id)
-    if case is None:
-        raise NotFound(f"no consultation {consultation_id!r} within your scope")
-    return case
-
-
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -141,7 +133,7 @@ async def cancel_consultation(
     consultation_id: str, body: CancelIn, db: DbSession, desk: DeskDep, principal: Front
 ) -> None:
     """Take a waiting consultation out of the queue (the record stays, with its outcome)."""
-    case = await _case(db, principal, consultation_id)
+    case = await case_in_scope(db, principal, consultation_id)
     event_type = ConsultationAbandoned if body.reason == "abandoned" else ConsultationCancelled
     try:
         await desk.submit(event_type(at=utcnow(), request_id=case.public_id))
@@ -160,7 +152,7 @@ async def accept_fallback(
     consultation_id: str, body: FallbackIn, db: DbSession, desk: DeskDep, principal: Front
 ) -> None:
     """The resident chose machine-translated chat, a callback or a reservation instead of waiting."""
-    case = await _case(db, principal, consultation_id)
+    case = await case_in_scope(db, principal, consultation_id)
     try:
         await desk.submit(FallbackAccepted(at=utcnow(), request_id=case.public_id, option=body.option))
     except RoutingConflict as exc:
@@ -172,7 +164,7 @@ async def end_call(
     consultation_id: str, db: DbSession, desk: DeskDep, gateway: GatewayDep, principal: Staff
 ) -> None:
     """End the call for everyone; the consultation is served and its call legs are closed."""
-    case = await _case(db, principal, consultation_id)
+    case = await case_in_scope(db, principal, consultation_id)
     now = utcnow()
     try:
         await desk.submit(CallEnded(at=now, request_id=case.public_id))
