@@ -4,17 +4,19 @@ an app on a real uvicorn, and Playwright helpers that read the call pages' WebRT
 from __future__ import annotations
 
 import asyncio
-import functools
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.service import register_device
 from app.db import create_engine, create_sessionmaker
@@ -23,14 +25,15 @@ from app.geography.models import Site
 from app.interpreter.models import Interpreter
 from app.language.models import Language
 from app.main import create_app
-from app.security.passwords import hash_password
+from app.staff.models import StaffUser
 from app.staff.service import create_user
 from tests.browser_support import ARTIFACTS, LiveServer, live_server, sign_in
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.conftest import PASSWORD, _hashed, open_desk_settings
 
 COUNSELOR = "calls-counselor"
 ADMIN = "calls-admin"
 INTERPRETERS = ("calls-interp-1", "calls-interp-2")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,69 +44,106 @@ class Desk:
     counselor_id: int
 
 
-@functools.cache
-def _hashed(password: str) -> str:
-    return hash_password(password)
-
-
-async def _arrange(url: str, interpreter_languages: tuple[str, ...]) -> Desk:
+@asynccontextmanager
+async def staff_database(url: str) -> AsyncIterator[AsyncSession]:
+    """A session on a test desk's database for arranging people, with Argon2 run once per password rather
+    than once per user (the real hash, only cached)."""
     import app.staff.service as staff_service
 
     original = staff_service.hash_password
-    staff_service.hash_password = _hashed  # type: ignore[assignment]  # Argon2 once, not per user
+    staff_service.hash_password = _hashed  # type: ignore[assignment]
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
-            await create_user(session, username=ADMIN, password=PASSWORD, role=Role.admin)
-            counselor = await create_user(
-                session,
-                username=COUNSELOR,
-                password=PASSWORD,
-                role=Role.counselor,
-                display_name="相談員 Calls",
-                language_codes=("ja", "en"),
-            )
-            langs = list(
-                (
-                    await session.scalars(select(Language).where(Language.code.in_(interpreter_languages)))
-                ).all()
-            )
-            ids: dict[str, int] = {}
-            for username in INTERPRETERS:
-                user = await create_user(
-                    session,
-                    username=username,
-                    password=PASSWORD,
-                    role=Role.interpreter,
-                    display_name=username,
-                )
-                interpreter = Interpreter(
-                    display_name=username,
-                    vendor="Calls Interpreting",
-                    safety_cleared=True,
-                    staff_user_id=user.id,
-                    languages=langs,
-                )
-                session.add(interpreter)
-                await session.flush()
-                ids[username] = interpreter.id
-            site = await session.scalar(select(Site).where(Site.code == "kurashiki-desk"))
-            assert site is not None
-            token, _ = await register_device(session, site.id, "calls tablet")
-            await session.commit()
-            return Desk(url, token, ids, counselor.id)
+            yield session
     finally:
         staff_service.hash_password = original
         await engine.dispose()
 
 
-def arrange_desk(sqlite_template: Path, tmp_path: Path, languages: tuple[str, ...] = ("ne",)) -> Desk:
-    path = tmp_path / "calls.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite+aiosqlite:///{path}"
-    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run an arrangement in a thread of its own: Playwright's sync API keeps an event loop running here."""
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _arrange(url, languages)).result()
+        return pool.submit(asyncio.run, coro).result()
+
+
+def copy_template(sqlite_template: Path, tmp_path: Path, name: str) -> str:
+    """The test's own copy of the migrated SQLite template, as a database URL."""
+    path = tmp_path / name
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def add_admin_and_counselor(
+    session: AsyncSession, admin: str, counselor: str, display_name: str
+) -> StaffUser:
+    """The desk's admin, and a counselor who speaks Japanese and English; returns the counselor."""
+    await create_user(session, username=admin, password=PASSWORD, role=Role.admin)
+    return await create_user(
+        session,
+        username=counselor,
+        password=PASSWORD,
+        role=Role.counselor,
+        display_name=display_name,
+        language_codes=("ja", "en"),
+    )
+
+
+async def add_interpreter_account(
+    session: AsyncSession,
+    username: str,
+    languages: tuple[str, ...],
+    *,
+    vendor: str,
+    display_name: str | None = None,
+    profile_name: str | None = None,
+) -> Interpreter:
+    """An interpreter's sign-in account and its safety-cleared profile for `languages` (flushed, so it has
+    an id)."""
+    user = await create_user(
+        session,
+        username=username,
+        password=PASSWORD,
+        role=Role.interpreter,
+        display_name=display_name or username,
+    )
+    langs = list((await session.scalars(select(Language).where(Language.code.in_(languages)))).all())
+    interpreter = Interpreter(
+        display_name=profile_name or display_name or username,
+        vendor=vendor,
+        safety_cleared=True,
+        staff_user_id=user.id,
+        languages=langs,
+    )
+    session.add(interpreter)
+    await session.flush()
+    return interpreter
+
+
+async def _arrange(url: str, interpreter_languages: tuple[str, ...]) -> Desk:
+    async with staff_database(url) as session:
+        counselor = await add_admin_and_counselor(session, ADMIN, COUNSELOR, "相談員 Calls")
+        ids: dict[str, int] = {}
+        for username in INTERPRETERS:
+            interpreter = await add_interpreter_account(
+                session, username, interpreter_languages, vendor="Calls Interpreting"
+            )
+            ids[username] = interpreter.id
+        site = await session.scalar(select(Site).where(Site.code == "kurashiki-desk"))
+        assert site is not None
+        token, _ = await register_device(session, site.id, "calls tablet")
+        await session.commit()
+        return Desk(url, token, ids, counselor.id)
+
+
+def arrange_desk(sqlite_template: Path, tmp_path: Path, languages: tuple[str, ...] = ("ne",)) -> Desk:
+    return run_apart(_arrange(copy_template(sqlite_template, tmp_path, "calls.db"), languages))
+
+
+@pytest.fixture
+def desk(sqlite_template: Path, tmp_path: Path) -> Desk:
+    """The calls desk (Nepali interpreters) in this test's own database; import it as a fixture."""
+    return arrange_desk(sqlite_template, tmp_path)
 
 
 @contextmanager
@@ -151,6 +191,50 @@ def go_available(page: Any) -> None:
     page.wait_for_selector("#presence-state[data-state=available]")
 
 
+def available_staff(
+    browser: Any,
+    base: str,
+    logs: list[str],
+    interpreter: str = INTERPRETERS[0],
+    init_script: str | None = None,
+) -> tuple[Any, Any]:
+    """The counselor and one interpreter signed in and available: how every call walk starts."""
+    counselor = open_page(browser, base, "/counselor", COUNSELOR, logs)
+    go_available(counselor)
+    interpreter_page = open_page(browser, base, "/interpreter", interpreter, logs, init_script=init_script)
+    go_available(interpreter_page)
+    return counselor, interpreter_page
+
+
+def accept_ring(
+    page: Any, channel: str | None = None, language: str | None = None, timeout: float = 15_000
+) -> None:
+    """The interpreter's ring shows (with the offer's channel and language, when given), then is accepted."""
+    page.wait_for_selector("#ring:not([hidden])", timeout=timeout)
+    if channel is not None:
+        assert page.text_content("#offer-channel") == channel
+    if language is not None:
+        assert page.text_content("#offer-language") == language
+    page.click("#accept")
+
+
+@contextmanager
+def admin_client(base: str, username: str = ADMIN) -> Iterator[httpx.Client]:
+    """An API client signed in as the desk's admin, to read cases and reservations as they were stored."""
+    with httpx.Client(base_url=base) as client:
+        me = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert me.status_code == 200, me.text
+        yield client
+
+
+def admin_get(base: str, path: str, username: str = ADMIN) -> Any:
+    """One GET as the admin; the body, once the answer was 200."""
+    with admin_client(base, username) as client:
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
 def stats(page: Any) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = page.evaluate("() => window.madoguchiCall.stats()")
     return result
@@ -180,8 +264,49 @@ def assert_media_flowing(pages: dict[str, Any], peers_each: int) -> dict[str, di
     return second
 
 
+def audio_from(page: Any, participant: str) -> int:
+    """Inbound audio bytes from one participant, 0 while it is not connected."""
+    figures = stats(page).get(participant)
+    return 0 if figures is None or figures["connection"] != "connected" else int(figures["audioBytes"])
+
+
+def assert_audio_rises(pages: Sequence[Any], participant: str, pause: float = 1.5) -> None:
+    """Every page receives the participant's audio, and its inbound audio bytes keep rising."""
+    for page in pages:
+        wait_for(lambda page=page: audio_from(page, participant) > 0, 20, f"audio from {participant}")
+    before = [audio_from(page, participant) for page in pages]
+    time.sleep(pause)
+    after = [audio_from(page, participant) for page in pages]
+    assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def figures_apart(page: Any, participant: str, pause: float = 1.0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One participant's getStats figures on a page, read twice `pause` seconds apart."""
+    before = stats(page)[participant]
+    time.sleep(pause)
+    return before, stats(page)[participant]
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"calls-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def screenshot_all(pages: Mapping[str, Any], prefix: str) -> None:
+    for name, page in pages.items():
+        screenshot(page, f"{prefix}-{name}")
+
+
+@contextmanager
+def failure_evidence(logs: list[str], pages: Mapping[str, Any | None], prefix: str) -> Iterator[None]:
+    """On any failure inside: a screenshot of each page (read when it fails, so pages opened inside count)
+    and an AssertionError that carries the pages' last console lines."""
+    try:
+        yield
+    except Exception:
+        for name, page in pages.items():
+            if page is not None:
+                screenshot(page, f"{prefix}-{name}")
+        raise AssertionError("\n".join(logs[-60:])) from None

@@ -6,37 +6,35 @@ RTCPeerConnection.getStats: inbound audio bytes, video bytes and decoded frames 
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser_support import media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
-    ADMIN,
-    COUNSELOR,
     INTERPRETERS,
     Desk,
-    arrange_desk,
+    admin_client,
     assert_media_flowing,
+    available_staff,
     connected_peers,
+    desk,  # noqa: F401 (fixture)
     desk_server,
+    failure_evidence,
+    figures_apart,
     go_available,
     open_page,
     screenshot,
-    stats,
+    screenshot_all,
     wait_for,
 )
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _tablet(browser: Any, base: str, desk: Desk, logs: list[str]) -> Any:
+def _tablet(browser: Any, base: str, device_token: str, logs: list[str]) -> Any:
     page = open_page(browser, base, "/tablet", logs=logs)
-    page.fill("#device-token", desk.device_token)
+    page.fill("#device-token", device_token)
     page.click("#save-token")
     page.wait_for_selector("#link[data-state=open]")
     page.wait_for_selector("button[data-language=ne]")
@@ -65,9 +63,7 @@ def _accept_offer(page: Any, shot: str | None = None) -> None:
 
 def _admin_case(base: str, consultation_id: str) -> tuple[dict[str, Any], int]:
     """The case as an admin reads it, and how many cases exist (a double tap must have made one)."""
-    with httpx.Client(base_url=base) as client:
-        me = client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD})
-        assert me.status_code == 200, me.text
+    with admin_client(base) as client:
         response = client.get(f"/api/v1/consultations/{consultation_id}")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -76,33 +72,20 @@ def _admin_case(base: str, consultation_id: str) -> tuple[dict[str, Any], int]:
         return body, len(listed.json()["items"])
 
 
-def _dump(logs: list[str]) -> str:
-    return "\n".join(logs[-60:])
-
-
 def test_three_way_call_tablet_interpreter_counselor(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(interpreter)
-        tablet = _tablet(media_browser, base, desk, logs)
-        try:
+        counselor, interpreter = available_staff(media_browser, base, logs)
+        tablet = _tablet(media_browser, base, desk.device_token, logs)
+        pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+        with failure_evidence(logs, pages, "failed"):
             consultation_id = _start_nepali(tablet)
             _accept_offer(interpreter, "interpreter-ring")
-            pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
             figures = assert_media_flowing(pages, 2)
-        except Exception:
-            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
-                screenshot(page, f"failed-{name}")
-            raise AssertionError(_dump(logs)) from None
         roles = {name: sorted(v["role"] for v in f.values()) for name, f in figures.items()}
         assert roles["tablet"] == ["counselor", "interpreter"]
         assert roles["interpreter"] == ["counselor", "counter_tablet"]
@@ -112,17 +95,14 @@ def test_three_way_call_tablet_interpreter_counselor(
         assert "तपाईं जोडिनुभयो" in (tablet.text_content("#status") or "")
         # no resident's name on the interpreter's screen: the offer never carried one
         assert "name" not in (interpreter.text_content("#ring") or "").lower()
-        for name, page in pages.items():
-            screenshot(page, f"three-way-{name}")
+        screenshot_all(pages, "three-way")
 
         # the counselor switches to audio only: the others are told, and the counselor's audio keeps flowing
         counselor.click("#audio-only")
         staff = f"staff-{desk.counselor_id}"
         for page in (tablet, interpreter):
             page.wait_for_selector(f"figure[data-participant='{staff}'][data-mode=audio]", timeout=5_000)
-        before = stats(tablet)[staff]
-        time.sleep(1.0)
-        after = stats(tablet)[staff]
+        before, after = figures_apart(tablet, staff)
         assert after["audioBytes"] > before["audioBytes"], (before, after)
         assert counselor.evaluate("() => window.madoguchiCall.state.room.audioOnly") is True
 
@@ -153,58 +133,42 @@ def test_three_way_call_tablet_interpreter_counselor(
 
 def test_interpreter_drops_mid_call_and_a_second_one_takes_over(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        first = open_page(media_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(first)
-        tablet = _tablet(media_browser, base, desk, logs)
-        second = None
-        try:
+        counselor, first = available_staff(media_browser, base, logs)
+        tablet = _tablet(media_browser, base, desk.device_token, logs)
+        shown: dict[str, Any] = {"tablet": tablet, "counselor": counselor}
+        with failure_evidence(logs, shown, "failed"):
             _start_nepali(tablet)
             _accept_offer(first)
             assert_media_flowing({"tablet": tablet, "interpreter": first, "counselor": counselor}, 2)
             # the second interpreter comes on shift only now, so the first offer could not go to them
-            second = open_page(media_browser, base, "/interpreter", INTERPRETERS[1], logs)
+            second = shown["second"] = open_page(media_browser, base, "/interpreter", INTERPRETERS[1], logs)
             go_available(second)
             first.context.close()  # the interpreter's browser is gone mid-call
             _accept_offer(second, "second-interpreter-ring")
             pages = {"tablet": tablet, "interpreter": second, "counselor": counselor}
             figures = assert_media_flowing(pages, 2)
-        except Exception:
-            for name, page in (("tablet", tablet), ("counselor", counselor), ("second", second)):
-                if page is not None:
-                    screenshot(page, f"failed-{name}")
-            raise AssertionError(_dump(logs)) from None
         interp_2 = f"interp-{desk.interpreter_ids[INTERPRETERS[1]]}"
         interp_1 = f"interp-{desk.interpreter_ids[INTERPRETERS[0]]}"
         for name in ("tablet", "counselor"):
             assert interp_2 in figures[name] and interp_1 not in figures[name], figures[name]
-        for name, page in pages.items():
-            screenshot(page, f"takeover-{name}")
+        screenshot_all(pages, "takeover")
 
 
 def test_device_check_page_shows_the_servers_figures(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         page = open_page(media_browser, server.url, "/device-check", logs=logs)
         page.click("#start-check")
-        try:
+        with failure_evidence(logs, {"device-check": page}, "failed"):
             page.wait_for_selector("#status[data-done=true]", timeout=20_000)
-        except Exception:
-            screenshot(page, "failed-device-check")
-            raise AssertionError(_dump(logs)) from None
         report = page.evaluate("() => window.madoguchiCall.state.report")
         assert report["audio_ok"] is True and report["video_ok"] is True
         assert isinstance(report["round_trip_time_s"], float)
@@ -233,22 +197,16 @@ NO_CAMERA = """
 
 def test_interpreter_without_a_camera_joins_with_audio_and_still_sees_the_others(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(
-            media_browser, base, "/interpreter", INTERPRETERS[0], logs, init_script=NO_CAMERA
-        )
-        go_available(interpreter)
-        tablet = _tablet(media_browser, base, desk, logs)
+        counselor, interpreter = available_staff(media_browser, base, logs, init_script=NO_CAMERA)
+        tablet = _tablet(media_browser, base, desk.device_token, logs)
         interp = f"interp-{desk.interpreter_ids[INTERPRETERS[0]]}"
-        try:
+        pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+        with failure_evidence(logs, pages, "failed-nocam"):
             _start_nepali(tablet)
             _accept_offer(interpreter)
             # the interpreter sees and hears both others; they hear the interpreter (no video from them)
@@ -257,13 +215,7 @@ def test_interpreter_without_a_camera_joins_with_audio_and_still_sees_the_others
                 page.wait_for_selector(
                     f"figure[data-participant='{interp}'][data-mode=audio]", timeout=10_000
                 )
-            first = stats(tablet)[interp]
-            time.sleep(1.0)
-            second = stats(tablet)[interp]
-        except Exception:
-            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
-                screenshot(page, f"failed-nocam-{name}")
-            raise AssertionError(_dump(logs)) from None
+            first, second = figures_apart(tablet, interp)
         assert second["audioBytes"] > first["audioBytes"]
         assert second["framesDecoded"] == 0
         assert "音声のみ" in (interpreter.text_content("#call-note") or "")

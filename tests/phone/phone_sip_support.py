@@ -143,13 +143,12 @@ class SippRun:
     errors: str
 
 
-async def run_sipp(
-    scenario: Path, target: tuple[str, int], *, stay_ms: int = 1000, calls: int = 1, extra: Sequence[str] = ()
-) -> SippRun:
-    """Place ``calls`` calls with one sipp process and wait for it (return code 0: every call succeeded)."""
-    sipp = need_sipp()
-    errors = Path(tempfile.mkdtemp(prefix="sipp-")) / f"{scenario.stem}.errors.log"
-    proc = await asyncio.create_subprocess_exec(
+def sipp_command(
+    sipp: str, scenario: Path, target: tuple[str, int], errors: Path, *options: str
+) -> list[str]:
+    """sipp placing calls from 127.0.0.1 (free SIP and media ports) to `target`, with `options` (calls,
+    rate, stay, timeout); no keyboard, failed messages traced to `errors`."""
+    return [
         sipp,
         "-sf",
         str(scenario),
@@ -160,20 +159,37 @@ async def run_sipp(
         str(free_udp_port()),
         "-mp",
         str(free_udp_port() & ~1),
-        "-m",
-        str(calls),
-        "-l",
-        str(calls),
-        "-r",
-        str(max(calls, 1)),
-        "-d",
-        str(stay_ms),
-        "-timeout",
-        "30s",
+        *options,
         "-nostdin",
         "-trace_err",
         "-error_file",
         str(errors),
+    ]
+
+
+async def run_sipp(
+    scenario: Path, target: tuple[str, int], *, stay_ms: int = 1000, calls: int = 1, extra: Sequence[str] = ()
+) -> SippRun:
+    """Place ``calls`` calls with one sipp process and wait for it (return code 0: every call succeeded)."""
+    sipp = need_sipp()
+    errors = Path(tempfile.mkdtemp(prefix="sipp-")) / f"{scenario.stem}.errors.log"
+    proc = await asyncio.create_subprocess_exec(
+        *sipp_command(
+            sipp,
+            scenario,
+            target,
+            errors,
+            "-m",
+            str(calls),
+            "-l",
+            str(calls),
+            "-r",
+            str(max(calls, 1)),
+            "-d",
+            str(stay_ms),
+            "-timeout",
+            "30s",
+        ),
         *extra,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,

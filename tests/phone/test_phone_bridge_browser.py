@@ -9,10 +9,8 @@ browsers; hanging up ends the phone call leg with its minutes.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -25,17 +23,19 @@ from interpreters.peers.audio_mix import level_dbfs
 from interpreters.peers.phone_bridge import PhoneBridge
 from tests.browser_support import live_server, media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
-    ADMIN,
-    COUNSELOR,
     INTERPRETERS,
-    arrange_desk,
-    go_available,
-    open_page,
-    screenshot,
+    Desk,
+    accept_ring,
+    admin_get,
+    assert_audio_rises,
+    available_staff,
+    desk,  # noqa: F401 (fixture)
+    failure_evidence,
+    screenshot_all,
     stats,
     wait_for,
 )
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.conftest import open_desk_settings
 from tests.phone.phone_bridge_support import FakeCallAudio
 
 pytestmark = pytest.mark.browser
@@ -74,34 +74,22 @@ def _create_phone_case(base: str, device_token: str) -> str:
 
 
 def _phone_legs(base: str, case_id: str) -> list[dict[str, Any]]:
-    with httpx.Client(base_url=base) as client:
-        assert client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD}).is_success
-        case = client.get(f"/api/v1/consultations/{case_id}")
-        assert case.status_code == 200, case.text
-        return [leg for leg in case.json()["call_legs"] if leg["role"] == "phone"]
-
-
-def _audio_from(page: Any, participant: str) -> int:
-    figures = stats(page).get(participant)
-    return 0 if figures is None or figures["connection"] != "connected" else int(figures["audioBytes"])
+    case = admin_get(base, f"/api/v1/consultations/{case_id}")
+    return [leg for leg in case["call_legs"] if leg["role"] == "phone"]
 
 
 def test_phone_caller_in_an_interpreted_call(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     app = create_app(open_desk_settings(desk.database_url, loopback_media=True))
     server_app = LoopCatcher(app)
     logs: list[str] = []
     statuses: list[str] = []
     with live_server(server_app) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(interpreter)
+        counselor, interpreter = available_staff(media_browser, base, logs)
+        pages = {"counselor": counselor, "interpreter": interpreter}
         case_id = _create_phone_case(base, desk.device_token)
         phone = f"phone-{case_id[:8]}"
 
@@ -113,52 +101,45 @@ def test_phone_caller_in_an_interpreted_call(
 
         line, bridge, joining = server_app.run(answer_call())
         try:
-            # the caller waits on hold music until the interpreter takes the call
-            wait_for(lambda: len(line.written) > 20, 5, "hold music")
-            assert not joining.done()
-            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-            assert interpreter.text_content("#offer-channel") == "phone"
-            interpreter.click("#accept")
+            with failure_evidence(logs, pages, "phone-failed"):
+                # the caller waits on hold music until the interpreter takes the call
+                wait_for(lambda: len(line.written) > 20, 5, "hold music")
+                assert not joining.done()
+                accept_ring(interpreter, "phone")
 
-            async def joined() -> Any:
-                return await asyncio.wait_for(asyncio.shield(joining), 15)
+                async def joined() -> Any:
+                    return await asyncio.wait_for(asyncio.shield(joining), 15)
 
-            room_joined = server_app.run(joined())
-            assert room_joined.role == "phone" and room_joined.participant_id == phone
-            assert not bridge.player.music_playing
+                room_joined = server_app.run(joined())
+                assert room_joined.role == "phone" and room_joined.participant_id == phone
+                assert not bridge.player.music_playing
 
-            # both browsers receive the caller's audio: inbound audio bytes from the phone participant rise
-            for page in (counselor, interpreter):
-                wait_for(lambda page=page: _audio_from(page, phone) > 0, 20, "audio from the phone")
-            before = {name: _audio_from(p, phone) for name, p in (("c", counselor), ("i", interpreter))}
-            time.sleep(1.5)
-            after = {name: _audio_from(p, phone) for name, p in (("c", counselor), ("i", interpreter))}
-            assert all(after[k] > before[k] for k in before), (before, after)
-            counselor.wait_for_selector(f"figure[data-participant='{phone}'][data-mode=audio]", timeout=5_000)
+                # both browsers receive the caller's audio: the phone participant's inbound audio bytes rise
+                assert_audio_rises((counselor, interpreter), phone)
+                counselor.wait_for_selector(
+                    f"figure[data-participant='{phone}'][data-mode=audio]", timeout=5_000
+                )
 
-            # the caller hears the browsers' fake microphones (beeps), mixed: music stopped at the join
-            counselor_id = f"staff-{desk.counselor_id}"
-            interpreter_id = f"interp-{desk.interpreter_ids[INTERPRETERS[0]]}"
-            wait_for(
-                lambda: min(bridge.stats.peer_frames.get(p, 0) for p in (counselor_id, interpreter_id)) > 100,
-                20,
-                "two seconds of audio from each browser",
-            )
-            heard = line.heard(150)  # the last three seconds on the telephone line
-            assert level_dbfs(heard) > -50 and int(np.abs(heard).max()) > 1000, level_dbfs(heard)
-            assert "connected" in statuses
-            for name, page in (("counselor", counselor), ("interpreter", interpreter)):
-                screenshot(page, f"phone-{name}")
+                # the caller hears the browsers' fake microphones (beeps), mixed: music stopped at the join
+                counselor_id = f"staff-{desk.counselor_id}"
+                interpreter_id = f"interp-{desk.interpreter_ids[INTERPRETERS[0]]}"
+                wait_for(
+                    lambda: (
+                        min(bridge.stats.peer_frames.get(p, 0) for p in (counselor_id, interpreter_id)) > 100
+                    ),
+                    20,
+                    "two seconds of audio from each browser",
+                )
+                heard = line.heard(150)  # the last three seconds on the telephone line
+                assert level_dbfs(heard) > -50 and int(np.abs(heard).max()) > 1000, level_dbfs(heard)
+                assert "connected" in statuses
+                screenshot_all(pages, "phone")
 
-            # the caller hangs up: the bridge leaves, the browsers drop it, the phone leg ends with minutes
-            line.hang_up()
-            assert server_app.run(asyncio.wait_for(bridge.wait_ended(), 10)) == "hung_up"
-            for page in (counselor, interpreter):
-                wait_for(lambda page=page: phone not in stats(page), 10, "phone peer gone")
-        except Exception:
-            for name, page in (("counselor", counselor), ("interpreter", interpreter)):
-                screenshot(page, f"phone-failed-{name}")
-            raise AssertionError("\n".join(logs[-60:])) from None
+                # the caller hangs up: the bridge leaves, the browsers drop it, the phone leg gets minutes
+                line.hang_up()
+                assert server_app.run(asyncio.wait_for(bridge.wait_ended(), 10)) == "hung_up"
+                for page in (counselor, interpreter):
+                    wait_for(lambda page=page: phone not in stats(page), 10, "phone peer gone")
         finally:
             server_app.run(bridge.close())
         legs = _phone_legs(base, case_id)

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 from aiortp.codecs.g711 import PcmaCodec
@@ -23,17 +22,17 @@ from aiortp.codecs.g711 import PcmaCodec
 from app.main import create_app
 from tests.browser_support import live_server, media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
-    ADMIN,
-    COUNSELOR,
-    INTERPRETERS,
+    accept_ring,
+    admin_get,
     arrange_desk,
-    go_available,
-    open_page,
-    screenshot,
+    assert_audio_rises,
+    available_staff,
+    failure_evidence,
+    screenshot_all,
     stats,
     wait_for,
 )
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.conftest import open_desk_settings
 from tests.phone.phone_sip_support import (
     CALLER,
     SIP_TESTER,
@@ -42,6 +41,7 @@ from tests.phone.phone_sip_support import (
     free_udp_range,
     need_sipp,
     render,
+    sipp_command,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -85,18 +85,9 @@ class Sink:
         self.sock.close()
 
 
-def _audio_from(page: Any, participant: str) -> int:
-    figures = stats(page).get(participant)
-    return 0 if figures is None or figures["connection"] != "connected" else int(figures["audioBytes"])
-
-
 def _case(base: str, case_id: str) -> dict[str, Any]:
-    with httpx.Client(base_url=base) as client:
-        assert client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD}).is_success
-        response = client.get(f"/api/v1/consultations/{case_id}")
-        assert response.status_code == 200, response.text
-        case: dict[str, Any] = response.json()
-        return case
+    case: dict[str, Any] = admin_get(base, f"/api/v1/consultations/{case_id}")
+    return case
 
 
 def test_sip_caller_key_4_interpreter_accepts_both_ways_audio_and_hang_up_records_minutes(
@@ -126,78 +117,55 @@ def test_sip_caller_key_4_interpreter_accepts_both_ways_audio_and_hang_up_record
     )
     with live_server(app) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(interpreter)
+        counselor, interpreter = available_staff(media_browser, base, logs)
+        pages = {"counselor": counselor, "interpreter": interpreter}
         sink = Sink(sink_port)
-        host, port = app.state.phone_line.address
         caller = subprocess.Popen(  # noqa: S603 - sipp with arguments we chose
-            [
+            sipp_command(
                 sipp,
-                "-sf",
-                str(scenario),
-                f"{host}:{port}",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(free_udp_port()),
-                "-mp",
-                str(free_udp_port() & ~1),
+                scenario,
+                app.state.phone_line.address,
+                tmp_path / "sipp-errors.log",
                 "-m",
                 "1",
                 "-d",
                 str(CALLER_STAYS_MS),
                 "-timeout",
                 "90s",
-                "-nostdin",
-                "-trace_err",
-                "-error_file",
-                str(tmp_path / "sipp-errors.log"),
-            ],
+            ),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            # key 4 during the greeting: Korean, a remote-interpreter language, so the interpreter is rung
-            interpreter.wait_for_selector("#ring:not([hidden])", timeout=20_000)
-            assert interpreter.text_content("#offer-channel") == "phone"
-            (record,) = app.state.phone_gateway.records.values()
-            assert (record.language, record.choice) == ("ko", "key")
-            case_id = record.consultation_id
-            assert _case(base, case_id)["channel"] == "phone"
-            phone = f"phone-{case_id[:8]}"
-            interpreter.click("#accept")
-            wait_for(lambda: record.outcome == "connected", 20, "the phone bridge in the call")
-            joined_at = time.monotonic()
+            with failure_evidence(logs, pages, "phone-sip-failed"):
+                # key 4 during the greeting: Korean, a remote-interpreter language, so the interpreter is rung
+                accept_ring(interpreter, "phone", timeout=20_000)
+                (record,) = app.state.phone_gateway.records.values()
+                assert (record.language, record.choice) == ("ko", "key")
+                case_id = record.consultation_id
+                assert _case(base, case_id)["channel"] == "phone"
+                phone = f"phone-{case_id[:8]}"
+                wait_for(lambda: record.outcome == "connected", 20, "the phone bridge in the call")
+                joined_at = time.monotonic()
 
-            # both browsers receive the caller's audio: inbound audio bytes from the phone participant rise
-            for page in (counselor, interpreter):
-                wait_for(lambda page=page: _audio_from(page, phone) > 0, 20, "audio from the phone")
-            before = [_audio_from(p, phone) for p in (counselor, interpreter)]
-            time.sleep(1.5)
-            after = [_audio_from(p, phone) for p in (counselor, interpreter)]
-            assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+                # both browsers receive the caller's audio: the phone participant's inbound audio bytes rise
+                assert_audio_rises((counselor, interpreter), phone)
 
-            # the caller hears the browsers (their fake microphones beep): RTP keeps coming and is not silence
-            time.sleep(2.0)
-            packets, rms = sink.level_since(joined_at + 1.0)
-            assert packets > 50, packets
-            assert rms > 100, rms
-            for name, page in (("counselor", counselor), ("interpreter", interpreter)):
-                screenshot(page, f"phone-sip-{name}")
+                # the caller hears the browsers (fake microphones beep): RTP keeps coming and is not silence
+                time.sleep(2.0)
+                packets, rms = sink.level_since(joined_at + 1.0)
+                assert packets > 50, packets
+                assert rms > 100, rms
+                screenshot_all(pages, "phone-sip")
 
-            # the caller hangs up (sipp's BYE): the call ends for everyone and every leg is closed
-            assert caller.wait(CALLER_STAYS_MS / 1000 + 30) == 0, (tmp_path / "sipp-errors.log").read_text()
-            wait_for(lambda: record.outcome == "ended_by_caller", 15, "the gateway to see the hang-up")
-            for page in (counselor, interpreter):
-                wait_for(lambda page=page: phone not in stats(page), 15, "phone peer gone")
-            wait_for(lambda: _case(base, case_id)["status"] == "ended", 15, "the case to end")
-        except Exception:
-            for name, page in (("counselor", counselor), ("interpreter", interpreter)):
-                screenshot(page, f"phone-sip-failed-{name}")
-            raise AssertionError("\n".join(logs[-60:])) from None
+                # the caller hangs up (sipp's BYE): the call ends for everyone and every leg is closed
+                errors = tmp_path / "sipp-errors.log"
+                assert caller.wait(CALLER_STAYS_MS / 1000 + 30) == 0, errors.read_text()
+                wait_for(lambda: record.outcome == "ended_by_caller", 15, "the gateway to see the hang-up")
+                for page in (counselor, interpreter):
+                    wait_for(lambda page=page: phone not in stats(page), 15, "phone peer gone")
+                wait_for(lambda: _case(base, case_id)["status"] == "ended", 15, "the case to end")
         finally:
             if caller.poll() is None:
                 caller.kill()

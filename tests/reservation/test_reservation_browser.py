@@ -14,39 +14,47 @@ import httpx
 import pytest
 
 from app.i18n import translator
-from app.resident.links import LinkClaims, LinkKind, issue_link
-from tests.a11y_support import check_viewports, module_browser, screenshot  # noqa: F401 (fixture)
+from app.resident.links import LinkKind
+from tests.a11y_support import (
+    assert_no_problems,
+    check_viewports,
+    module_browser,  # noqa: F401 (fixture)
+    screenshot,
+)
 from tests.calls.calls_support import (
-    ADMIN,
     COUNSELOR,
     INTERPRETERS,
+    Desk,
+    admin_get,
     arrange_desk,
+    available_staff,
     connected_peers,
     desk_server,
+    failure_evidence,
     go_available,
     open_page,
     wait_for,
 )
-from tests.conftest import ALL_DAYS, PASSWORD, open_desk_settings, zone_where_it_is
+from tests.conftest import ALL_DAYS, zone_where_it_is
+from tests.walk_support import agree_and_start, open_resident, resident_link
 
 pytestmark = pytest.mark.browser
 SCREEN_LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
-PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def uk_desk(sqlite_template: Path, tmp_path: Path) -> Desk:
+    """Both interpreters speak Ukrainian, a language taken by reservation only."""
+    return arrange_desk(sqlite_template, tmp_path, languages=("uk",))
 
 
 def _poster(database_url: str) -> str:
-    settings = open_desk_settings(database_url)  # the same secret as the served app
-    from app.db import utcnow
-
-    return issue_link(settings, LinkClaims(LinkKind.poster, municipality="33208"), utcnow())
+    return resident_link(database_url, kind=LinkKind.poster)
 
 
-def _resident(browser: Any, url: str, logs: list[str], locale: str = "uk-UA") -> Any:
-    page = browser.new_context(viewport=PHONE, locale=locale).new_page()
-    page.on("console", lambda m: logs.append(f"resident: {m.type}: {m.text}"))
-    page.on("pageerror", lambda e: logs.append(f"resident: pageerror: {e}"))
-    page.goto(url)
-    return page
+def _resident(browser: Any, url: str, logs: list[str]) -> Any:
+    """The resident's page on a phone with a Ukrainian browser."""
+    return open_resident(browser, url, logs, locale="uk-UA")
 
 
 def test_reserve_page__six_languages_on_phone_and_tablet(
@@ -87,27 +95,19 @@ def test_reserve_page__six_languages_on_phone_and_tablet(
             problems += check_viewports(page, f"reservation-reserve-{lang}")
             page.context.close()
         assert not logs, logs
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    assert_no_problems(problems)
 
 
 def _admin_reservations(base: str) -> list[dict[str, Any]]:
-    with httpx.Client(base_url=base) as client:
-        assert (
-            client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD}).status_code
-            == 200
-        )
-        response = client.get("/api/v1/reservations")
-        assert response.status_code == 200, response.text
-        listed: list[dict[str, Any]] = response.json()
-        return listed
+    listed: list[dict[str, Any]] = admin_get(base, "/api/v1/reservations")
+    return listed
 
 
 def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    uk_desk: Desk,
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    desk = uk_desk
     reserved, other = INTERPRETERS  # the booking goes to the least booked, lowest id: the first
     uk = translator("uk")
     logs: list[str] = []
@@ -115,16 +115,14 @@ def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
         desk, reservation_slot_minutes=10, reservation_lead_minutes=0, resident_intake_limit=100
     ) as server:
         base = server.url
-        counselor = open_page(module_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
         # the other interpreter comes on shift first: without the reservation, they would be rung
-        idle_longest = open_page(module_browser, base, "/interpreter", other, logs)
-        go_available(idle_longest)
+        counselor, idle_longest = available_staff(module_browser, base, logs, interpreter=other)
         interpreter = open_page(module_browser, base, "/interpreter", reserved, logs)
         go_available(interpreter)
 
         resident = _resident(module_browser, f"{base}/r/{_poster(desk.database_url)}/reserve?lang=uk", logs)
-        try:
+        pages = {"resident": resident, "interpreter": interpreter, "counselor": counselor}
+        with failure_evidence(logs, pages, "reservation-walk-failed"):
             # 1. the booking page in Ukrainian: the next slot starts within ten minutes
             assert resident.text_content("#reserve-title") == uk.t("reservation.title")
             screenshot(resident, "reservation-walk-1-reserve-uk")
@@ -162,14 +160,6 @@ def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
             wait_for(lambda: connected_peers(resident, 2), 25, "the resident sees counselor and interpreter")
             assert resident.text_content("#call-status") == uk.t("call.connected")
             screenshot(resident, "reservation-walk-5-call-uk")
-        except Exception:
-            for name, page in (
-                ("resident", resident),
-                ("interpreter", interpreter),
-                ("counselor", counselor),
-            ):
-                screenshot(page, f"reservation-walk-failed-{name}")
-            raise AssertionError("\n".join(logs[-60:])) from None
 
         (after,) = _admin_reservations(base)
         assert after["status"] == "fulfilled" and after["consultation_id"]
@@ -179,10 +169,9 @@ def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
 
 def test_staff_page__a_counselor_books_for_a_caller_then_cancels(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    uk_desk: Desk,
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    desk = uk_desk
     logs: list[str] = []
     with desk_server(desk, reservation_slot_minutes=30, reservation_lead_minutes=0) as server:
         page = open_page(module_browser, server.url, "/staff/reservations", COUNSELOR, logs)
@@ -210,10 +199,9 @@ def test_staff_page__a_counselor_books_for_a_caller_then_cancels(
 
 def test_join_link_too_early__the_resident_page_says_when_in_ukrainian(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    uk_desk: Desk,
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path, languages=("uk",))
+    desk = uk_desk
     logs: list[str] = []
     with desk_server(desk, reservation_slot_minutes=30, reservation_lead_minutes=120) as server:
         poster = _poster(desk.database_url)
@@ -227,9 +215,7 @@ def test_join_link_too_early__the_resident_page_says_when_in_ukrainian(
             )
             assert booked.status_code == 201, booked.text
         page = _resident(module_browser, f"{server.url}{booked.json()['join_url']}?lang=uk", logs)
-        page.click("#agree")
-        page.wait_for_selector("#start:not([disabled])", timeout=20_000)
-        page.click("#start")
+        agree_and_start(page, timeout=20_000)
         alert = page.locator("[data-error]:not([hidden])")
         alert.wait_for(timeout=10_000)
         text = alert.text_content() or ""

@@ -4,58 +4,36 @@ media both ways (getStats), the counselor ends it; the closed desk; the expired 
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from app.db import utcnow
 from app.i18n import translator
-from app.resident.links import LinkClaims, LinkKind, issue_link
+from tests.a11y_support import screenshot as screen_shot
 from tests.browser_support import media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
     ADMIN,
-    COUNSELOR,
-    INTERPRETERS,
     Desk,
-    arrange_desk,
+    accept_ring,
+    admin_get,
     assert_media_flowing,
+    available_staff,
+    desk,  # noqa: F401 (fixture)
     desk_server,
-    go_available,
+    failure_evidence,
     open_page,
 )
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.walk_support import LAPTOP, open_resident, resident_url
+from tests.walk_support import PHONE as PHONE_VIEWPORT
 
 pytestmark = pytest.mark.browser
 PHONE = "086-426-3111"
 
 
-def resident_link(desk: Desk, language: str | None = None, *, days_ago: int = 0) -> str:
-    settings = open_desk_settings(desk.database_url)  # the same secret as the served app
-    claims = LinkClaims(LinkKind.invite, municipality="33208", language=language)
-    return issue_link(settings, claims, utcnow() - timedelta(days=days_ago))
-
-
-def open_resident(browser: Any, base: str, path: str, logs: list[str], viewport: dict[str, int]) -> Any:
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    page = context.new_page()
-    page.on("console", lambda m: logs.append(f"resident: {m.type}: {m.text}"))
-    page.on("pageerror", lambda e: logs.append(f"resident: pageerror: {e}"))
-    page.goto(f"{base}{path}")
-    return page
-
-
 def cases(base: str) -> list[dict[str, Any]]:
     """Every case as an admin reads it: a double tap must have made exactly one."""
-    with httpx.Client(base_url=base) as client:
-        me = client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD})
-        assert me.status_code == 200, me.text
-        listed = client.get("/api/v1/consultations")
-        assert listed.status_code == 200, listed.text
-        items: list[dict[str, Any]] = listed.json()["items"]
-        return items
+    items: list[dict[str, Any]] = admin_get(base, "/api/v1/consultations")["items"]
+    return items
 
 
 def through_device_check(page: Any, lang: str) -> None:
@@ -79,37 +57,24 @@ def through_device_check(page: Any, lang: str) -> None:
 
 def test_resident_walk__nepali_link_to_a_three_way_call_and_back(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk, desk_phone=PHONE) as server:
         base = server.url
-        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(interpreter)
+        counselor, interpreter = available_staff(media_browser, base, logs)
         # a link without a language, an English browser: the page starts in English, the resident picks Nepali
-        resident = open_resident(
-            media_browser, base, f"/r/{resident_link(desk)}", logs, {"width": 390, "height": 844}
-        )
-        try:
+        resident = open_resident(media_browser, resident_url(base, desk.database_url), logs)
+        with failure_evidence(logs, {"resident": resident}, "resident-failed"):
             assert resident.evaluate("() => document.documentElement.lang") == "en"
             through_device_check(resident, "ne")
             assert resident.evaluate("() => document.documentElement.lang") == "ne"
             resident.dblclick("#start")  # a double tap
             resident.wait_for_selector("#waiting:not([hidden]), #call:not([hidden])")
-            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-            assert interpreter.text_content("#offer-channel") == "video"
-            assert interpreter.text_content("#offer-language") == "ne"
-            interpreter.click("#accept")
+            accept_ring(interpreter, "video", "ne")
             resident.wait_for_selector("#call:not([hidden])", timeout=15_000)
             pages = {"resident": resident, "interpreter": interpreter, "counselor": counselor}
             figures = assert_media_flowing(pages, 2)
-        except Exception:
-            resident.screenshot(path=str(tmp_path / "failed.png"))
-            raise AssertionError("\n".join(logs[-60:])) from None
         roles = {name: sorted(v["role"] for v in f.values()) for name, f in figures.items()}
         assert roles["resident"] == ["counselor", "interpreter"]
         assert roles["interpreter"] == ["counselor", "resident"]
@@ -135,19 +100,16 @@ def test_resident_walk__nepali_link_to_a_three_way_call_and_back(
 
 def test_resident_double_submit__same_key_twice_is_one_case(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
     """Even past the page's one-request-in-flight guard (a retry after a lost answer), one key is one case."""
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         page = open_resident(
             media_browser,
-            server.url,
-            f"/r/{resident_link(desk, 'en')}?lang=en",
+            resident_url(server.url, desk.database_url, "?lang=en", language="en"),
             logs,
-            {"width": 1280, "height": 800},
+            viewport=LAPTOP,
         )
         page.click("#agree")
         page.wait_for_selector("#start:not([disabled])", timeout=15_000)
@@ -172,15 +134,11 @@ def test_resident_double_submit__same_key_twice_is_one_case(
 
 def test_resident_closed_desk__hours_and_other_ways_in_thai(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk, desk_hours="00:00-00:01", desk_phone=PHONE) as server:
-        page = open_resident(
-            media_browser, server.url, f"/r/{resident_link(desk, 'th')}", logs, {"width": 390, "height": 844}
-        )
+        page = open_resident(media_browser, resident_url(server.url, desk.database_url, language="th"), logs)
         page.click("a[data-language=th]")
         page.wait_for_selector("#consent:not([hidden])")
         page.click("#agree")
@@ -199,15 +157,12 @@ def test_resident_closed_desk__hours_and_other_ways_in_thai(
 
 def test_resident_expired_link__says_so_in_ukrainian(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk, desk_phone=PHONE) as server:
-        context = media_browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        response = page.goto(f"{server.url}/r/{resident_link(desk, 'uk', days_ago=4)}")
+        page = media_browser.new_context(viewport=PHONE_VIEWPORT, locale="en-US").new_page()
+        response = page.goto(resident_url(server.url, desk.database_url, language="uk", days_ago=4))
         assert response is not None and response.status == 410
         tr = translator("uk")
         assert page.text_content("h1") == tr.t("error.link_expired")
@@ -218,10 +173,8 @@ def test_resident_expired_link__says_so_in_ukrainian(
 
 def test_resident_links_page__staff_make_a_poster_link_with_its_qr_code(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = arrange_desk(sqlite_template, tmp_path)
     logs: list[str] = []
     with desk_server(desk) as server:
         page = open_page(media_browser, server.url, "/resident-links", ADMIN, logs)
@@ -234,13 +187,9 @@ def test_resident_links_page__staff_make_a_poster_link_with_its_qr_code(
         url = page.get_attribute("#url", "href") or ""
         assert url.startswith(f"{server.url}/r/")
         assert page.locator("#qr svg").count() == 1
-        screens = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
-        screens.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screens / "resident-links-staff.png"), full_page=True)
+        screen_shot(page, "resident-links-staff")
         # the link works: the resident page opens in the chosen language
-        resident = open_resident(
-            media_browser, server.url, url.removeprefix(server.url), logs, {"width": 390, "height": 844}
-        )
+        resident = open_resident(media_browser, url, logs)
         assert resident.evaluate("() => document.documentElement.lang") == "vi"
         page.select_option("#kind", "invite")
         page.fill("#valid-days", "30")

@@ -10,26 +10,24 @@ from typing import Any
 import pytest
 
 from app.i18n import translator
-from tests.a11y_support import module_browser, screen_problems  # noqa: F401 (fixture)
+from tests.a11y_support import assert_no_problems, module_browser, screen_problems  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
-    COUNSELOR,
-    INTERPRETERS,
+    Desk,
+    accept_ring,
     arrange_desk,
+    available_staff,
     connected_peers,
+    desk,  # noqa: F401 (fixture)
     desk_server,
-    go_available,
-    open_page,
     wait_for,
 )
-from tests.resident.test_resident_browser import PHONE, resident_link
+from tests.resident.test_resident_browser import PHONE
+from tests.walk_support import LANDSCAPE, LAPTOP, agree_and_start, open_resident, resident_url
+from tests.walk_support import PHONE as PHONE_VIEWPORT
 
 pytestmark = pytest.mark.browser
 LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
-VIEWPORTS = {
-    "phone": {"width": 390, "height": 844},
-    "landscape": {"width": 844, "height": 390},
-    "laptop": {"width": 1280, "height": 800},
-}
+VIEWPORTS = {"phone": PHONE_VIEWPORT, "landscape": LANDSCAPE, "laptop": LAPTOP}
 
 
 def _check(page: Any, name: str, problems: list[str]) -> None:
@@ -39,31 +37,23 @@ def _check(page: Any, name: str, problems: list[str]) -> None:
 
 
 def _page(browser: Any, url: str, logs: list[str]) -> Any:
-    page = browser.new_context(viewport=VIEWPORTS["phone"], locale="en-US").new_page()
-    page.on("pageerror", lambda e: logs.append(f"{url}: pageerror: {e}"))
-    page.goto(url)
-    return page
-
-
-def _desk(sqlite_template: Path, tmp_path: Path, name: str) -> Any:
-    where = tmp_path / name
-    where.mkdir()
-    return arrange_desk(sqlite_template, where)
+    """The resident page on a phone; page errors only go to `logs` (these tests fail on any)."""
+    return open_resident(browser, url, logs, console=False)
 
 
 def test_resident_screens__open_desk_in_six_languages(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = _desk(sqlite_template, tmp_path, "open")
     problems: list[str] = []
     logs: list[str] = []
     with desk_server(desk, desk_phone=PHONE, resident_intake_limit=100) as server:
         for lang in LANGUAGES:
             tr = translator(lang)
             page = _page(
-                module_browser, f"{server.url}/r/{resident_link(desk)}?lang={lang}&step=language", logs
+                module_browser,
+                resident_url(server.url, desk.database_url, f"?lang={lang}&step=language"),
+                logs,
             )
             page.wait_for_selector("#language:not([hidden])")
             assert page.text_content("#language-title") == tr.t("language.title")
@@ -102,50 +92,42 @@ def test_resident_screens__open_desk_in_six_languages(
             _check(page, f"{lang}-6-ended", problems)
             page.context.close()
     assert not logs, logs
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    assert_no_problems(problems)
 
 
 def test_resident_screens__closed_desk_and_expired_link_in_six_languages(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = _desk(sqlite_template, tmp_path, "closed")
     problems: list[str] = []
     logs: list[str] = []
     with desk_server(desk, desk_hours="00:00-00:01", desk_phone=PHONE) as server:
         for lang in LANGUAGES:
             tr = translator(lang)
-            page = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang={lang}", logs)
+            page = _page(module_browser, resident_url(server.url, desk.database_url, f"?lang={lang}"), logs)
             page.click("#agree")
             page.wait_for_selector("#closed:not([hidden])")
             assert page.text_content("#closed-title") == tr.t("closed.title")
             _check(page, f"{lang}-7-closed", problems)
-            page.goto(f"{server.url}/r/{resident_link(desk, lang, days_ago=4)}")
+            page.goto(resident_url(server.url, desk.database_url, language=lang, days_ago=4))
             assert page.text_content("h1") == tr.t("error.link_expired")
             _check(page, f"{lang}-8-expired", problems)
             page.context.close()
     assert not logs, logs
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    assert_no_problems(problems)
 
 
 def test_resident_rate_limit__told_in_the_residents_language(
     module_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    desk: Desk,  # noqa: F811
 ) -> None:
-    desk = _desk(sqlite_template, tmp_path, "limited")
     logs: list[str] = []
     with desk_server(desk, resident_intake_limit=1) as server:
-        first = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang=en", logs)
-        first.click("#agree")
-        first.wait_for_selector("#start:not([disabled])", timeout=15_000)
-        first.click("#start")
+        first = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=en"), logs)
+        agree_and_start(first)
         first.wait_for_selector("#waiting:not([hidden])")
-        second = _page(module_browser, f"{server.url}/r/{resident_link(desk)}?lang=hi", logs)
-        second.click("#agree")
-        second.wait_for_selector("#start:not([disabled])", timeout=15_000)
-        second.click("#start")
+        second = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=hi"), logs)
+        agree_and_start(second)
         error = second.locator("#device [data-error]")
         error.wait_for(state="visible")
         assert error.text_content() == translator("hi").t("error.rate_limited")
@@ -163,27 +145,19 @@ def test_resident_screens__the_call_in_five_languages(
     tmp_path: Path,
 ) -> None:
     """Real calls: the counselor alone for Easy Japanese and English, with an interpreter for the others."""
-    where = tmp_path / "calls"
-    where.mkdir()
-    desk = arrange_desk(sqlite_template, where, languages=("ne", "th", "hi"))
+    call_desk = arrange_desk(sqlite_template, tmp_path, languages=("ne", "th", "hi"))
     problems: list[str] = []
     logs: list[str] = []
-    with desk_server(desk, desk_phone=PHONE, resident_intake_limit=100) as server:
+    with desk_server(call_desk, desk_phone=PHONE, resident_intake_limit=100) as server:
         base = server.url
-        counselor = open_page(module_browser, base, "/counselor", COUNSELOR, logs)
-        go_available(counselor)
-        interpreter = open_page(module_browser, base, "/interpreter", INTERPRETERS[0], logs)
-        go_available(interpreter)
+        counselor, interpreter = available_staff(module_browser, base, logs)
         for lang in CALL_LANGUAGES:
             tr = translator(lang)
-            page = _page(module_browser, f"{base}/r/{resident_link(desk)}?lang={lang}", logs)
-            page.click("#agree")
-            page.wait_for_selector("#start:not([disabled])", timeout=15_000)
-            page.click("#start")
+            page = _page(module_browser, resident_url(base, call_desk.database_url, f"?lang={lang}"), logs)
+            agree_and_start(page)
             remote = lang not in ("ja", "en")
             if remote:
-                interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-                interpreter.click("#accept")
+                accept_ring(interpreter)
             page.wait_for_selector("#call:not([hidden])", timeout=15_000)
             wait_for(
                 lambda page=page, n=2 if remote else 1: connected_peers(page, n), 20, f"{lang} call media"
@@ -197,4 +171,4 @@ def test_resident_screens__the_call_in_five_languages(
             if remote:
                 interpreter.wait_for_selector("#call[hidden]", state="attached", timeout=10_000)
             counselor.wait_for_selector("#call[hidden]", state="attached", timeout=10_000)
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    assert_no_problems(problems)
