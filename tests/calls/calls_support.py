@@ -185,6 +185,14 @@ def open_page(
     return page
 
 
+def register_tablet(page: Any, token: str, language: str) -> None:
+    """On an opened /tablet page: save the device token, wait for the live link and `language`'s button."""
+    page.fill("#device-token", token)
+    page.click("#save-token")
+    page.wait_for_selector("#link[data-state=open]")
+    page.wait_for_selector(f"button[data-language={language}]")
+
+
 def go_available(page: Any) -> None:
     page.wait_for_selector("#link[data-state=open]")
     page.check("#available")
@@ -300,7 +308,12 @@ def screenshot_all(pages: Mapping[str, Any], prefix: str) -> None:
 
 
 @contextmanager
-def failure_evidence(logs: list[str], pages: Mapping[str, Any | None], prefix: str) -> Iterator[None]:
+def failure_evidence(
+    logs: list[str],
+    pages: Mapping[str, Any | None],
+    prefix: str,
+    shoot: Callable[[Any, str], Path] = screenshot,
+) -> Iterator[None]:
     """On any failure inside: a screenshot of each page (read when it fails, so pages opened inside count)
     and an AssertionError that carries the pages' last console lines."""
     try:
@@ -308,5 +321,5 @@ def failure_evidence(logs: list[str], pages: Mapping[str, Any | None], prefix: s
     except Exception:
         for name, page in pages.items():
             if page is not None:
-                screenshot(page, f"{prefix}-{name}")
+                shoot(page, f"{prefix}-{name}")
         raise AssertionError("\n".join(logs[-60:])) from None

@@ -24,6 +24,7 @@ from tests.calls.calls_support import (
     figures_apart,
     go_available,
     open_page,
+    register_tablet,
     screenshot,
     screenshot_all,
     wait_for,
@@ -34,10 +35,7 @@ pytestmark = pytest.mark.browser
 
 def _tablet(browser: Any, base: str, device_token: str, logs: list[str]) -> Any:
     page = open_page(browser, base, "/tablet", logs=logs)
-    page.fill("#device-token", device_token)
-    page.click("#save-token")
-    page.wait_for_selector("#link[data-state=open]")
-    page.wait_for_selector("button[data-language=ne]")
+    register_tablet(page, device_token, "ne")
     return page
 
 
