@@ -74,19 +74,24 @@ def copy_template(sqlite_template: Path, tmp_path: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def add_admin_and_counselor(
-    session: AsyncSession, admin: str, counselor: str, display_name: str
-) -> StaffUser:
-    """The desk's admin, and a counselor who speaks Japanese and English; returns the counselor."""
-    await create_user(session, username=admin, password=PASSWORD, role=Role.admin)
+async def add_counselor(session: AsyncSession, username: str, display_name: str) -> StaffUser:
+    """A counselor who speaks Japanese and English."""
     return await create_user(
         session,
-        username=counselor,
+        username=username,
         password=PASSWORD,
         role=Role.counselor,
         display_name=display_name,
         language_codes=("ja", "en"),
     )
+
+
+async def add_admin_and_counselor(
+    session: AsyncSession, admin: str, counselor: str, display_name: str
+) -> StaffUser:
+    """The desk's admin, and a counselor (`add_counselor`); returns the counselor."""
+    await create_user(session, username=admin, password=PASSWORD, role=Role.admin)
+    return await add_counselor(session, counselor, display_name)
 
 
 async def add_interpreter_account(
@@ -300,6 +305,11 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"calls-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_no_page_errors(logs: list[str]) -> None:
+    """No page threw an uncaught error (console lines may stay)."""
+    assert not [line for line in logs if "pageerror" in line], logs
 
 
 def screenshot_all(pages: Mapping[str, Any], prefix: str) -> None:

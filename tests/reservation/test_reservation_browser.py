@@ -27,6 +27,7 @@ from tests.calls.calls_support import (
     Desk,
     admin_get,
     arrange_desk,
+    assert_no_page_errors,
     available_staff,
     connected_peers,
     desk_server,
@@ -194,7 +195,7 @@ def test_staff_page__a_counselor_books_for_a_caller_then_cancels(
         row.locator("button[data-action=cancel]").click()
         page.wait_for_selector(f"tr[data-code='{code}'][data-status=cancelled]")
         screenshot(page, "reservation-staff-list")
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
 
 
 def test_join_link_too_early__the_resident_page_says_when_in_ukrainian(

@@ -17,6 +17,7 @@ from tests.calls.calls_support import (
     accept_ring,
     admin_get,
     assert_media_flowing,
+    assert_no_page_errors,
     available_staff,
     desk,  # noqa: F401 (fixture)
     desk_server,
@@ -195,4 +196,4 @@ def test_resident_links_page__staff_make_a_poster_link_with_its_qr_code(
         page.fill("#valid-days", "30")
         page.click("#link-form button[type=submit]")
         page.wait_for_function("() => document.getElementById('form-error').textContent.includes('422')")
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
