@@ -4,28 +4,37 @@ counselor's own recent cases list what they did, and an interpreter requested mi
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser, media_browser, sign_in  # noqa: F401 (fixture)
-from tests.calls.calls_support import assert_media_flowing, go_available, open_page, wait_for
+from tests.calls.calls_support import (
+    accept_ring,
+    assert_media_flowing,
+    assert_no_page_errors,
+    failure_evidence,
+    go_available,
+    open_page,
+    wait_for,
+)
 from tests.conftest import PASSWORD
 from tests.console.console_support import (
     COUNSELOR,
     INTERPRETER,
+    TABLET_LANDSCAPE,
+    ConsoleDesk,
     admin_get,
-    arrange_console_desk,
+    console_desk,  # noqa: F401 (fixture)
     console_server,
     open_tablet,
     shot,
+    signed_in,
+    start_in_english,
 )
 
 pytestmark = pytest.mark.browser
-
-LANDSCAPE = {"width": 1024, "height": 768}
 
 
 def _console(browser: Any, base: str, logs: list[str]) -> Any:
@@ -45,10 +54,9 @@ def _waiting(console: Any, language: str) -> int:
 
 def test_console_live_queue_per_language_follows_the_pushes(
     chromium_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
         console = _console(chromium_browser, server.url, logs)
@@ -59,8 +67,8 @@ def test_console_live_queue_per_language_follows_the_pushes(
         assert set(statuses) <= {"available_now", "book_ahead", "closed"} and len(statuses) == 15
         assert _waiting(console, "pt") == 0 and console.is_visible("#queue-empty")
 
-        central = open_tablet(chromium_browser, server.url, desk.central_token, LANDSCAPE, logs)
-        satellite = open_tablet(chromium_browser, server.url, desk.satellite_token, LANDSCAPE, logs)
+        central = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
+        satellite = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_LANDSCAPE, logs)
         central.click("button[data-language=pt]")
         central.wait_for_selector("#waiting:not([hidden])")
         pt_case = central.evaluate("() => window.madoguchiCall.state.consultationId")
@@ -90,15 +98,14 @@ def test_console_live_queue_per_language_follows_the_pushes(
         assert console.eval_on_selector_all("#queue tr", "rs => rs.map((r) => r.dataset.consultation)") == [
             vi_case
         ]
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
 
 
 def test_console_phone_log_and_case_record_with_field_errors_then_success(
     chromium_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
         console = _console(chromium_browser, server.url, logs)
@@ -175,30 +182,26 @@ def test_console_phone_log_and_case_record_with_field_errors_then_success(
         assert record["attributes"]["nationality"] == "BR" and record["attributes"]["age_band"] == "30s"
         wait_for(lambda: "紹介" in (console.text_content(f"{row} td.outcome") or ""), 5, "the list to follow")
         shot(console, "counselor-record-saved")
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
 
 
 def test_console_request_interpreter_joins_the_running_call(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
         base = server.url
         counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
         go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETER, logs)
-        interpreter.wait_for_selector("#link[data-state=open]")
-        tablet = open_tablet(media_browser, base, desk.central_token, LANDSCAPE, logs)
-        try:
+        interpreter = signed_in(media_browser, base, "/interpreter", INTERPRETER, logs)
+        tablet = open_tablet(media_browser, base, desk.central_token, TABLET_LANDSCAPE, logs)
+        pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+        with failure_evidence(logs, pages, "request-failed", shot):
             # English with the counselor free: the case is assigned during its own intake, before the tablet
             # watches it (the watch brings the invitation), and the call starts with two people
-            tablet.click("button[data-language=en]")
-            case_id = wait_for(
-                lambda: tablet.evaluate("() => window.madoguchiCall.state.consultationId"), 10, "case"
-            )
+            case_id = start_in_english(tablet)
             assert_media_flowing({"tablet": tablet, "counselor": counselor}, 1)
             counselor.click("#request-interpreter")
             wait_for(lambda: "呼び出し" in (counselor.text_content("#call-note") or ""), 10, "the request")
@@ -208,19 +211,12 @@ def test_console_request_interpreter_joins_the_running_call(
                 lambda: "通訳待ち" in (counselor.text_content(row) or ""), 10, "the re-offer in the queue"
             )
             go_available(interpreter)
-            interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-            assert interpreter.text_content("#offer-language") == "en"
-            interpreter.click("#accept")
-            pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+            accept_ring(interpreter, language="en")
             figures = assert_media_flowing(pages, 2)
-        except Exception:
-            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
-                shot(page, f"request-failed-{name}")
-            raise AssertionError("\n".join(logs[-60:])) from None
         assert sorted(v["role"] for v in figures["tablet"].values()) == ["counselor", "interpreter"]
         shot(counselor, "request-interpreter-joined")
         counselor.click("#end-call")
         tablet.wait_for_selector("#ended:not([hidden])", timeout=10_000)
         legs = {leg["role"] for leg in admin_get(base, f"/api/v1/consultations/{case_id}")["call_legs"]}
         assert legs == {"counselor", "counter_tablet", "interpreter"}
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)

@@ -6,23 +6,32 @@ in their own recent cases."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.i18n import catalog_json
 from tests.browser_support import media_browser  # noqa: F401 (fixture)
-from tests.calls.calls_support import assert_media_flowing, go_available, open_page, wait_for
+from tests.calls.calls_support import (
+    assert_media_flowing,
+    assert_no_page_errors,
+    failure_evidence,
+    go_available,
+    open_page,
+    wait_for,
+)
 from tests.console.console_support import (
     COUNSELOR,
     INTERPRETER,
     SATELLITE,
+    TABLET_LANDSCAPE,
+    ConsoleDesk,
     admin_get,
-    arrange_console_desk,
+    console_desk,  # noqa: F401 (fixture)
     console_server,
     open_tablet,
     shot,
+    signed_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -32,20 +41,19 @@ PT = catalog_json("pt")
 
 def test_console_satellite_walk_in_portuguese(
     media_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
         base = server.url
         counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
         counselor.set_viewport_size({"width": 1400, "height": 900})
         go_available(counselor)
-        interpreter = open_page(media_browser, base, "/interpreter", INTERPRETER, logs)
-        interpreter.wait_for_selector("#link[data-state=open]")
-        tablet = open_tablet(media_browser, base, desk.satellite_token, {"width": 1024, "height": 768}, logs)
-        try:
+        interpreter = signed_in(media_browser, base, "/interpreter", INTERPRETER, logs)
+        tablet = open_tablet(media_browser, base, desk.satellite_token, TABLET_LANDSCAPE, logs)
+        pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
+        with failure_evidence(logs, pages, "walk-failed", shot):
             # the resident picks Português and a pictogram; nobody interprets Portuguese yet, so they wait
             tablet.tap("button[data-language=pt]")
             tablet.wait_for_selector("#topics:not([hidden])")
@@ -78,12 +86,7 @@ def test_console_satellite_walk_in_portuguese(
             assert interpreter.text_content("#offer-topic") == "medical"
             shot(interpreter, "walk-interpreter-ring")
             interpreter.click("#accept")
-            pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
             figures = assert_media_flowing(pages, 2)  # audio and video, every direction
-        except Exception:
-            for name, page in (("tablet", tablet), ("interpreter", interpreter), ("counselor", counselor)):
-                shot(page, f"walk-failed-{name}")
-            raise AssertionError("\n".join(logs[-60:])) from None
         roles = {name: sorted(v["role"] for v in f.values()) for name, f in figures.items()}
         assert roles == {
             "tablet": ["counselor", "interpreter"],
@@ -131,4 +134,4 @@ def test_console_satellite_walk_in_portuguese(
         assert set(legs) == {"interpreter", "counselor", "counter_tablet"}
         assert all(leg["left_at"] is not None for leg in legs.values())
         assert len(admin_get(base, "/api/v1/consultations")["items"]) == 1
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)

@@ -3,7 +3,6 @@ thank-you screens at a satellite counter, and a double tap that makes one case."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +10,14 @@ import pytest
 from app.i18n import catalog_json
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
-from tests.calls.calls_support import wait_for
+from tests.calls.calls_support import assert_no_page_errors, wait_for
 from tests.console.console_support import (
     DESK_PHONE,
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    ConsoleDesk,
     admin_get,
-    arrange_console_desk,
+    console_desk,  # noqa: F401 (fixture)
     console_server,
     open_tablet,
     shot,
@@ -23,8 +25,6 @@ from tests.console.console_support import (
 
 pytestmark = pytest.mark.browser
 
-PORTRAIT = {"width": 768, "height": 1024}
-LANDSCAPE = {"width": 1024, "height": 768}
 PT = catalog_json("pt")
 JA = catalog_json("ja")
 
@@ -50,13 +50,12 @@ def _layout(page: Any) -> dict[str, Any]:
 
 def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
     chromium_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
-        tablet = open_tablet(chromium_browser, server.url, desk.satellite_token, PORTRAIT, logs)
+        tablet = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_PORTRAIT, logs)
         assert "矢掛" in (tablet.text_content("#site") or "")
         shot(tablet, "tablet-languages-portrait")
         tablet.click("button[data-language=pt]")
@@ -78,7 +77,7 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
             portrait
         )
         shot(tablet, "tablet-topics-portrait")
-        tablet.set_viewport_size(LANDSCAPE)
+        tablet.set_viewport_size(TABLET_LANDSCAPE)
         landscape = _layout(tablet)
         assert landscape["columns"] == 6 and not landscape["overflowX"], landscape
         assert landscape["minHeight"] >= 96, landscape
@@ -105,7 +104,7 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         assert (case["channel"], case["site"], case["language"]) == ("satellite", "yakage-counter", "pt")
         assert (tablet.text_content("#cancel") or "").startswith(PT["waiting.cancel"])
         shot(tablet, "tablet-waiting-landscape")
-        tablet.set_viewport_size(PORTRAIT)
+        tablet.set_viewport_size(TABLET_PORTRAIT)
         shot(tablet, "tablet-waiting-portrait")
 
         tablet.click("#cancel")
@@ -117,7 +116,7 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
             tablet.text_content("#ended-hours") or ""
         )
         shot(tablet, "tablet-ended-portrait")
-        tablet.set_viewport_size(LANDSCAPE)
+        tablet.set_viewport_size(TABLET_LANDSCAPE)
         assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
         shot(tablet, "tablet-ended-landscape")
         problems += check_viewports(tablet, "console-tablet-ended-pt")
@@ -125,18 +124,17 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         tablet.click("#again")
         tablet.wait_for_selector("#start:not([hidden])")
         assert tablet.evaluate("() => document.documentElement.lang") == "ja"
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
 
 
 def test_console_tablet_double_tap_makes_one_case(
     chromium_browser: Any,  # noqa: F811
-    sqlite_template: Path,
-    tmp_path: Path,
+    console_desk: ConsoleDesk,  # noqa: F811
 ) -> None:
-    desk = arrange_console_desk(sqlite_template, tmp_path)
+    desk = console_desk
     logs: list[str] = []
     with console_server(desk) as server:
-        tablet = open_tablet(chromium_browser, server.url, desk.central_token, LANDSCAPE, logs)
+        tablet = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
         tablet.dblclick("button[data-language=pt]")
         tablet.wait_for_selector("#waiting:not([hidden])")
         first = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
@@ -155,4 +153,4 @@ def test_console_tablet_double_tap_makes_one_case(
         second = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
         ids = [c["id"] for c in admin_get(server.url, "/api/v1/consultations")["items"]]
         assert ids == [second, first] and second != first
-        assert not [line for line in logs if "pageerror" in line], logs
+        assert_no_page_errors(logs)
