@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.principal import DEVICE, Principal
 from app.console import service, transfer
+from app.console.calls import own_call
 from app.console.schemas import (
     OwnCasePage,
     PhoneConsultationCreate,
@@ -18,12 +19,11 @@ from app.console.schemas import (
     ResidentTopicsRead,
     TabletContextRead,
 )
-from app.consultation import repository
 from app.consultation.record_schemas import CaseRecordRead
 from app.db import utcnow
 from app.deps import CipherDep, DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role, SiteKind
-from app.errors import Conflict, Forbidden, InvalidField, NotFound
+from app.errors import Conflict, Forbidden, InvalidField
 from app.geography.models import Site
 from app.live.router import DeskDep
 from routing import InterpreterRequested, RoutingConflict
@@ -117,16 +117,9 @@ async def request_interpreter(
 ) -> None:
     """Ask for a remote interpreter to join your call (the case's language); the pool is rung at once, the
     call goes on meanwhile, and the interpreter who accepts is invited into the room."""
-    case = await repository.get_by_public_id(db, principal, consultation_id)
-    if case is None:
-        raise NotFound(f"no consultation {consultation_id!r} within your scope")
-    call = next((c for c in desk.snapshot().calls if c.request_id == case.public_id), None)
-    if call is None:
-        raise Conflict("this consultation is not in a call")
-    if principal.role != Role.admin and call.counselor_id != str(principal.staff_user_id):
-        raise Forbidden("only the counselor in this call (or an admin) can ask for an interpreter")
+    call = await own_call(db, desk, principal, consultation_id, "ask for an interpreter")
     try:
-        await desk.submit(InterpreterRequested(at=utcnow(), request_id=case.public_id))
+        await desk.submit(InterpreterRequested(at=utcnow(), request_id=call.request_id))
     except RoutingConflict as exc:
         raise Conflict(f"no interpreter can be requested now: {exc}") from None
 

@@ -22,8 +22,9 @@ from app.console.schemas import (
 from app.consultation import record_service, repository
 from app.consultation.models import Consultation
 from app.consultation.record_schemas import CaseRecordRead, CaseRecordUpdate
+from app.consultation.service import case_in_scope
 from app.enums import Channel, ConsultationStatus
-from app.errors import Conflict, InvalidField, NotFound
+from app.errors import Conflict, InvalidField
 from app.geography.models import Municipality
 from app.language.models import Language
 from app.security.crypto import PersonalDataCipher
@@ -46,30 +47,14 @@ async def _accepted_codes(session: AsyncSession, model: type[Language] | type[To
     return list((await session.scalars(query)).all())
 
 
-async def _topics(session: AsyncSession, codes: list[str]) -> list[Topic]:
-    accepted = await _accepted_codes(session, Topic)
-    for index, code in enumerate(codes):
-        if code not in accepted:
-            raise InvalidField(
-                ("body", "topics", index),
-                f"unknown topic {code!r}; accepted: {', '.join(accepted)}",
-                accepted,
-            )
-    unique = list(dict.fromkeys(codes))
-    rows = {t.code: t for t in (await session.scalars(select(Topic).where(Topic.code.in_(unique)))).all()}
-    return [rows[code] for code in unique]
-
-
 async def set_resident_topics(
     session: AsyncSession, principal: Principal, public_id: str, topics_in: ResidentTopicsIn
 ) -> ResidentTopicsRead:
     """The resident's pictograms: the first is the topic hint; they pre-fill an unrecorded case's topics."""
-    case = await repository.get_by_public_id(session, principal, public_id)
-    if case is None:
-        raise NotFound(f"no consultation {public_id!r} within your scope")
+    case = await case_in_scope(session, principal, public_id)
     if case.status in FINISHED:
         raise Conflict(f"consultation finished ({case.status.value}): its topics are the counselor's")
-    chosen = await _topics(session, topics_in.topics)
+    chosen = await record_service.chosen_topics(session, topics_in.topics)
     case.topic_hint_code = chosen[0].code if chosen else None
     if case.outcome is None:  # once a counselor has logged the case, their topics stand
         case.topics = chosen

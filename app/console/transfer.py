@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.consultation import repository
+from app.console.calls import own_call
 from app.db import utcnow
-from app.enums import Role
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
-from routing import CallTransferred, CallView, RoutingConflict
+from routing import CallTransferred, RoutingConflict
 
 
 class TransferIn(BaseModel):
@@ -39,25 +38,11 @@ class TransferTargets(BaseModel):
     )
 
 
-async def _own_call(
-    session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str
-) -> CallView:
-    case = await repository.get_by_public_id(session, principal, consultation_id)
-    if case is None:
-        raise NotFound(f"no consultation {consultation_id!r} within your scope")
-    call = next((c for c in desk.snapshot().calls if c.request_id == case.public_id), None)
-    if call is None:
-        raise Conflict("this consultation is not in a call")
-    if principal.role != Role.admin and call.counselor_id != str(principal.staff_user_id):
-        raise Forbidden("only the counselor in this call (or an admin) can transfer it")
-    return call
-
-
 async def transfer_targets(
     session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str
 ) -> TransferTargets:
     """The counselors the console may offer in its transfer picker (names only: no personal data)."""
-    call = await _own_call(session, desk, principal, consultation_id)
+    call = await own_call(session, desk, principal, consultation_id, "transfer it")
     try:
         ids = desk.engine.transfer_targets(call.request_id)
     except RoutingConflict as exc:
@@ -82,7 +67,7 @@ async def transfer(
     session: AsyncSession, desk: LiveDesk, principal: Principal, consultation_id: str, body: TransferIn
 ) -> None:
     """Hand the call over; routing refuses (409) a target who is not free or cannot serve the language."""
-    call = await _own_call(session, desk, principal, consultation_id)
+    call = await own_call(session, desk, principal, consultation_id, "transfer it")
     event = CallTransferred(
         at=utcnow(), request_id=call.request_id, to_counselor_id=str(body.to_counselor_id)
     )
