@@ -44,6 +44,7 @@ from app.reservation.router import (
     upcoming,
 )
 from app.reservation.schemas import ContactIn
+from app.resident.link_api import qr_svg
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
 from app.resident.router import TooManyRequests
 from app.security.tokens import same
@@ -289,16 +290,6 @@ async def reserve_submit(
     return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={manage}", status_code=303)
 
 
-def _qr_svg(url: str) -> str | None:
-    """An inline SVG QR code of the join link, when segno is installed."""
-    try:
-        import segno
-    except ImportError:  # pragma: no cover - segno is a dependency of the resident pages
-        return None
-    svg: str = segno.make(url, error="m").svg_inline(scale=5, title="QR")
-    return svg
-
-
 @router.get("/r/{token}/reservation/{code}")
 async def reservation_page(
     token: str,
@@ -331,7 +322,7 @@ async def reservation_page(
             and (reservation.status is not ReservationStatus.booked or now >= reservation.ends_at),
             "join_url": join_url,
             "join_open": join_url is not None and now >= joining.opens_at(settings, reservation),
-            "qr": _qr_svg(join_url) if join_url else None,
+            "qr": qr_svg(join_url) if join_url else None,
             "manage": t,
         },
         headers=_NO_STORE,
