@@ -6,12 +6,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 
 RUN useradd --system --create-home --uid 10001 madoguchi && mkdir /data && chown madoguchi /data
 WORKDIR /srv/madoguchi
+# The lock decides every version, checked against its hashes; the project itself adds nothing unlocked.
+COPY requirements/app.lock ./requirements/app.lock
+RUN pip install --no-compile --require-hashes -r requirements/app.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY routing ./routing
 COPY interpreters ./interpreters
 COPY migrations ./migrations
-RUN pip install --no-compile .
+RUN pip install --no-compile --no-deps .
 
 USER madoguchi
 VOLUME ["/data"]
