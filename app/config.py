@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import time
+from datetime import datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     phone_silence_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     phone_prompts_dir: Path | None = Field(default=None, description="recorded prompts replacing the shipped")
     phone_menu_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    clock_start: datetime | None = Field(
+        default=None,
+        description="dev/demo only: the clock starts at this instant (ISO 8601 with offset) and runs on",
+    )
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
 
     @field_validator("timezone")
@@ -197,8 +201,22 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("clock_start")
+    @classmethod
+    def _aware_instant(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(
+                "expected an instant with its UTC offset, e.g. 2026-12-29T10:00:00+09:00, got a local time"
+            )
+        return value
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Self:
+        if self.mode is Mode.production and self.clock_start is not None:
+            raise ValueError(
+                "MADOGUCHI_CLOCK_START moves the service's clock; it is for dev and demo mode only "
+                "(production always runs on the real time)"
+            )
         if self.mode is Mode.production and self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "MADOGUCHI_SECRET_KEY is the built-in development secret; set a long random value "

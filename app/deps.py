@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from app.auth.principal import DEVICE, Principal, Via
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
+from app.clock import Clock
 from app.config import Settings
 from app.db import session_scope
 from app.errors import Forbidden, Unauthenticated
@@ -19,6 +21,12 @@ from app.security.tokens import same
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_clock(connection: HTTPConnection) -> Clock:
+    """The app's one clock, for HTTP routes and websockets alike."""
+    clock: Clock = connection.app.state.clock
+    return clock
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -39,26 +47,27 @@ def get_cipher(request: Request) -> PersonalDataCipher:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": commit (or roll back) before the response is sent, so a 201 means the row is stored.
 DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 CipherDep = Annotated[PersonalDataCipher, Depends(get_cipher)]
 
 
-async def get_optional_principal(request: Request, db: DbSession) -> Principal | None:
+async def get_optional_principal(request: Request, db: DbSession, clock: ClockDep) -> Principal | None:
     """Bearer token first (devices, API clients), then the browser's session cookie (with CSRF on writes)."""
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        principal = await principal_from_bearer(db, token.strip())
+        principal = await principal_from_bearer(db, token.strip(), clock.now())
         if principal is None:
             raise Unauthenticated("the bearer token is unknown, revoked or expired")
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    principal = await principal_from_session_cookie(db, cookie)
+    principal = await principal_from_session_cookie(db, cookie, clock.now())
     if principal is None:
         raise Unauthenticated("your session has expired; please sign in again")
     if request.method not in _SAFE_METHODS:
@@ -98,6 +107,7 @@ __all__ = [
     "DEVICE",
     "SESSION_COOKIE",
     "CipherDep",
+    "ClockDep",
     "CurrentPrincipal",
     "DbSession",
     "OptionalPrincipal",

@@ -14,6 +14,7 @@ from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.chat.pages import router as chat_pages_router
 from app.chat.router import router as chat_router
+from app.clock import Clock, clock_for
 from app.config import Settings, get_settings
 from app.console.router import router as console_router
 from app.consultation.record_router import router as case_record_router
@@ -48,8 +49,10 @@ from interpreters.peers.rtc import PeerRegistry, loopback_candidates
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app on `settings`; `clock` replaces the one the settings choose (tests pass a controlled one)."""
     settings = settings or get_settings()
+    clock = clock or clock_for(settings.clock_start)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,8 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, clock=clock)
     app.state.settings = settings
+    app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.cipher = PersonalDataCipher(settings.data_keys, settings.secret_key)

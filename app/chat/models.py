@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 
 
 class ChatMessage(Base):
@@ -31,7 +32,7 @@ class ChatMessage(Base):
     target_language: Mapped[str] = mapped_column(String(8))
     route: Mapped[str] = mapped_column(String(32), comment="languages the text went through, e.g. ne>en>ja")
     machine_translated: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)
 
 
 class CaseSummary(Base):
@@ -49,4 +50,4 @@ class CaseSummary(Base):
     route: Mapped[str] = mapped_column(String(32))
     machine_translated: Mapped[bool] = mapped_column(default=True)
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)

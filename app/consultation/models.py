@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 from app.enums import (
     AgeBand,
     CallRole,
@@ -67,7 +68,7 @@ class Consultation(Base):
         db_enum(InterpreterGender)
     )
 
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(default=now_default)
     routed_at: Mapped[datetime | None]
     offered_at: Mapped[datetime | None]
     connected_at: Mapped[datetime | None]
@@ -93,8 +94,8 @@ class Consultation(Base):
 
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)
+    updated_at: Mapped[datetime] = mapped_column(default=now_default, onupdate=now_default)
 
     topics: Mapped[list[Topic]] = relationship(secondary=consultation_topic, lazy="selectin")
     site: Mapped[Site | None] = relationship(lazy="selectin")
@@ -120,7 +121,7 @@ class CallLeg(Base):
     )
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="SET NULL"))
     media_mode: Mapped[MediaMode] = mapped_column(db_enum(MediaMode), default=MediaMode.video)
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(default=now_default)
     left_at: Mapped[datetime | None]
     leave_reason: Mapped[str | None] = mapped_column(Text)
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 from app.enums import Channel, MediaMode, db_enum
 
 
@@ -18,7 +19,7 @@ class ConsultationMediaChange(Base):
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("consultation.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[datetime] = mapped_column(default=utcnow, comment="when the change happened (UTC)")
+    at: Mapped[datetime] = mapped_column(default=now_default, comment="when the change happened (UTC)")
     from_channel: Mapped[Channel | None] = mapped_column(db_enum(Channel))
     to_channel: Mapped[Channel | None] = mapped_column(db_enum(Channel))
     from_media: Mapped[MediaMode | None] = mapped_column(db_enum(MediaMode))
@@ -27,4 +28,4 @@ class ConsultationMediaChange(Base):
         String(64), comment="a short code such as network or device; never personal text"
     )
     recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 from app.geography.models import Site
 
 
@@ -18,7 +19,7 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(128))
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the bearer token")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)
     revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 from app.enums import InterpreterGender, db_enum
 from app.language.models import Language
 
@@ -31,6 +32,6 @@ class Interpreter(Base):
     staff_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"), unique=True, comment="the account they sign in with"
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)
 
     languages: Mapped[list[Language]] = relationship(secondary=interpreter_language, lazy="selectin")

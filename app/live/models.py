@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -26,7 +27,7 @@ class RoutingEvent(Base):
     kind: Mapped[str] = mapped_column(String(48))
     request_id: Mapped[str | None] = mapped_column(String(36), index=True, comment="consultation public id")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=now_default)
 
 
 class RoutingDecision(Base):

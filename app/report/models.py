@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 
 ALL_TOPICS = "*"
 ALL = "*"  # a dimension rolled up to 'all' at this grouping level
@@ -77,7 +78,7 @@ class ReportRollupMonth(Base):
     __tablename__ = "report_rollup_month"
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(default=now_default)
 
 
 class ReportStaleHour(Base):
@@ -89,4 +90,4 @@ class ReportStaleHour(Base):
     hour: Mapped[datetime] = mapped_column(
         index=True, comment="the changed case's requested_at, to the UTC hour"
     )
-    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    marked_at: Mapped[datetime] = mapped_column(default=now_default)

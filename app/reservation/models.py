@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.clock import now_default
+from app.db import Base
 from app.enums import Channel, db_enum
 
 
@@ -57,8 +58,8 @@ class Reservation(Base):
 
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_by_resident: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=now_default)
+    updated_at: Mapped[datetime] = mapped_column(default=now_default, onupdate=now_default)
     cancelled_at: Mapped[datetime | None]
 
 
