@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.audit.service import record
 from app.auth import service
 from app.auth.principal import Principal, Via
-from app.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, SettingsDep
+from app.deps import SESSION_COOKIE, ClockDep, CurrentPrincipal, DbSession, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -50,13 +50,18 @@ def set_session_cookie(response: Response, token: str, max_age: int, secure: boo
 
 @router.post("/login", response_model=Me)
 async def login(
-    body: LoginIn, request: Request, response: Response, db: DbSession, settings: SettingsDep
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> Me:
     """Sign in with username and password; sets the session cookie and returns the CSRF token."""
     user = await service.authenticate_password(
-        db, body.username, body.password, max_failures=settings.login_max_failures
+        db, body.username, body.password, max_failures=settings.login_max_failures, now=clock.now()
     )
-    token, row = await service.open_session(db, user, settings.session_max_age_seconds)
+    token, row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
     principal = service.staff_principal(user, Via.cookie, row.csrf_token)
     await record(db, principal, "auth.login", "staff_user", user.id, client_ip=_ip(request))

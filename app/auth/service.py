@@ -9,7 +9,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Via
-from app.db import utcnow
 from app.device.models import Device
 from app.errors import Unauthenticated
 from app.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -21,10 +20,9 @@ WRONG_CREDENTIALS = "wrong username or password"
 
 
 async def authenticate_password(
-    session: AsyncSession, username: str, password: str, *, max_failures: int, now: datetime | None = None
+    session: AsyncSession, username: str, password: str, *, max_failures: int, now: datetime
 ) -> StaffUser:
     """Check a password; lock the account for a while after too many failures in a row."""
-    now = now or utcnow()
     user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None or not user.active:
         verify_password(DUMMY_HASH, password)  # same cost as a real check
@@ -49,14 +47,14 @@ async def authenticate_password(
 
 
 async def open_session(
-    session: AsyncSession, user: StaffUser, max_age_seconds: int
+    session: AsyncSession, user: StaffUser, max_age_seconds: int, now: datetime
 ) -> tuple[str, StaffSession]:
     token = new_token(SESSION_PREFIX)
     row = StaffSession(
         token_hash=token_digest(token),
         csrf_token=secrets.token_urlsafe(24),
         staff_user_id=user.id,
-        expires_at=utcnow() + timedelta(seconds=max_age_seconds),
+        expires_at=now + timedelta(seconds=max_age_seconds),
     )
     session.add(row)
     await session.flush()
@@ -79,9 +77,9 @@ def staff_principal(user: StaffUser, via: Via, csrf_token: str | None = None) ->
     )
 
 
-async def principal_from_session_cookie(session: AsyncSession, token: str) -> Principal | None:
+async def principal_from_session_cookie(session: AsyncSession, token: str, now: datetime) -> Principal | None:
     row = await session.scalar(select(StaffSession).where(StaffSession.token_hash == token_digest(token)))
-    if row is None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= now:
         return None
     user = await session.get(StaffUser, row.staff_user_id)
     if user is None or not user.active:
@@ -89,9 +87,8 @@ async def principal_from_session_cookie(session: AsyncSession, token: str) -> Pr
     return staff_principal(user, Via.cookie, row.csrf_token)
 
 
-async def principal_from_bearer(session: AsyncSession, token: str) -> Principal | None:
+async def principal_from_bearer(session: AsyncSession, token: str, now: datetime) -> Principal | None:
     digest = token_digest(token)
-    now = utcnow()
     if token.startswith(DEVICE_PREFIX):
         device = await session.scalar(select(Device).where(Device.token_hash == digest))
         if device is None or device.revoked_at is not None:

@@ -15,7 +15,6 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from app.chat.service import open_chats
-from app.db import utcnow
 from app.deps import DbSession, OptionalPrincipal
 from app.enums import Role
 from app.i18n.jinja import install_jinja
@@ -63,7 +62,9 @@ async def resident_chat_page(
     """The resident's chat page; `ticket` is the watch ticket from the intake, `lang` the page language."""
     i18n = translator(lang if lang in SUPPORTED else "en")
     try:
-        verify_watch_ticket(request.app.state.settings.room_secret, ticket, consultation_id, utcnow())
+        verify_watch_ticket(
+            request.app.state.settings.room_secret, ticket, consultation_id, request.app.state.clock.now()
+        )
     except TicketError:
         return templates.TemplateResponse(
             request, "chat_expired.html", {"i18n": i18n, "lang": i18n.bcp47}, status_code=403

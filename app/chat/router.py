@@ -46,7 +46,12 @@ async def _case(
     request: Request, db: DbSession, principal: Principal | None, consultation_id: str, ticket: str | None
 ) -> tuple[Consultation, Actor]:
     return await service.case_for(
-        db, principal, consultation_id, ticket, request.app.state.settings.room_secret
+        db,
+        principal,
+        consultation_id,
+        ticket,
+        request.app.state.settings.room_secret,
+        request.app.state.clock.now(),
     )
 
 

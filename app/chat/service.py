@@ -20,7 +20,6 @@ from app.auth.principal import DEVICE, Principal
 from app.chat.models import CaseSummary, ChatMessage
 from app.consultation.models import Consultation
 from app.consultation.service import case_in_scope
-from app.db import utcnow
 from app.enums import Role
 from app.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from app.language.models import Language
@@ -106,12 +105,17 @@ class Line:
 
 
 async def case_for(
-    db: AsyncSession, principal: Principal | None, public_id: str, ticket: str | None, secret: bytes
+    db: AsyncSession,
+    principal: Principal | None,
+    public_id: str,
+    ticket: str | None,
+    secret: bytes,
+    now: datetime,
 ) -> tuple[Consultation, Actor]:
     """The consultation and the writer's side, or 404/403. A watch ticket makes you the resident."""
     if ticket:
         try:
-            verify_watch_ticket(secret, ticket, public_id, utcnow())
+            verify_watch_ticket(secret, ticket, public_id, now)
         except TicketError:
             raise Forbidden("this watch ticket is not valid for this consultation") from None
         case = await db.scalar(select(Consultation).where(Consultation.public_id == public_id))
@@ -200,7 +204,7 @@ async def accept_fallback(
             pair = status["missing_pair"]
             raise TranslationUnavailable(PairUnavailable(pair[0], pair[1]))
     try:
-        await desk.submit(FallbackAccepted(at=utcnow(), request_id=case.public_id, option=option))
+        await desk.submit(FallbackAccepted(at=desk.clock.now(), request_id=case.public_id, option=option))
     except RoutingConflict as exc:
         raise Conflict(f"no fallback can be taken for this consultation now: {exc}") from None
     if option is not FallbackOption.MT_CHAT:
@@ -285,7 +289,6 @@ async def send_message(
         target_language=target,
         route=">".join(result.route),
         machine_translated=len(result.route) > 1,
-        created_at=utcnow(),
     )
     db.add(row)
     await db.flush()
@@ -353,7 +356,6 @@ async def add_summary(
         route=">".join(result.route),
         machine_translated=len(result.route) > 1,
         created_by_staff_id=principal.staff_user_id,
-        created_at=utcnow(),
     )
     db.add(row)
     await db.flush()

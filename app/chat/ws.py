@@ -77,7 +77,12 @@ async def _join(
     app = websocket.app
     async with app.state.sessionmaker() as db:
         case, actor = await service.case_for(
-            db, session.principal, consultation_id, None, app.state.settings.room_secret
+            db,
+            session.principal,
+            consultation_id,
+            None,
+            app.state.settings.room_secret,
+            app.state.clock.now(),
         )
         if actor.sender != "counselor":
             raise DomainError("chat.join is for counselors; the resident follows the chat with watch")
@@ -110,7 +115,12 @@ async def _send(
             actor = service.Actor("resident", None)
         else:
             case, actor = await service.case_for(
-                db, session.principal, consultation_id, ticket, app.state.settings.room_secret
+                db,
+                session.principal,
+                consultation_id,
+                ticket,
+                app.state.settings.room_secret,
+                app.state.clock.now(),
             )
         line = await service.send_message(
             db, app.state.cipher, app.state.translator, case, actor, frame.get("text")

@@ -20,7 +20,6 @@ from app.console.schemas import (
     TabletContextRead,
 )
 from app.consultation.record_schemas import CaseRecordRead
-from app.db import utcnow
 from app.deps import CipherDep, DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role, SiteKind
 from app.errors import Conflict, Forbidden, InvalidField
@@ -102,7 +101,7 @@ async def log_phone_consultation(
             ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
         )
     read, created = await service.log_phone_consultation(
-        db, principal, phone_in, idempotency_key, cipher, utcnow(), _ip(request)
+        db, principal, phone_in, idempotency_key, cipher, request.app.state.clock.now(), _ip(request)
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -119,7 +118,7 @@ async def request_interpreter(
     call goes on meanwhile, and the interpreter who accepts is invited into the room."""
     call = await own_call(db, desk, principal, consultation_id, "ask for an interpreter")
     try:
-        await desk.submit(InterpreterRequested(at=utcnow(), request_id=call.request_id))
+        await desk.submit(InterpreterRequested(at=desk.clock.now(), request_id=call.request_id))
     except RoutingConflict as exc:
         raise Conflict(f"no interpreter can be requested now: {exc}") from None
 

@@ -197,7 +197,7 @@ async def log_phone_consultation(
         session, principal, "consultation.create", "consultation", case.public_id, {"channel": "phone"}
     )
     read = await record_service.update_record(
-        session, principal, case.public_id, _record_update(phone_in), cipher, client_ip
+        session, principal, case.public_id, _record_update(phone_in), cipher, client_ip, now
     )
     return read, True
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.console.calls import own_call
-from app.db import utcnow
 from app.errors import Conflict
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
@@ -69,7 +68,7 @@ async def transfer(
     """Hand the call over; routing refuses (409) a target who is not free or cannot serve the language."""
     call = await own_call(session, desk, principal, consultation_id, "transfer it")
     event = CallTransferred(
-        at=utcnow(), request_id=call.request_id, to_counselor_id=str(body.to_counselor_id)
+        at=desk.clock.now(), request_id=call.request_id, to_counselor_id=str(body.to_counselor_id)
     )
     try:
         await desk.submit(event)

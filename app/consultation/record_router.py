@@ -14,7 +14,7 @@ from app.consultation.record_schemas import (
     MediaChangeCreate,
     MediaChangeRead,
 )
-from app.deps import CipherDep, DbSession, require_roles
+from app.deps import CipherDep, ClockDep, DbSession, require_roles
 from app.enums import Role
 
 router = APIRouter(prefix="/consultations", tags=["case records"])
@@ -37,10 +37,13 @@ async def update_case_record(
     db: DbSession,
     cipher: CipherDep,
     principal: Recorders,
+    clock: ClockDep,
 ) -> CaseRecordRead:
     """Complete the case record: topics (replace), outcome, referral (required for referred), follow-up,
     statistical attributes and notes (encrypted). Audited with the names of the fields changed."""
-    return await record_service.update_record(db, principal, consultation_id, record_in, cipher, _ip(request))
+    return await record_service.update_record(
+        db, principal, consultation_id, record_in, cipher, _ip(request), clock.now()
+    )
 
 
 @router.get("/{consultation_id}/record", response_model=CaseRecordRead)
@@ -55,7 +58,7 @@ async def read_case_record(
     "/{consultation_id}/media-changes", status_code=status.HTTP_201_CREATED, response_model=MediaChangeRead
 )
 async def add_media_change(
-    consultation_id: str, change_in: MediaChangeCreate, db: DbSession, principal: CallStaff
+    consultation_id: str, change_in: MediaChangeCreate, db: DbSession, principal: CallStaff, clock: ClockDep
 ) -> MediaChangeRead:
     """Log a change of channel or media during the call (e.g. the video fell back to audio)."""
-    return await record_service.add_media_change(db, principal, consultation_id, change_in)
+    return await record_service.add_media_change(db, principal, consultation_id, change_in, clock.now())

@@ -21,7 +21,6 @@ from app.consultation.record_schemas import (
     Timeline,
 )
 from app.consultation.service import attributes_of, case_in_scope
-from app.db import utcnow
 from app.enums import CallRole, Outcome
 from app.errors import Conflict, InvalidField
 from app.geography.models import Municipality
@@ -107,6 +106,7 @@ async def update_record(
     update: CaseRecordUpdate,
     cipher: PersonalDataCipher,
     client_ip: str | None,
+    now: datetime,
 ) -> CaseRecordRead:
     """Complete the record after the call; the audit event names the fields changed, never their contents."""
     consultation = await case_in_scope(session, principal, public_id)
@@ -133,7 +133,7 @@ async def update_record(
         consultation.gender = update.attributes.gender
     if "notes" in sent:
         consultation.notes_enc = cipher.encrypt(update.notes)
-    consultation.updated_at = utcnow()
+    consultation.updated_at = now
     await session.flush()
     await record(
         session,
@@ -207,7 +207,7 @@ async def read_record(
 
 
 async def add_media_change(
-    session: AsyncSession, principal: Principal, public_id: str, change_in: MediaChangeCreate
+    session: AsyncSession, principal: Principal, public_id: str, change_in: MediaChangeCreate, now: datetime
 ) -> MediaChangeRead:
     """Record that a call changed channel or media (e.g. video fell back to audio); counted in the reports."""
     consultation = await case_in_scope(session, principal, public_id)
@@ -215,7 +215,7 @@ async def add_media_change(
         raise InvalidField(("body",), "send to_channel and/or to_media: what the call changed to")
     change = ConsultationMediaChange(
         consultation_id=consultation.id,
-        at=change_in.at or utcnow(),
+        at=change_in.at or now,
         from_channel=change_in.from_channel,
         to_channel=change_in.to_channel,
         from_media=change_in.from_media,

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.clock import Clock
 from app.config import Settings
 from app.consultation.models import Consultation
-from app.db import utcnow
 from app.enums import Channel, ConsultationStatus
 from app.enums import Outcome as CaseOutcome
 from app.language.models import Language
@@ -131,8 +131,10 @@ class LiveDesk:
         sessionmaker: async_sessionmaker[AsyncSession],
         hub: Hub,
         rooms: RoomRegistry,
+        clock: Clock,
     ) -> None:
         self._settings = settings
+        self.clock = clock
         self._sessionmaker = sessionmaker
         self.hub = hub
         self.rooms = rooms
@@ -149,7 +151,7 @@ class LiveDesk:
             self._engine = await self._rebuild()
         await self._reopen_rooms()
         await self.route_unrouted()
-        await self.submit(Tick(at=utcnow()))
+        await self.submit(Tick(at=self.clock.now()))
         if tick:
             self._ticker = asyncio.create_task(self._keep_time(), name="routing-ticker")
 
@@ -179,7 +181,7 @@ class LiveDesk:
 
     async def _reopen_rooms(self) -> None:
         """Rooms live in memory: after a restart, calls in progress get their rooms back for rejoining."""
-        now = utcnow()
+        now = self.clock.now()
         for call in self.engine.snapshot().calls:
             await self.rooms.open_room(call.request_id, call.request_id, now)
 
@@ -211,7 +213,7 @@ class LiveDesk:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
-                await self.submit(Tick(at=utcnow()))
+                await self.submit(Tick(at=self.clock.now()))
             except Exception:  # keep ticking: one bad tick must not stop offers expiring
                 log.exception("routing tick failed")
 
@@ -224,13 +226,13 @@ class LiveDesk:
         return self._engine
 
     def _now(self) -> datetime:
-        return self.engine.now or utcnow()
+        return self.engine.now or self.clock.now()
 
     def snapshot(self) -> Snapshot:
         return self.engine.snapshot()
 
     def availability(self, at: datetime | None = None) -> tuple[LanguageAvailability, ...]:
-        return self.engine.availability(at or utcnow())
+        return self.engine.availability(at or self.clock.now())
 
     def position(self, request_id: str) -> QueuePosition | None:
         return self.engine.position(request_id)
@@ -255,7 +257,7 @@ class LiveDesk:
         if not offers and not calls:
             return []
         frames: list[str] = []
-        now = utcnow()
+        now = self.clock.now()
         async with self._sessionmaker() as session:
             for offer in offers:
                 case = await session.scalar(
@@ -283,7 +285,7 @@ class LiveDesk:
         call = next((c for c in self.engine.snapshot().calls if c.request_id == consultation_id), None)
         if call is None:
             return []
-        now = utcnow()
+        now = self.clock.now()
         room, _events = await self.rooms.open_room(consultation_id, consultation_id, now)
         assigned = Assigned(
             at=now,

@@ -8,7 +8,6 @@ from fastapi import Request
 
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationRead, LiveStatus
-from app.db import utcnow
 from app.enums import Channel
 from app.live.desk import LiveDesk, requested_event
 from app.live.tickets import issue_watch_ticket
@@ -21,7 +20,7 @@ async def route_new_consultation(request: Request, consultation: Consultation) -
     """Hand a stored case to routing; if routing refuses, the case stays stored (status requested)."""
     desk: LiveDesk = request.app.state.desk
     try:
-        await desk.submit(requested_event(consultation, at=utcnow()))
+        await desk.submit(requested_event(consultation, at=desk.clock.now()))
     except RoutingConflict as exc:
         log.error("routing refused consultation %s: %s", consultation.public_id, exc)
 
@@ -31,7 +30,7 @@ def with_live_status(request: Request, read: ConsultationRead) -> ConsultationRe
     position = desk.position(read.id)
     ticket = None
     if read.channel is Channel.video and read.ended_at is None:
-        ticket = issue_watch_ticket(request.app.state.settings.room_secret, read.id, utcnow())
+        ticket = issue_watch_ticket(request.app.state.settings.room_secret, read.id, desk.clock.now())
     if position is None and ticket is None:
         return read
     return read.model_copy(

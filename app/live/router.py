@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import DEVICE, Principal
 from app.consultation.service import case_in_scope
-from app.db import utcnow
 from app.deps import DbSession, require_roles
 from app.enums import Role
 from app.errors import Conflict, Forbidden
@@ -90,7 +89,7 @@ class PresenceIn(BaseModel):
 async def set_presence(body: PresenceIn, db: DbSession, gateway: GatewayDep, principal: Presence) -> None:
     """Go available or away (the console's websocket does the same and also keeps you present)."""
     assert principal.staff_user_id is not None
-    now = utcnow()
+    now = gateway.desk.clock.now()
     if principal.role == Role.interpreter:
         interpreter_id = await interpreter_id_of(db, principal.staff_user_id)
         if interpreter_id is None:
@@ -111,13 +110,15 @@ async def _interpreter_id(db: DbSession, principal: Principal) -> int:
 @router.post("/offers/{offer_id}/accept", status_code=status.HTTP_204_NO_CONTENT)
 async def accept_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreting) -> None:
     """Take the call you are being offered; the room invitation arrives on your websocket."""
-    await gateway.answer_offer(await _interpreter_id(db, principal), offer_id, True, utcnow())
+    await gateway.answer_offer(await _interpreter_id(db, principal), offer_id, True, gateway.desk.clock.now())
 
 
 @router.post("/offers/{offer_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
 async def decline_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreting) -> None:
     """Pass on this call; the next interpreter is offered it at once."""
-    await gateway.answer_offer(await _interpreter_id(db, principal), offer_id, False, utcnow())
+    await gateway.answer_offer(
+        await _interpreter_id(db, principal), offer_id, False, gateway.desk.clock.now()
+    )
 
 
 class CancelIn(BaseModel):
@@ -136,7 +137,7 @@ async def cancel_consultation(
     case = await case_in_scope(db, principal, consultation_id)
     event_type = ConsultationAbandoned if body.reason == "abandoned" else ConsultationCancelled
     try:
-        await desk.submit(event_type(at=utcnow(), request_id=case.public_id))
+        await desk.submit(event_type(at=desk.clock.now(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
 
@@ -154,7 +155,9 @@ async def accept_fallback(
     """The resident chose machine-translated chat, a callback or a reservation instead of waiting."""
     case = await case_in_scope(db, principal, consultation_id)
     try:
-        await desk.submit(FallbackAccepted(at=utcnow(), request_id=case.public_id, option=body.option))
+        await desk.submit(
+            FallbackAccepted(at=desk.clock.now(), request_id=case.public_id, option=body.option)
+        )
     except RoutingConflict as exc:
         raise Conflict(f"no fallback can be taken for this consultation now: {exc}") from None
 
@@ -165,7 +168,7 @@ async def end_call(
 ) -> None:
     """End the call for everyone; the consultation is served and its call legs are closed."""
     case = await case_in_scope(db, principal, consultation_id)
-    now = utcnow()
+    now = desk.clock.now()
     try:
         await desk.submit(CallEnded(at=now, request_id=case.public_id))
     except RoutingConflict as exc:

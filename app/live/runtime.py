@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from app.clock import Clock
 from app.config import Settings
-from app.db import utcnow
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway
 from app.live.hub import Hub
@@ -42,7 +42,7 @@ def ice_servers_for(settings: Settings) -> IceServersFor:
 async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     hub = Hub()
     rooms = RoomRegistry(InMemoryRoomStore(), settings.room_secret)
-    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms)
+    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock)
     timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
     gateway = Gateway(
         desk,
@@ -53,7 +53,7 @@ async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.As
     )
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
     await desk.start()
-    sweeper = asyncio.create_task(_sweep(gateway), name="presence-sweeper")
+    sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
 
     async def stop() -> None:
         sweeper.cancel()
@@ -65,10 +65,10 @@ async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.As
     stack.push_async_callback(stop)
 
 
-async def _sweep(gateway: Gateway) -> None:
+async def _sweep(gateway: Gateway, clock: Clock) -> None:
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await gateway.sweep(utcnow())
+            await gateway.sweep(clock.now())
         except Exception:  # keep sweeping: a dead connection must always leave routing
             log.exception("presence sweep failed")

@@ -20,7 +20,6 @@ from app.auth.service import principal_from_bearer, principal_from_session_cooki
 from app.chat.ws import chat_frame, handle_chat_frame
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
-from app.db import utcnow
 from app.deps import SESSION_COOKIE
 from app.enums import Role
 from app.errors import DomainError
@@ -94,7 +93,7 @@ async def live_socket(websocket: WebSocket) -> None:
     cookie = websocket.cookies.get(SESSION_COOKIE)
     if cookie:
         async with app.state.sessionmaker() as db:
-            session.principal = await principal_from_session_cookie(db, cookie)
+            session.principal = await principal_from_session_cookie(db, cookie, app.state.clock.now())
             if session.principal is not None and session.principal.role == Role.interpreter:
                 assert session.principal.staff_user_id is not None
                 session.interpreter_id = await interpreter_id_of(db, session.principal.staff_user_id)
@@ -116,12 +115,12 @@ async def live_socket(websocket: WebSocket) -> None:
     finally:
         hub.unsubscribe(subscriber)
         await subscriber.stop()
-        await gateway.disconnected(session.connection_id, utcnow())
+        await gateway.disconnected(session.connection_id, app.state.clock.now())
 
 
 async def _welcome(websocket: WebSocket, session: Session, gateway: Gateway) -> None:
     principal = session.principal
-    now = utcnow()
+    now = gateway.desk.clock.now()
     resume: list[str] = []
     if session.interpreter_id is not None:
         gateway.interpreters.connect(str(session.interpreter_id), session.connection_id, now)
@@ -136,6 +135,7 @@ async def _welcome(websocket: WebSocket, session: Session, gateway: Gateway) -> 
                 "connection_id": session.connection_id,
                 "role": principal.role if principal else "anonymous",
                 "participant_id": session.participant,
+                "server_time": now.isoformat(),  # screens measure countdowns and waits on the server's clock
             }
         )
     )
@@ -147,7 +147,7 @@ async def _handle(
     text: str, websocket: WebSocket, session: Session, gateway: Gateway, hub: Hub, subscriber: Subscriber
 ) -> bool:
     """Act on one frame; returns False when the socket must close."""
-    now = utcnow()
+    now = gateway.desk.clock.now()
     try:
         chat = chat_frame(text)
         if chat is not None:  # machine-translated chat: app/chat/ws.py
@@ -201,7 +201,7 @@ class _Refused(Exception):
 
 
 async def _presence(msg: PresenceUpdate, session: Session, gateway: Gateway) -> None:
-    now = utcnow()
+    now = gateway.desk.clock.now()
     principal = session.principal
     if session.interpreter_id is not None:
         gateway.interpreters.set_state(session.connection_id, msg.state, now)
@@ -236,13 +236,14 @@ async def _handle_app_frame(
             await websocket.send_text(error_frame(ErrorCode.FORBIDDEN, "hello needs a bearer token, once"))
             return
         async with app.state.sessionmaker() as db:
-            principal = await principal_from_bearer(db, token)
+            principal = await principal_from_bearer(db, token, app.state.clock.now())
         if principal is None:
             await websocket.send_text(error_frame(ErrorCode.BAD_TOKEN, "unknown, revoked or expired token"))
             return
         session.principal = principal
         hub.subscribe(subscriber, _topics_for(session))
-        await websocket.send_text(json.dumps({"type": "hello", "role": principal.role}))
+        hello = {"type": "hello", "role": principal.role, "server_time": app.state.clock.now().isoformat()}
+        await websocket.send_text(json.dumps(hello))
         return
     consultation_id = frame.get("consultation_id")
     if not isinstance(consultation_id, str):
@@ -277,7 +278,12 @@ async def _handle_app_frame(
 async def _may_watch(websocket: WebSocket, session: Session, consultation_id: str, ticket: object) -> bool:
     if isinstance(ticket, str):
         try:
-            verify_watch_ticket(websocket.app.state.settings.room_secret, ticket, consultation_id, utcnow())
+            verify_watch_ticket(
+                websocket.app.state.settings.room_secret,
+                ticket,
+                consultation_id,
+                websocket.app.state.clock.now(),
+            )
         except TicketError:
             return False
         return True

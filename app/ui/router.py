@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.auth import service
 from app.auth.router import set_session_cookie
-from app.deps import SESSION_COOKIE, DbSession, OptionalPrincipal, SettingsDep
+from app.deps import SESSION_COOKIE, ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.errors import Unauthenticated
 from app.security.tokens import same
 
@@ -56,6 +56,7 @@ async def login_submit(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    clock: ClockDep,
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not same(cookie, csrf_token):
@@ -67,7 +68,7 @@ async def login_submit(
         )
     try:
         user = await service.authenticate_password(
-            db, username, password, max_failures=settings.login_max_failures
+            db, username, password, max_failures=settings.login_max_failures, now=clock.now()
         )
     except Unauthenticated as exc:
         message = (
@@ -76,7 +77,7 @@ async def login_submit(
             else "アカウントはロックされています。"
         )
         return _login_page(request, f"{message}({exc.message})", username, 401)
-    token, _row = await service.open_session(db, user, settings.session_max_age_seconds)
+    token, _row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -84,9 +85,11 @@ async def login_submit(
 
 
 @router.post("/logout")
-async def logout_submit(request: Request, db: DbSession, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def logout_submit(
+    request: Request, db: DbSession, clock: ClockDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
-    principal = await service.principal_from_session_cookie(db, cookie) if cookie else None
+    principal = await service.principal_from_session_cookie(db, cookie, clock.now()) if cookie else None
     if principal is None or not principal.csrf_token or not same(principal.csrf_token, csrf_token):
         return Response("サインアウトできませんでした (sign-out refused: bad form token)", status_code=403)
     if cookie:
