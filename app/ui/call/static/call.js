@@ -9,6 +9,18 @@ export function epochMs() {
   return performance.timeOrigin + performance.now();
 }
 
+// Times in frames (an offer's deadline, when a resident began waiting) are the server's; this device's own clock
+// may be minutes off (or the server's clock set to another day in a demo). The hello frame carries the
+// server's time, and countdowns and waits are measured against it.
+let serverSkewMs = 0;
+export function serverNowMs() {
+  return epochMs() - serverSkewMs;
+}
+export function learnServerTime(iso) {
+  const at = Date.parse(iso);
+  if (!Number.isNaN(at)) serverSkewMs = epochMs() - at;
+}
+
 export function wsUrl(path = "/ws") {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${path}`;
@@ -45,6 +57,7 @@ export class LiveSocket {
       } catch {
         return;
       }
+      if (msg && msg.type === "hello" && msg.server_time) learnServerTime(msg.server_time);
       this.onMessage(msg);
     };
     ws.onclose = () => {

@@ -1,7 +1,7 @@
 // Counselor console: presence (being available is how a consultation is taken), the call, the live queue and
 // availability per language (refreshed on the desk's websocket pushes), reservations starting soon, the case
 // record after the call (PATCH /record, field errors next to the fields), phone consultations and own cases.
-import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
+import { LiveSocket, endCall, joinCall, serverNowMs, show } from "/call/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const page = JSON.parse($("page-data").textContent);
@@ -105,7 +105,7 @@ function topicName(code) {
   return topic ? `${topic.name_ja} ${topic.name_en}` : code;
 }
 function minutesSince(iso) {
-  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  const seconds = Math.max(0, (serverNowMs() - Date.parse(iso)) / 1000);
   return `${Math.floor(seconds / 60)}分${String(Math.floor(seconds % 60)).padStart(2, "0")}秒`;
 }
 function estimate(seconds) {

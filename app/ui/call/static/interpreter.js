@@ -1,5 +1,5 @@
 // Interpreter console: presence, the ring (visible, audible, with a countdown), accept/decline, then the call.
-import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, show } from "/call/static/call.js";
+import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, serverNowMs, show } from "/call/static/call.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { offer: null, room: null, view: null, ringTimer: null, audio: null, acceptedAt: null, media: null };
@@ -66,7 +66,7 @@ function ring(offer) {
   show($("ring"), true);
   const deadline = Date.parse(offer.expires_at);
   const tick = () => {
-    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    const left = Math.max(0, Math.round((deadline - serverNowMs()) / 1000));
     $("offer-countdown").textContent = String(left);
     if (left <= 0) stopRing("時間切れ Expired");
     else if (state.audio && left % 2 === 0) beep(state.audio);
