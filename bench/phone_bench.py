@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from app.clock import SYSTEM_CLOCK
 from app.phone.sip import LineConfig, PhoneLine, SipCall
 
 SCENARIO = Path(__file__).resolve().parents[1] / "tests" / "phone" / "sipp" / "uac_call.xml"
@@ -118,7 +119,7 @@ class Holder:
         from interpreters.peers.tone_call import ToneCall
 
         if self._rooms is None:
-            self._rooms, self._peers = LocalRooms(SECRET), PeerRegistry()
+            self._rooms, self._peers = LocalRooms(SECRET, now=SYSTEM_CLOCK.now), PeerRegistry()
         room = f"bench-{len(self.calls)}"
         await self._rooms.open(room)
         partner_line = ToneCall(900 + 7 * len(self.calls), keep_frames=10)

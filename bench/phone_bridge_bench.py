@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiortc
 import numpy as np
 
+from app.clock import SYSTEM_CLOCK
 from interpreters.peers.audio_mix import PHONE_RATE, level_dbfs
 from interpreters.peers.local_rooms import LocalRooms
 from interpreters.peers.phone_bridge import PhoneBridge
@@ -75,7 +76,7 @@ async def measure_bridges(calls: int, seconds: float, per_room: int = 2) -> Brid
     if not 2 <= per_room <= 4:
         raise ValueError("per_room must be 2-4 (a mesh room)")
     peers = PeerRegistry()
-    rooms = LocalRooms(SECRET)
+    rooms = LocalRooms(SECRET, now=SYSTEM_CLOCK.now)
     lines: list[tuple[ToneCall, list[float]]] = []
     bridges: list[PhoneBridge] = []
     started = time.monotonic()

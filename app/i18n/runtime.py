@@ -106,7 +106,11 @@ class Translator:
         return format_skeleton("Hm", value, locale=self._locale)
 
     def format_hours(self, start: time, end: time) -> str:
-        """A range of opening hours such as 09:00–17:00, with this language's range punctuation."""
+        """A range of opening hours such as 09:00–17:00, with this language's range punctuation.
+
+        The punctuation is the locale data's (CLDR through Babel), never written here: a Babel release may
+        change it (2.19 joins Russian times with an em dash), and phone prompts are regenerated then.
+        """
         return format_interval(start, end, "Hm", locale=self._locale)
 
     # -- internals -------------------------------------------------------------------------------

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.db import utcnow
+from app.clock import Clock
 from app.phone.intake import PhoneCase, PhoneIntake
 from app.phone.menu import (
     CallbackAnswer,
@@ -85,7 +84,7 @@ class PhoneGateway:
         callback_enabled: bool = True,
         bridge_factory: BridgeFactory | None = None,
         end_call: EndCall | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock,
     ) -> None:
         self.prompts = prompts
         self.intake = intake
@@ -95,7 +94,8 @@ class PhoneGateway:
         self.callback_enabled = callback_enabled
         self.bridge_factory = bridge_factory
         self.end_call = end_call
-        self._clock = clock
+        self.clock = clock
+        self._clock = clock.monotonic  # the menu's silence and callback timers
         self.records: dict[str, CallRecord] = {}
 
     # -- the whole call ---------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class PhoneGateway:
             await self.intake.caller_left(case.consultation_id)
             record.outcome = "hung_up_queued"
             return
-        announcer = WaitAnnouncer(self.prompts, language)
+        announcer = WaitAnnouncer(self.prompts, language, self.clock)
         bridge = self.bridge_factory(call, announcer.on_queue)
         announcer.bridge = bridge
         try:
@@ -319,8 +319,9 @@ class PhoneGateway:
 class WaitAnnouncer:
     """Says the estimated wait in the caller's language when routing's estimate changes enough."""
 
-    def __init__(self, prompts: PromptLibrary, language: str) -> None:
+    def __init__(self, prompts: PromptLibrary, language: str, clock: Clock) -> None:
         self._prompts = prompts
+        self._clock = clock
         self._language = language
         self._last: Announced | None = None
         self._pending: int | None = None
@@ -341,7 +342,7 @@ class WaitAnnouncer:
         self._say(estimated_wait_s)
 
     def _say(self, wait_s: int) -> None:
-        now = utcnow()
+        now = self._clock.now()
         if self.bridge is None or not should_announce(self._last, wait_s, now):
             return
         self._last = Announced(wait_s, now)

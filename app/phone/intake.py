@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record
 from app.auth.principal import Principal, Via
+from app.clock import Clock
 from app.consultation import service
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate
-from app.db import utcnow
 from app.enums import Channel
 from app.live.desk import LiveDesk, requested_event
 from app.security.crypto import PersonalDataCipher
@@ -54,11 +54,16 @@ class PhoneCase:
 
 class PhoneIntake:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], cipher: PersonalDataCipher, desk: LiveDesk
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cipher: PersonalDataCipher,
+        desk: LiveDesk,
+        clock: Clock,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._cipher = cipher
         self._desk = desk
+        self._clock = clock  # the app's: routing decides at its `now` whether the desk is open to this caller
 
     async def open_case(self, call_id: str, language: str) -> PhoneCase:
         """Store the case, then hand it to routing; says whether routing queued it or offered a fallback."""
@@ -72,7 +77,7 @@ class PhoneIntake:
         decisions: list[Decision] = []
         if result.created:
             try:
-                decisions = await self._desk.submit(requested_event(consultation, at=utcnow()))
+                decisions = await self._desk.submit(requested_event(consultation, at=self._clock.now()))
             except RoutingConflict as exc:
                 log.error("routing refused phone consultation %s: %s", consultation.public_id, exc)
         fallback = next(
@@ -104,12 +109,12 @@ class PhoneIntake:
             )
             await session.commit()
         await self._submit(
-            FallbackAccepted(at=utcnow(), request_id=consultation_id, option=FallbackOption.CALLBACK)
+            FallbackAccepted(at=self._clock.now(), request_id=consultation_id, option=FallbackOption.CALLBACK)
         )
 
     async def caller_left(self, consultation_id: str) -> None:
         """The caller hung up before being served (a no-op if routing already closed the case)."""
-        await self._submit(ConsultationAbandoned(at=utcnow(), request_id=consultation_id))
+        await self._submit(ConsultationAbandoned(at=self._clock.now(), request_id=consultation_id))
 
     async def _submit(self, event: ConsultationAbandoned | FallbackAccepted) -> None:
         try:

@@ -27,9 +27,9 @@ from typing import Any, Final
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.clock import Clock
 from app.config import Settings
 from app.consultation.models import Consultation
-from app.db import utcnow
 from app.enums import ConsultationStatus
 from app.live import topics
 from app.live.gateway import Gateway
@@ -78,6 +78,7 @@ class AppRoomTransport(RoomTransport):
         self._gateway: Gateway = app.state.gateway
         self._hub: Hub = app.state.hub
         self._settings: Settings = app.state.settings
+        self._clock: Clock = app.state.clock
         self._sessionmaker = app.state.sessionmaker
         self._on_queue = on_queue
         self._on_status = on_status
@@ -117,7 +118,7 @@ class AppRoomTransport(RoomTransport):
                     room,
                     topics.phone_participant(consultation_id),
                     "phone",
-                    utcnow(),
+                    self._clock.now(),
                     ttl_s=INVITE_TTL_S,
                 )
             if status in _OVER or self._statuses.get(consultation_id) in _OVER:
@@ -129,7 +130,7 @@ class AppRoomTransport(RoomTransport):
         parsed = decode(encode(message))  # the checks every websocket frame gets
         if not isinstance(parsed, ROOM_MESSAGE_TYPES):
             raise ValueError(f"a phone bridge only sends room frames, not {type(parsed).TYPE}")
-        await self._gateway.room_frame(self.connection_id, parsed, utcnow(), None)
+        await self._gateway.room_frame(self.connection_id, parsed, self._clock.now(), None)
 
     async def close(self) -> None:
         if self._closed:
@@ -137,7 +138,7 @@ class AppRoomTransport(RoomTransport):
         self._closed = True
         self._hub.unsubscribe(self._subscriber)
         await self._subscriber.stop()
-        await self._gateway.disconnected(self.connection_id, utcnow())
+        await self._gateway.disconnected(self.connection_id, self._clock.now())
 
     async def _receive(self, text: str) -> None:
         """A frame the hub would have written to a websocket."""

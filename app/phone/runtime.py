@@ -8,8 +8,8 @@ import logging
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.clock import Clock
 from app.config import Settings
-from app.db import utcnow
 from app.language.models import Language
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway
@@ -73,10 +73,11 @@ async def start_phone_gateway(app: FastAPI, settings: Settings, stack: contextli
                     option.digit,
                 )
     live: Gateway = app.state.gateway
+    clock: Clock = app.state.clock
 
     async def end_call(consultation_id: str) -> None:
         """The caller hung up during the call: it is over for everyone, and the legs are closed."""
-        now = utcnow()
+        now = clock.now()
         with contextlib.suppress(RoutingConflict):
             await desk.submit(CallEnded(at=now, request_id=consultation_id))
         await live.close_room(consultation_id, now)
@@ -86,13 +87,14 @@ async def start_phone_gateway(app: FastAPI, settings: Settings, stack: contextli
 
     gateway = PhoneGateway(
         prompts,
-        PhoneIntake(app.state.sessionmaker, app.state.cipher, desk),
+        PhoneIntake(app.state.sessionmaker, app.state.cipher, desk, clock),
         layout,
         fallback_language=policy.staff_language,
         silence_s=settings.phone_silence_timeout_seconds,
         callback_enabled=settings.phone_callback_enabled,
         bridge_factory=bridge_for,
         end_call=end_call,
+        clock=clock,
     )
     line = PhoneLine(line_config(settings), gateway.serve)
     await line.start()

@@ -1,7 +1,8 @@
 """Call rooms in one process without the app: room signaling and frame delivery, for tests and benches.
 
 Every frame is encoded to JSON text and decoded again on both ways, exactly as the app's websocket does, so a
-bridge that works here speaks the real wire protocol.
+bridge that works here speaks the real wire protocol. The rooms read the time from the ``now`` they are given
+(a test's or bench's clock), never from the wall clock.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from interpreters.peers.phone_bridge import PhoneBridgeError, RoomTransport
 from interpreters.protocol import ClientMessage, RoomInvite, ServerMessage, decode, decode_server, encode
@@ -21,15 +22,14 @@ from interpreters.turn import IceServer
 __all__ = ["LocalRooms", "LocalTransport"]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LocalRooms:
     """A room registry and a relay between in-process connections (the app's hub, minus the sockets)."""
 
-    def __init__(self, secret: bytes, ice_servers: Sequence[IceServer] = ()) -> None:
+    def __init__(
+        self, secret: bytes, ice_servers: Sequence[IceServer] = (), *, now: Callable[[], datetime]
+    ) -> None:
         self.secret = secret
+        self.now = now  # aware instants: room events and the invitations' validity
         self.registry = RoomRegistry(InMemoryRoomStore(), secret)
         self.signaling = RoomSignaling(self.registry, lambda _p, _r, _t: ice_servers)
         self._connections: dict[str, Callable[[ServerMessage], None]] = {}
@@ -38,14 +38,14 @@ class LocalRooms:
 
     async def open(self, consultation_id: str) -> Room:
         """Open the consultation's room (what routing does when the call is assigned)."""
-        room, _ = await self.registry.open_room(consultation_id, consultation_id, _now())
+        room, _ = await self.registry.open_room(consultation_id, consultation_id, self.now())
         async with self._opened:
             self._opened.notify_all()
         return room
 
     async def close(self, consultation_id: str, reason: str = "ended") -> None:
         """End the call for everyone."""
-        outcome = await self.signaling.close_room(consultation_id, _now(), reason)
+        outcome = await self.signaling.close_room(consultation_id, self.now(), reason)
         self._deliver(outcome.outbound)
 
     def transport(self, participant_id: str, role: Role = "phone") -> LocalTransport:
@@ -69,13 +69,13 @@ class LocalRooms:
         """A client frame from ``connection_id``, handled as the app's websocket would."""
         parsed = decode(encode(message))  # the same checks as a frame from a browser
         if isinstance(parsed, ROOM_MESSAGE_TYPES):
-            outcome = await self.signaling.handle(connection_id, parsed, _now())
+            outcome = await self.signaling.handle(connection_id, parsed, self.now())
             self._deliver(outcome.outbound)
 
     async def disconnect(self, connection_id: str) -> None:
         """The connection is gone: it leaves its rooms and the others are told."""
         self._connections.pop(connection_id, None)
-        outcome = await self.signaling.disconnected(connection_id, _now())
+        outcome = await self.signaling.disconnected(connection_id, self.now())
         self._deliver(outcome.outbound)
 
     def _deliver(self, outbound: Sequence[Outbound]) -> None:
@@ -101,7 +101,7 @@ class LocalTransport(RoomTransport):
         room = await self.rooms.wait_open(consultation_id)
         if not room.is_open:
             raise PhoneBridgeError("room_closed", "the call has ended")
-        return make_invite(self.rooms.secret, room, self.participant_id, self.role, _now())
+        return make_invite(self.rooms.secret, room, self.participant_id, self.role, self.rooms.now())
 
     async def send(self, message: ClientMessage) -> None:
         await self.rooms.receive(self.connection_id, message)

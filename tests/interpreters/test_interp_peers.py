@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import aioice.ice
 import pytest
@@ -23,6 +22,7 @@ from interpreters.rooms import InMemoryRoomStore, RoomRegistry
 from interpreters.signaling import Outbound, RoomSignaling
 from interpreters.tokens import issue_room_token
 from interpreters.turn import IceServer
+from tests.conftest import TEST_NOW
 
 Settle = Callable[[], Awaitable[set[asyncio.Task[object]]]]
 
@@ -146,7 +146,7 @@ async def test_bots__call_through_room_signaling_frames(peers: PeerRegistry) -> 
     registry = RoomRegistry(InMemoryRoomStore(), secret)
     signaling = RoomSignaling(registry)
     now = asyncio.get_running_loop().time
-    t0 = datetime.now(UTC)
+    t0 = TEST_NOW
     await registry.open_room("room-1", "case-1", t0)
     inbox: dict[str, list[p.ServerMessage]] = {"ws-a": [], "ws-b": []}
 

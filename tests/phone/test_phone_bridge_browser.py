@@ -38,7 +38,7 @@ from tests.calls.calls_support import (
 from tests.conftest import open_desk_settings
 from tests.phone.phone_bridge_support import FakeCallAudio
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 T = TypeVar("T")
 Scope = MutableMapping[str, Any]
 

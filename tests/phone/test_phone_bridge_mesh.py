@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError
 from interpreters.peers.rtc import PeerRegistry, loopback_candidates
 from interpreters.protocol import RoomInvite
 from interpreters.signaling import make_invite
+from tests.conftest import pinned_clock
 from tests.phone.phone_bridge_support import FakeCallAudio, dominant_hz, sine
 
 SECRET = b"phone-bridge-test-secret-0123456789abcdef"
@@ -56,7 +56,7 @@ def _hears(caller: FakeCallAudio, hz: float) -> bool:
 
 
 async def test_two_bridges__each_caller_hears_the_other(peers: PeerRegistry) -> None:
-    rooms = LocalRooms(SECRET)
+    rooms = LocalRooms(SECRET, now=pinned_clock().now)
     alice, bob = FakeCallAudio(440), FakeCallAudio(700)
     a = PhoneBridge(alice, rooms.transport("phone-a"), peers=peers, name="a")
     b = PhoneBridge(bob, rooms.transport("phone-b"), peers=peers, name="b")
@@ -99,7 +99,7 @@ async def test_two_bridges__each_caller_hears_the_other(peers: PeerRegistry) -> 
 
 
 async def test_three_in_a_mesh__each_caller_hears_both_others(peers: PeerRegistry) -> None:
-    rooms = LocalRooms(SECRET)
+    rooms = LocalRooms(SECRET, now=pinned_clock().now)
     await rooms.open(CASE)
     callers = {"p1": FakeCallAudio(400), "p2": FakeCallAudio(900), "p3": FakeCallAudio(1500)}
     bridges = {n: PhoneBridge(c, rooms.transport(n), peers=peers, name=n) for n, c in callers.items()}
@@ -140,11 +140,11 @@ class ForgedInvites(LocalTransport):
     async def invitation(self, consultation_id: str) -> RoomInvite:
         room = await self.rooms.wait_open(consultation_id)
         forged = b"another-secret-of-at-least-32-bytes!!"
-        return make_invite(forged, room, self.participant_id, self.role, datetime.now(UTC))
+        return make_invite(forged, room, self.participant_id, self.role, self.rooms.now())
 
 
 async def test_join__a_refused_token_is_an_error_and_the_bridge_can_still_close(peers: PeerRegistry) -> None:
-    rooms = LocalRooms(SECRET)
+    rooms = LocalRooms(SECRET, now=pinned_clock().now)
     await rooms.open(CASE)
     bridge = PhoneBridge(FakeCallAudio(), ForgedInvites(rooms, "forged-1", "phone-x", "phone"), peers=peers)
     with pytest.raises(PhoneBridgeError) as refused:

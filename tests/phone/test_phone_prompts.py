@@ -34,13 +34,16 @@ def test_every_language_has_every_prompt_of_the_default_menu(library: PromptLibr
 
 
 def test_prompt_texts_are_the_catalogue_texts_of_the_desk_hours() -> None:
-    """A changed translation or desk hours must be followed by `python -m app.phone.prompts.generate`."""
+    """A changed translation, desk hours or locale data (the hours' range punctuation is Babel's) must be
+    followed by `python -m app.phone.prompts.generate --changed`."""
     manifest = json.loads((AUDIO_DIR / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["hours"] == Settings(mode="dev").desk_hours  # type: ignore[arg-type]
     layout = MenuLayout.of(manifest["menu_order"])
     for lang, entry in manifest["languages"].items():
         recorded = {name: seg["text"] for name, seg in entry["prompts"].items()}
-        assert recorded == texts(lang, layout, manifest["hours"]), lang
+        assert recorded == texts(lang, layout, manifest["hours"]), (
+            f"{lang}: run python -m app.phone.prompts.generate --changed"
+        )
 
 
 def test_prompts_are_speech_not_silence(library: PromptLibrary) -> None:

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.config import Settings
+from app.config import Settings, parse_hours
 from app.consultation.models import Consultation
 from app.db import create_engine, create_sessionmaker
 from app.enums import Channel, ConsultationStatus
 from app.main import create_app
 from app.phone.gateway import CallRecord, PhoneGateway
 from app.phone.sip import PhoneLine
-from tests.conftest import open_desk_settings
+from tests.conftest import TEST_NOW, open_desk_settings
 from tests.phone.phone_sip_support import (
     CALLER,
     SCENARIOS,
@@ -224,10 +224,16 @@ async def _raw_exchange(target: tuple[str, int], datagram: bytes, expect_reply: 
         transport.close()
 
 
+AFTER_HOURS = TEST_NOW.replace(hour=21, minute=30)
+"""The test's Wednesday at 21:30 in Japan: after the desk's 06:00-20:00 (open_desk_settings)."""
+
+
 @pytest.fixture
 def closed_settings(phone_settings: Settings) -> Settings:
-    # Desk hours that exclude the test's "now" (about 12:00 in the zone open_desk_settings picks).
-    return phone_settings.model_copy(update={"desk_hours": "01:00-02:00"})
+    # The app's clock starts after hours (on the pinned day, not the wall clock's): a caller finds it closed.
+    opens, closes = parse_hours(phone_settings.desk_hours)
+    assert not opens <= AFTER_HOURS.astimezone(phone_settings.zone).time() < closes
+    return phone_settings.model_copy(update={"clock_start": AFTER_HOURS})
 
 
 async def test_outside_hours__hours_then_callback_stores_the_number_encrypted(

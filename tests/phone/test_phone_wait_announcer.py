@@ -7,6 +7,7 @@ from typing import Any
 
 from app.phone.gateway import WaitAnnouncer
 from app.phone.prompts import WAIT_MINUTES, PromptLibrary
+from tests.conftest import pinned_clock
 
 LIBRARY = PromptLibrary(
     {lang: {f"wait.{m}": f"{lang}:{m}".encode() for m in WAIT_MINUTES} for lang in ("ko", "en")}, {}
@@ -33,7 +34,7 @@ class RecordingBridge:
 
 async def test_estimate_before_the_hold_prompt_is_said_once_ready_in_the_callers_language() -> None:
     bridge = RecordingBridge()
-    announcer = WaitAnnouncer(LIBRARY, "ko")
+    announcer = WaitAnnouncer(LIBRARY, "ko", pinned_clock())
     announcer.bridge = bridge
     announcer.on_queue(1, 250)  # routing's first estimate arrives while the bridge is being set up
     assert bridge.prompts == []
@@ -43,7 +44,7 @@ async def test_estimate_before_the_hold_prompt_is_said_once_ready_in_the_callers
 
 async def test_small_changes_are_not_announced_and_no_estimate_says_nothing() -> None:
     bridge = RecordingBridge()
-    announcer = WaitAnnouncer(LIBRARY, "en")
+    announcer = WaitAnnouncer(LIBRARY, "en", pinned_clock())
     announcer.bridge = bridge
     announcer.ready()
     announcer.on_queue(2, 600)

@@ -1,9 +1,11 @@
 """Make the phone prompts from the catalogue's ``phone.*`` texts with espeak-ng (offline, Debian package).
 
-    python -m app.phone.prompts.generate [--hours 09:00-17:00] [--out app/phone/prompts/audio]
+    python -m app.phone.prompts.generate [--hours 09:00-17:00] [--out app/phone/prompts/audio] [--changed]
 
-Run it again after changing a ``phone.*`` translation, the desk hours or the languages (or their order, which
-sets the menu keys); commit the output.
+Run it again after changing a ``phone.*`` translation, the desk hours, the languages (or their order, which
+sets the menu keys) or the locale data (the hours are written the way Babel's CLDR data writes a time range);
+commit the output. ``--changed`` keeps the recorded audio of every prompt whose text and voice are the same
+and synthesises only the others, so an unrelated prompt's audio does not churn with the espeak-ng version.
 One μ-law 8 kHz WAV per language holds all its prompts back to back; ``manifest.json`` says where each one
 starts, how long it is, and the text it says (the tests compare those texts with the catalogue).
 
@@ -34,7 +36,7 @@ from app.config import parse_hours
 from app.i18n import translator
 from app.phone.g711 import pcm_to_ulaw
 from app.phone.menu import CALLBACK_DIGIT, MenuLayout
-from app.phone.prompts import AUDIO_DIR, MANIFEST, WAIT_MINUTES
+from app.phone.prompts import AUDIO_DIR, MANIFEST, WAIT_MINUTES, read_ulaw_wav
 from app.seed.data import LANGUAGES as SEEDED_LANGUAGES
 
 VOICES = {
@@ -143,23 +145,53 @@ MENU_ORDER = tuple(seed.code for seed in SEEDED_LANGUAGES)
 """The desk's languages in their seeded order: the order the gateway reads the menu in (key 4 is Korean)."""
 
 
-def generate(out: Path, hours: str, languages: Iterable[str] = MENU_ORDER) -> dict[str, object]:
+def recorded(directory: Path) -> dict[tuple[str, str], tuple[str, str, bytes]]:
+    """The prompts already in ``directory``: (language, name) -> (voice, text, μ-law audio with its gap)."""
+    path = directory / MANIFEST
+    if not path.exists():
+        return {}
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    found: dict[tuple[str, str], tuple[str, str, bytes]] = {}
+    for lang, entry in manifest["languages"].items():
+        ulaw = read_ulaw_wav((directory / entry["file"]).read_bytes())
+        for name, seg in entry["prompts"].items():
+            audio = ulaw[seg["start"] : seg["start"] + seg["length"]]
+            found[(lang, name)] = (entry["voice"], seg["text"], audio)
+    return found
+
+
+def generate(
+    out: Path, hours: str, languages: Iterable[str] = MENU_ORDER, *, changed_only: bool = False
+) -> dict[str, object]:
+    """Write every language's WAV and the manifest; with ``changed_only``, reuse the audio already in ``out``
+    of each prompt whose voice and text are unchanged."""
     languages = tuple(languages)
     layout = MenuLayout.of(languages)
     gap = np.zeros(int(RATE * GAP_S), dtype="<i2")
+    before = recorded(out) if changed_only else {}
     manifest: dict[str, object] = {"hours": hours, "menu_order": list(languages), "languages": {}}
     entries: dict[str, object] = {}
     for lang in languages:
         voice = VOICES[lang]
         ulaw = bytearray()
         prompts: dict[str, object] = {}
+        made = 0
         for name, text in texts(lang, layout, hours).items():
-            speech = pcm_to_ulaw(np.concatenate([synthesise(voice, _speakable(lang, text)), gap]).tobytes())
+            old = before.get((lang, name))
+            if old is not None and old[:2] == (voice, text):
+                speech = old[2]
+            else:
+                voiced = synthesise(voice, _speakable(lang, text))
+                speech = pcm_to_ulaw(np.concatenate([voiced, gap]).tobytes())
+                made += 1
             prompts[name] = {"start": len(ulaw), "length": len(speech), "text": text}
             ulaw += speech
         (out / f"{lang}.wav").write_bytes(ulaw_wav(bytes(ulaw)))
         entries[lang] = {"file": f"{lang}.wav", "voice": voice, "prompts": prompts}
-        print(f"{lang}: {len(prompts)} prompts, {len(ulaw) / RATE:.1f} s (espeak-ng voice {voice})")
+        print(
+            f"{lang}: {len(prompts)} prompts ({made} synthesised), {len(ulaw) / RATE:.1f} s"
+            f" (espeak-ng voice {voice})"
+        )
     manifest["languages"] = entries
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return manifest
@@ -171,12 +203,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--hours", default="09:00-17:00", help="desk hours said when closed (HH:MM-HH:MM)")
     parser.add_argument("--out", type=Path, default=AUDIO_DIR)
+    parser.add_argument(
+        "--changed",
+        action="store_true",
+        help="synthesise only prompts whose text or voice changed; keep the others' recorded audio",
+    )
     args = parser.parse_args(argv)
     if shutil.which("espeak-ng") is None:
         print("espeak-ng is not installed (Debian: apt-get install espeak-ng)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    generate(args.out, args.hours)
+    generate(args.out, args.hours, changed_only=args.changed)
     return 0
 
 
