@@ -4,12 +4,11 @@ whose console lines and page errors land in the test's log."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from app.db import utcnow
 from app.resident.links import LinkClaims, LinkKind, issue_link
-from tests.conftest import open_desk_settings
+from tests.conftest import TEST_NOW, open_desk_settings
 
 PHONE = {"width": 390, "height": 844}
 LANDSCAPE = {"width": 844, "height": 390}
@@ -23,11 +22,13 @@ def resident_link(
     days_ago: int = 0,
     kind: LinkKind = LinkKind.invite,
     municipality: str = "33208",
+    now: datetime = TEST_NOW,
 ) -> str:
-    """A link token as staff would hand out; `days_ago` makes an old one (an invite lives three days)."""
+    """A link token as staff would hand out at `now` (the served app's clock starts at TEST_NOW);
+    `days_ago` makes an old one (an invite lives three days)."""
     settings = open_desk_settings(database_url)  # the same secret as the served app
     claims = LinkClaims(kind, municipality=municipality, language=language)
-    return issue_link(settings, claims, utcnow() - timedelta(days=days_ago))
+    return issue_link(settings, claims, now - timedelta(days=days_ago))
 
 
 def resident_url(base: str, database_url: str, query: str = "", **link: Any) -> str:

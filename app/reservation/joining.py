@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.consultation.models import Consultation
-from app.db import utcnow
 from app.errors import DomainError, InvalidField
 from app.i18n import translator
 from app.live.desk import LiveDesk, requested_event
@@ -96,14 +95,14 @@ async def claim(
     settings: Settings,
     token: str,
     language: str,
+    now: datetime,
     idempotency_key: str | None = None,
-    now: datetime | None = None,
 ) -> Reservation:
-    """For the resident intake: the reservation to join now, or a clear refusal in the resident's language.
+    """For the resident intake: the reservation to join at `now`, or a clear refusal in the resident's
+    language.
 
     A retried intake (same Idempotency-Key) passes, so the intake can replay the case it already made.
     """
-    now = now or utcnow()
     reservation = await reservation_of_link(session, settings, token, now, language)
     check_window(settings, reservation, now, language)
     if language != reservation.language_code:
@@ -125,10 +124,13 @@ def attach(reservation: Reservation, consultation: Consultation) -> None:
     reservation.consultation_id = consultation.id
 
 
-async def route_reserved(request: Request, consultation: Consultation, reservation: Reservation) -> None:
-    """Route the stored case with its reservation, so the reserved interpreter is offered it first."""
+async def route_reserved(
+    request: Request, consultation: Consultation, reservation: Reservation, now: datetime
+) -> None:
+    """Route the stored case (requested at `now`) with its reservation, so the reserved interpreter is
+    offered it first."""
     desk: LiveDesk = request.app.state.desk
-    event = with_booking(requested_event(consultation, at=utcnow()), reservation)
+    event = with_booking(requested_event(consultation, at=now), reservation)
     try:
         await desk.submit(event)
     except RoutingConflict as exc:

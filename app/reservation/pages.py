@@ -24,8 +24,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.db import utcnow
-from app.deps import CipherDep, DbSession, OptionalPrincipal, SettingsDep
+from app.deps import CipherDep, ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Channel, Role
 from app.errors import Conflict, InvalidField, NotFound
 from app.i18n import SUPPORTED, negotiate, translator
@@ -106,9 +105,11 @@ def _problem(request: Request, tr: Translator, message: str, status_code: int) -
     )
 
 
-def _entry(request: Request, settings: Settings, token: str, lang: str | None) -> ResidentLink | Response:
+def _entry(
+    request: Request, settings: Settings, token: str, now: datetime, lang: str | None
+) -> ResidentLink | Response:
     try:
-        return read_link(settings, token, utcnow(), ENTRY_LINKS | {LinkKind.reservation})
+        return read_link(settings, token, now, ENTRY_LINKS | {LinkKind.reservation})
     except LinkError:
         tr = translator(_lang(lang, None, request))
         return _problem(request, tr, tr.t("error.link_expired"), 410)
@@ -121,10 +122,11 @@ async def _managed(
     token: str,
     code: str,
     manage: str,
+    now: datetime,
     lang: str | None,
 ) -> tuple[Translator, Reservation] | Response:
     """The booking behind a manage link, or the problem page when the entry link or its manage token fails."""
-    link = _entry(request, settings, token, lang)
+    link = _entry(request, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     tr = translator(_lang(lang, link, request))
@@ -140,6 +142,7 @@ async def _booking_page(
     token: str,
     tr: Translator,
     booked: str,
+    now: datetime,
     *,
     error: str | None = None,
     form: dict[str, str] | None = None,
@@ -147,10 +150,10 @@ async def _booking_page(
     day: date | None = None,
 ) -> Response:
     """One day's times at a time (a phone screen), with a row of days to move between; no JavaScript."""
-    today = utcnow().astimezone(settings.zone).date()
+    today = now.astimezone(settings.zone).date()
     rules = service.rules_from(settings)
     slots = await service.list_slots(
-        db, policy_of(request), rules, booked, today, today + timedelta(days=DAYS_SHOWN - 1), utcnow()
+        db, policy_of(request), rules, booked, today, today + timedelta(days=DAYS_SHOWN - 1), now
     )
     days: dict[date, list[dict[str, Any]]] = {}
     for slot in slots:
@@ -201,18 +204,20 @@ async def reserve_page(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     book: Annotated[str | None, Query(max_length=8, description="language to book; default: lang")] = None,
     day: Annotated[date | None, Query(description="the day whose times are shown")] = None,
 ) -> Response:
     """Choose a day and time for a consultation with an interpreter, in the resident's language."""
-    link = _entry(request, settings, token, lang)
+    now = clock.now()
+    link = _entry(request, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     if link.kind is LinkKind.reservation:  # a join link: its page is the resident page
         return RedirectResponse(f"/r/{token}", status_code=303)
     tr = translator(_lang(lang, link, request))
-    return await _booking_page(request, db, settings, token, tr, _booked(book, tr), day=day)
+    return await _booking_page(request, db, settings, token, tr, _booked(book, tr), now, day=day)
 
 
 @router.post("/r/{token}/reserve")
@@ -222,6 +227,7 @@ async def reserve_submit(
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
+    clock: ClockDep,
     key: Annotated[str, Form(min_length=8, max_length=128)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
     book: Annotated[str | None, Query(max_length=8)] = None,
@@ -232,7 +238,8 @@ async def reserve_submit(
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     """Book the chosen time (the form's key makes a double submit book once), then show the confirmation."""
-    link = _entry(request, settings, token, lang)
+    now = clock.now()
+    link = _entry(request, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     tr = translator(_lang(lang, link, request))
@@ -248,7 +255,7 @@ async def reserve_submit(
 
     async def again(message: str, status_code: int = 422) -> Response:
         return await _booking_page(
-            request, db, settings, token, tr, booked, error=message, form=form, status_code=status_code
+            request, db, settings, token, tr, booked, now, error=message, form=form, status_code=status_code
         )
 
     try:
@@ -267,7 +274,7 @@ async def reserve_submit(
         fields = {str(e["loc"][0]) for e in exc.errors()}
         return await again(tr.t("reservation.phone_required") if "phone" in fields else tr.t("error.generic"))
     try:
-        throttle(request, settings, tr.lang)
+        throttle(request, settings, clock, tr.lang)
     except TooManyRequests as exc:
         return await again(exc.message, 429)
     booking = service.BookingIn(
@@ -279,7 +286,7 @@ async def reserve_submit(
     )
     try:
         result = await service.book(
-            db, policy_of(request), service.rules_from(settings), utcnow(), booking, key, None, cipher
+            db, policy_of(request), service.rules_from(settings), now, booking, key, None, cipher
         )
     except service.SlotTaken:
         return await again(tr.t("reservation.taken"), 409)
@@ -297,19 +304,20 @@ async def reservation_page(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     t: Annotated[str, Query(min_length=8, max_length=64, description="the booking's manage token")],
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     """The confirmation: date and time, reservation number, join link and QR code, and cancelling."""
-    managed = await _managed(request, db, settings, token, code, t, lang)
+    now = clock.now()
+    managed = await _managed(request, db, settings, token, code, t, now, lang)
     if isinstance(managed, Response):
         return managed
     tr, reservation = managed
-    view = resident_view(settings, reservation, tr.lang, with_manage_token=True)
+    view = resident_view(settings, reservation, now, tr.lang, with_manage_token=True)
     join_url = None
     if view.join_url:  # the resident page opens in the booked language
         join_url = f"{str(request.base_url).rstrip('/')}{view.join_url}?lang={reservation.language_code}"
-    now = utcnow()
     return templates.TemplateResponse(
         request,
         "reserve_done.html",
@@ -336,16 +344,18 @@ async def reservation_cancel(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     t: Annotated[str, Form(min_length=8, max_length=64)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     """Cancel with the booking's own token, then show the booking (now cancelled)."""
-    managed = await _managed(request, db, settings, token, code, t, lang)
+    now = clock.now()
+    managed = await _managed(request, db, settings, token, code, t, now, lang)
     if isinstance(managed, Response):
         return managed
     tr, reservation = managed
     try:
-        await service.cancel(db, reservation, utcnow(), None)
+        await service.cancel(db, reservation, now, None)
     except Conflict:
         return _problem(request, tr, tr.t("reservation.ended"), 409)
     return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={t}", status_code=303)
@@ -360,6 +370,7 @@ async def staff_reservations_page(
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: OptionalPrincipal,
     day: Annotated[date | None, Query()] = None,
 ) -> Response:
@@ -371,12 +382,12 @@ async def staff_reservations_page(
             "相談員・コーディネーター・管理者・通訳者のみ (counselors, coordinators, admins, interpreters)",
             status_code=403,
         )
-    today = utcnow().astimezone(settings.zone).date()
-    shown = day or today
-    rows = await day_list(db, settings, principal, shown, None)
+    now = clock.now()
+    shown = day or now.astimezone(settings.zone).date()
+    rows = await day_list(db, settings, principal, shown, None, now)
     client_ip = request.client.host if request.client else None
     reads = await staff_views(db, principal, cipher, rows, client_ip)
-    soon = await upcoming(db, principal, utcnow(), timedelta(minutes=60))
+    soon = await upcoming(db, principal, now, timedelta(minutes=60))
     zone = settings.zone
     return templates.TemplateResponse(
         request,

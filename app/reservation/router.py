@@ -9,7 +9,6 @@ the consoles, booking for a phone caller, (re)assigning the interpreter, cancell
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -21,12 +20,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.clock import Clock
 from app.config import Settings
 from app.consultation import service as consultation_service
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
-from app.db import utcnow
-from app.deps import CipherDep, DbSession, SettingsDep, require_roles
+from app.deps import CipherDep, ClockDep, DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role
 from app.errors import Forbidden, InvalidField, NotFound
 from app.i18n import SUPPORTED, negotiate, translator
@@ -84,20 +83,20 @@ def _resident_lang(lang: str | None, request: Request) -> str:
     return lang if lang in SUPPORTED else negotiate(request.headers.get("accept-language"))
 
 
-def _entry_link(settings: Settings, token: str, lang: str) -> ResidentLink:
+def _entry_link(settings: Settings, token: str, now: datetime, lang: str) -> ResidentLink:
     try:
-        return read_link(settings, token, utcnow(), ENTRY_LINKS)
+        return read_link(settings, token, now, ENTRY_LINKS)
     except LinkError:
         raise Forbidden(translator(lang).t("error.link_expired")) from None
 
 
-def throttle(request: Request, settings: Settings, lang: str) -> None:
+def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> None:
     limiter: SlidingWindow | None = getattr(request.app.state, "reservation_throttle", None)
     if limiter is None:
         limiter = SlidingWindow(settings.resident_intake_limit, settings.resident_intake_window_seconds)
         request.app.state.reservation_throttle = limiter
     client = request.client.host if request.client else "unknown"
-    wait = limiter.hit(client, time.monotonic())
+    wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
         raise TooManyRequests(translator(lang).t("error.rate_limited"), wait)
 
@@ -109,8 +108,8 @@ def _check_key(idempotency_key: str | None) -> None:
         )
 
 
-def _days(settings: Settings, first: date | None, last: date | None) -> tuple[date, date]:
-    today = utcnow().astimezone(settings.zone).date()
+def _days(settings: Settings, now: datetime, first: date | None, last: date | None) -> tuple[date, date]:
+    today = now.astimezone(settings.zone).date()
     first = first or today
     last = last or first + timedelta(days=13)
     if last < first:
@@ -157,11 +156,10 @@ def _booking_in(
 
 
 def resident_view(
-    settings: Settings, reservation: Reservation, lang: str, *, with_manage_token: bool
+    settings: Settings, reservation: Reservation, now: datetime, lang: str, *, with_manage_token: bool
 ) -> ResidentReservationRead:
-    """The booking as the resident sees it, with the texts of the confirmation in their language."""
+    """The booking as the resident sees it at `now`, with the texts of the confirmation in their language."""
     tr = translator(lang)
-    now = utcnow()
     local = reservation.starts_at.astimezone(settings.zone)
     opening = joining.opens_at(settings, reservation).astimezone(settings.zone)
     messages = {
@@ -200,19 +198,21 @@ async def resident_reservation_slots(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     link: ResidentLinkHeader,
     lang: Annotated[str, Query(min_length=2, max_length=8, description="the language to book")],
     first: Annotated[date | None, Query(alias="from", description="first local day (default today)")] = None,
     last: Annotated[date | None, Query(alias="to", description="last local day (default 13 days on)")] = None,
 ) -> SlotsRead:
     """Open slots for a language, day by day in the desk's time zone, with times written in that language."""
+    now = clock.now()
     ui = _resident_lang(lang, request)
-    _entry_link(settings, link, ui)
+    _entry_link(settings, link, now, ui)
     if lang not in SUPPORTED:
         raise InvalidField(("query", "lang"), f"unknown language {lang!r}", list(SUPPORTED))
-    first, last = _days(settings, first, last)
+    first, last = _days(settings, now, first, last)
     rules = service.rules_from(settings)
-    slots = await service.list_slots(db, policy_of(request), rules, lang, first, last, utcnow())
+    slots = await service.list_slots(db, policy_of(request), rules, lang, first, last, now)
     return _slot_days(settings, ui, lang, slots, rules)
 
 
@@ -226,14 +226,16 @@ async def book_reservation(
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
+    clock: ClockDep,
     link: ResidentLinkHeader,
     idempotency_key: Annotated[str, Header(description="generated once by the resident's page")],
 ) -> ResidentReservationRead:
     """Book a slot; the answer has the reservation code, the join link and the token to cancel it."""
+    now = clock.now()
     ui = _resident_lang(body.language, request)
     _check_key(idempotency_key)
-    entry = _entry_link(settings, link, ui)
-    throttle(request, settings, ui)
+    entry = _entry_link(settings, link, now, ui)
+    throttle(request, settings, clock, ui)
     booking = _booking_in(body, entry.municipality, None)
     tr = translator(ui)
     try:
@@ -241,7 +243,7 @@ async def book_reservation(
             db,
             policy_of(request),
             service.rules_from(settings),
-            utcnow(),
+            now,
             booking,
             idempotency_key,
             None,
@@ -256,7 +258,7 @@ async def book_reservation(
     if not result.created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return resident_view(settings, result.reservation, ui, with_manage_token=True)
+    return resident_view(settings, result.reservation, now, ui, with_manage_token=True)
 
 
 @resident_router.delete("/reservations/{code}", status_code=status.HTTP_204_NO_CONTENT)
@@ -264,13 +266,14 @@ async def cancel_own_reservation(
     code: str,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     token: Annotated[str, Header(alias="X-Reservation-Token", description="the manage_token of the booking")],
 ) -> None:
     """Cancel your own booking with the token you got when you booked."""
     if not same(token, service.manage_token(settings, code)):
         raise NotFound(f"no reservation {code!r} for this token")
     reservation = await service.get(db, code)
-    await service.cancel(db, reservation, utcnow(), None)
+    await service.cancel(db, reservation, clock.now(), None)
 
 
 @resident_router.get("/reservations/by-link", response_model=ResidentReservationRead)
@@ -278,15 +281,16 @@ async def reservation_of_join_link(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     link: Annotated[str, Header(alias="X-Resident-Link", description="the reservation's join link")],
     lang: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> ResidentReservationRead:
     """Where a join link stands: 200 when it may be used now, else 409 saying when (too early) or why not."""
     ui = _resident_lang(lang, request)
-    now = utcnow()
+    now = clock.now()
     reservation = await joining.reservation_of_link(db, settings, link, now, ui)
     joining.check_window(settings, reservation, now, ui)
-    return resident_view(settings, reservation, ui, with_manage_token=False)
+    return resident_view(settings, reservation, now, ui, with_manage_token=False)
 
 
 # -- staff ------------------------------------------------------------------------------------------
@@ -377,10 +381,15 @@ async def _scoped_one(db: AsyncSession, principal: Principal, code: str) -> Rese
 
 
 async def day_list(
-    db: AsyncSession, settings: Settings, principal: Principal, day: date, language: str | None
+    db: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    day: date,
+    language: str | None,
+    now: datetime,
 ) -> list[Reservation]:
-    """One local day's reservations within the principal's scope, settled first, by start time."""
-    await service.settle(db, utcnow())
+    """One local day's reservations within the principal's scope, settled first (as of `now`), by start."""
+    await service.settle(db, now)
     starts, ends = service.day_bounds(day, settings.zone)
     query = repository.scoped(principal, await _own_interpreter(db, principal)).where(
         Reservation.starts_at >= starts, Reservation.starts_at < ends
@@ -425,23 +434,26 @@ async def list_reservations(
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Viewers,
     day: Annotated[date | None, Query(description="local day (default today)")] = None,
     language: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> list[ReservationRead]:
     """A day's reservations within your scope; contact details for counselors and admins (audited)."""
-    rows = await day_list(db, settings, principal, day or utcnow().astimezone(settings.zone).date(), language)
+    now = clock.now()
+    rows = await day_list(db, settings, principal, day or now.astimezone(settings.zone).date(), language, now)
     return await staff_views(db, principal, cipher, rows, request.client.host if request.client else None)
 
 
 @staff_router.get("/reservations/upcoming", response_model=list[UpcomingRead])
 async def upcoming_reservations(
     db: DbSession,
+    clock: ClockDep,
     principal: Viewers,
     within_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 60,
 ) -> list[UpcomingRead]:
     """Reservations starting within the next minutes or under way (for the consoles; no contact details)."""
-    return await upcoming(db, principal, utcnow(), timedelta(minutes=within_minutes))
+    return await upcoming(db, principal, clock.now(), timedelta(minutes=within_minutes))
 
 
 @staff_router.get("/reservation-slots", response_model=SlotsRead)
@@ -449,15 +461,17 @@ async def staff_reservation_slots(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Desk,
     lang: Annotated[str, Query(min_length=2, max_length=8)],
     first: Annotated[date | None, Query(alias="from")] = None,
     last: Annotated[date | None, Query(alias="to")] = None,
 ) -> SlotsRead:
     """Open slots for booking on a caller's behalf (staff may book up to the slot's start)."""
-    first, last = _days(settings, first, last)
+    now = clock.now()
+    first, last = _days(settings, now, first, last)
     rules = _staff_rules(settings)
-    slots = await service.list_slots(db, policy_of(request), rules, lang, first, last, utcnow())
+    slots = await service.list_slots(db, policy_of(request), rules, lang, first, last, now)
     return _slot_days(settings, "ja", lang, slots, rules)
 
 
@@ -476,6 +490,7 @@ async def book_for_caller(
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Desk,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> ReservationRead:
@@ -483,7 +498,14 @@ async def book_for_caller(
     _check_key(idempotency_key)
     booking = _booking_in(body, None, body.interpreter_id)
     result = await service.book(
-        db, policy_of(request), _staff_rules(settings), utcnow(), booking, idempotency_key, principal, cipher
+        db,
+        policy_of(request),
+        _staff_rules(settings),
+        clock.now(),
+        booking,
+        idempotency_key,
+        principal,
+        cipher,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -514,27 +536,33 @@ async def assign_interpreter(
 
 
 @staff_router.post("/reservations/{code}/cancel", status_code=status.HTTP_204_NO_CONTENT)
-async def cancel_reservation(code: str, db: DbSession, principal: Desk) -> None:
+async def cancel_reservation(code: str, db: DbSession, clock: ClockDep, principal: Desk) -> None:
     """Cancel a booking (the resident asked by phone, or the desk cannot serve it); the seat is freed."""
     reservation = await _scoped_one(db, principal, code)
-    await service.cancel(db, reservation, utcnow(), principal)
+    await service.cancel(db, reservation, clock.now(), principal)
 
 
 @staff_router.post("/reservations/{code}/no-show", status_code=status.HTTP_204_NO_CONTENT)
-async def mark_no_show(code: str, db: DbSession, principal: Desk) -> None:
+async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Desk) -> None:
     """The resident did not come (slots that end without a join are marked so by themselves too)."""
     reservation = await _scoped_one(db, principal, code)
-    await service.mark_no_show(db, reservation, utcnow(), principal)
+    await service.mark_no_show(db, reservation, clock.now(), principal)
 
 
 @staff_router.post("/reservations/{code}/start", status_code=status.HTTP_201_CREATED)
 async def start_reserved_call(
-    code: str, request: Request, db: DbSession, cipher: CipherDep, settings: SettingsDep, principal: Desk
+    code: str,
+    request: Request,
+    db: DbSession,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    principal: Desk,
 ) -> dict[str, str]:
     """At the time of a phone booking, open its case: routing rings the reserved interpreter first, and the
     counselor who takes it calls the resident (the name and number are on the case, encrypted)."""
     reservation = await _scoped_one(db, principal, code)
-    now = utcnow()
+    now = clock.now()
     joining.check_window(settings, reservation, now, "en")
     key = (
         f"reservation:{reservation.code}:{reservation.consultation_id or 0}"  # a double click opens one case
@@ -559,5 +587,5 @@ async def start_reserved_call(
         joining.attach(reservation, result.consultation)
         await record(db, principal, "reservation.start", "reservation", reservation.code)
         await db.commit()
-        await joining.route_reserved(request, result.consultation, reservation)
+        await joining.route_reserved(request, result.consultation, reservation, clock.now())
     return {"consultation_id": result.consultation.public_id}

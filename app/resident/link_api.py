@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.db import utcnow
-from app.deps import DbSession, SettingsDep, require_roles
+from app.deps import ClockDep, DbSession, SettingsDep, require_roles
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality, Site
@@ -86,9 +85,11 @@ async def _scope(
     return municipality, site.code
 
 
-def make_link(settings: Settings, link_in: ResidentLinkCreate, scope: tuple[str | None, str | None]) -> str:
+def make_link(
+    settings: Settings, link_in: ResidentLinkCreate, scope: tuple[str | None, str | None], now: datetime
+) -> str:
+    """The signed link token, issued at `now`."""
     kind = LinkKind(link_in.kind)
-    now = utcnow()
     expires_at = None
     if link_in.valid_days is not None:
         if timedelta(days=link_in.valid_days) > MAX_VALIDITY[kind]:
@@ -107,15 +108,17 @@ async def create_resident_link(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: LinkMakers,
 ) -> ResidentLinkRead:
     """A signed link (and its QR code) that opens the resident video page; nothing is stored."""
     if link_in.language is not None and link_in.language not in SUPPORTED:
         raise InvalidField(("body", "language"), f"unknown language {link_in.language!r}", list(SUPPORTED))
     scope = await _scope(db, principal, link_in)
-    token = make_link(settings, link_in, scope)
+    now = clock.now()
+    token = make_link(settings, link_in, scope, now)
     url = link_url(request, token)
-    link = read_link(settings, token, utcnow())
+    link = read_link(settings, token, now)
     return ResidentLinkRead(
         url=url,
         token=token,

@@ -3,11 +3,12 @@ and fetch the call invitation again (a call that started before their page was l
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from app.db import utcnow
+from app.deps import ClockDep
 from app.errors import Conflict, Forbidden, NotFound
 from app.live import topics
 from app.live.desk import RESIDENT_INVITE_TTL_S, LiveDesk
@@ -22,9 +23,9 @@ WatchTicket = Annotated[
 ]
 
 
-def _check(request: Request, consultation_id: str, ticket: str) -> LiveDesk:
+def _check(request: Request, consultation_id: str, ticket: str, now: datetime) -> LiveDesk:
     try:
-        verify_watch_ticket(request.app.state.settings.room_secret, ticket, consultation_id, utcnow())
+        verify_watch_ticket(request.app.state.settings.room_secret, ticket, consultation_id, now)
     except TicketError:
         raise Forbidden("this watch ticket is not valid for this consultation") from None
     desk: LiveDesk = request.app.state.desk
@@ -32,23 +33,28 @@ def _check(request: Request, consultation_id: str, ticket: str) -> LiveDesk:
 
 
 @router.post("/consultations/{consultation_id}/cancel", status_code=status.HTTP_204_NO_CONTENT)
-async def cancel_own_consultation(consultation_id: str, request: Request, ticket: WatchTicket) -> None:
+async def cancel_own_consultation(
+    consultation_id: str, request: Request, clock: ClockDep, ticket: WatchTicket
+) -> None:
     """The resident stops waiting; the case stays on record as cancelled. 409 once it is past waiting."""
-    desk = _check(request, consultation_id, ticket)
+    now = clock.now()
+    desk = _check(request, consultation_id, ticket, now)
     try:
-        await desk.submit(ConsultationCancelled(at=utcnow(), request_id=consultation_id))
+        await desk.submit(ConsultationCancelled(at=now, request_id=consultation_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
 
 
 @router.get("/consultations/{consultation_id}/invite")
-async def own_call_invite(consultation_id: str, request: Request, ticket: WatchTicket) -> Response:
+async def own_call_invite(
+    consultation_id: str, request: Request, clock: ClockDep, ticket: WatchTicket
+) -> Response:
     """A fresh `room.invite` frame for the consultation's call, as the resident; 404 while no call is open."""
-    desk = _check(request, consultation_id, ticket)
+    desk = _check(request, consultation_id, ticket, clock.now())
     room = await desk.rooms.store.open_room_of(consultation_id)
     if room is None:
         raise NotFound("no call is open for this consultation")
     participant = topics.resident_participant(consultation_id)
     secret = request.app.state.settings.room_secret
-    invite = make_invite(secret, room, participant, "resident", utcnow(), ttl_s=RESIDENT_INVITE_TTL_S)
+    invite = make_invite(secret, room, participant, "resident", clock.now(), ttl_s=RESIDENT_INVITE_TTL_S)
     return Response(encode(invite), media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -22,8 +22,7 @@ from sqlalchemy import select
 from app.auth.principal import Principal
 from app.chat.service import mt_status
 from app.config import Settings
-from app.db import utcnow
-from app.deps import DbSession, OptionalPrincipal, SettingsDep
+from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Role
 from app.errors import NotFound
 from app.geography.models import Municipality, Site
@@ -77,12 +76,18 @@ class DeskView:
 
 
 async def desk_view(
-    request: Request, settings: Settings, tr: Translator, link: ResidentLink, token: str, mt: TranslatorDep
+    request: Request,
+    settings: Settings,
+    tr: Translator,
+    link: ResidentLink,
+    token: str,
+    mt: TranslatorDep,
+    now: datetime,
 ) -> DeskView:
+    """The desk as the resident sees it at `now`."""
     desk: LiveDesk = request.app.state.desk
     policy = desk.engine.policy
     hours = policy.desk_hours
-    now = utcnow()
     open_now = hours.is_open(now)
     joining_reservation = link.kind is LinkKind.reservation
     reservation_only = policy.mode_of(tr.lang) is ServiceMode.RESERVATION and not joining_reservation
@@ -134,13 +139,15 @@ async def resident_page(
     token: str,
     request: Request,
     settings: SettingsDep,
+    clock: ClockDep,
     mt: TranslatorDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     step: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     """The resident's video consultation page; the link decides the municipality, site and first language."""
+    now = clock.now()
     try:
-        link = read_link(settings, token, utcnow())
+        link = read_link(settings, token, now)
     except LinkExpired as exc:
         return _link_error(request, settings, _language(lang, exc.link.language, request), expired=True)
     except LinkInvalid:
@@ -148,7 +155,7 @@ async def resident_page(
     code = _language(lang, link.language, request)
     tr = translator(code)
     first = step if step in STEPS else ("consent" if lang in SUPPORTED else "language")
-    view = await desk_view(request, settings, tr, link, token, mt)
+    view = await desk_view(request, settings, tr, link, token, mt, now)
     config: dict[str, Any] = {
         "token": token,
         "lang": code,
@@ -193,7 +200,9 @@ def _may_make_links(principal: Principal | None) -> Response | None:
 
 
 @router.get("/resident-links")
-async def staff_link_page(request: Request, db: DbSession, principal: OptionalPrincipal) -> Response:
+async def staff_link_page(
+    request: Request, db: DbSession, settings: SettingsDep, clock: ClockDep, principal: OptionalPrincipal
+) -> Response:
     """Staff make a poster or invitation link for residents and print its QR code (Japanese first)."""
     refused = _may_make_links(principal)
     if refused is not None:
@@ -214,6 +223,6 @@ async def staff_link_page(request: Request, db: DbSession, principal: OptionalPr
             "sites": list((await db.scalars(sites)).all()),
             "languages": [(c, translator(c).t("language.self_name")) for c in SUPPORTED],
             "scoped": principal.municipality_code is not None,
-            "today": datetime.now(request.app.state.settings.zone).date().isoformat(),
+            "today": clock.now().astimezone(settings.zone).date().isoformat(),
         },
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,8 +15,7 @@ from sqlalchemy import select
 from app.auth.principal import Principal, Via
 from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
-from app.db import utcnow
-from app.deps import CipherDep, DbSession, SettingsDep
+from app.deps import CipherDep, ClockDep, DbSession, SettingsDep
 from app.enums import Channel, ConsultationStatus
 from app.errors import DomainError, InvalidField
 from app.i18n import SUPPORTED, negotiate, translator
@@ -70,6 +68,7 @@ class DeskStatusRead(BaseModel):
 async def desk_status(
     request: Request,
     settings: SettingsDep,
+    clock: ClockDep,
     lang: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> DeskStatusRead:
     """Is the desk open now, when does it open next, and what else can the resident do: in their language."""
@@ -77,7 +76,7 @@ async def desk_status(
     tr = translator(code)
     desk: LiveDesk = request.app.state.desk
     hours = desk.engine.policy.desk_hours
-    now = utcnow()
+    now = clock.now()
     open_now = hours.is_open(now)
     messages = {"hours": tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes))}
     next_opening = None if open_now else hours.next_opening(now)
@@ -122,6 +121,8 @@ async def ask_for_video_consultation(
     response: Response,
     db: DbSession,
     cipher: CipherDep,
+    settings: SettingsDep,
+    clock: ClockDep,
     idempotency_key: Annotated[str, Header(description="generated once by the resident's page")],
 ) -> ResidentCase:
     """A resident at home asks for a video consultation; the answer carries the ticket to follow it live."""
@@ -131,7 +132,7 @@ async def ask_for_video_consultation(
         )
     limiter: SlidingWindow = request.app.state.resident_throttle
     client = request.client.host if request.client else "unknown"
-    wait = limiter.hit(client, time.monotonic())
+    wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
         tr = translator(negotiate(request.headers.get("accept-language")))
         raise TooManyRequests(tr.t("error.rate_limited"), wait)
@@ -140,8 +141,9 @@ async def ask_for_video_consultation(
         raise InvalidField(("body", "topic_hint"), f"unknown topic {body.topic_hint!r}", codes)
     booked = None
     if body.reservation_token is not None:
-        settings = request.app.state.settings
-        booked = await joining.claim(db, settings, body.reservation_token, body.language, idempotency_key)
+        booked = await joining.claim(
+            db, settings, body.reservation_token, body.language, clock.now(), idempotency_key
+        )
     principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
     consultation_in = ConsultationCreate(
         channel=Channel.video,
@@ -155,7 +157,7 @@ async def ask_for_video_consultation(
             joining.attach(booked, result.consultation)
         await db.commit()  # stored before it is routed
         if booked is not None:
-            await joining.route_reserved(request, result.consultation, booked)
+            await joining.route_reserved(request, result.consultation, booked, clock.now())
         else:
             await route_new_consultation(request, result.consultation)
         await db.refresh(result.consultation)

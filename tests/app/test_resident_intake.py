@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
+from app.clock import ControlledClock
 from app.config import Settings
 from app.i18n import translator
 from app.main import create_app
-from tests.conftest import open_desk_settings
+from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
 
 
 async def test_desk_status__open_desk_in_nepali(client: AsyncClient) -> None:
@@ -20,8 +21,9 @@ async def test_desk_status__open_desk_in_nepali(client: AsyncClient) -> None:
 
 
 async def test_desk_status__closed_desk_says_when_it_opens(database_url: str) -> None:
-    settings = open_desk_settings(database_url, desk_hours="00:00-00:01", desk_phone="086-000-0000")
-    app = create_app(settings)
+    settings = open_desk_settings(database_url, desk_phone="086-000-0000")  # open 06:00-20:00
+    after_hours = TEST_NOW.replace(hour=21, minute=30)
+    app = create_app(settings, clock=pinned_clock(after_hours))
     from httpx import ASGITransport
 
     async with (
@@ -71,10 +73,12 @@ def throttled_settings(database_url: str) -> Settings:
     return open_desk_settings(database_url, resident_intake_limit=2, resident_intake_window_seconds=600)
 
 
-async def test_intake__flooding_is_throttled_in_the_residents_language(throttled_settings: Settings) -> None:
+async def test_intake__flooding_is_throttled_in_the_residents_language(
+    throttled_settings: Settings, clock: ControlledClock
+) -> None:
     from httpx import ASGITransport
 
-    app = create_app(throttled_settings)
+    app = create_app(throttled_settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,

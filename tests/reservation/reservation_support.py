@@ -9,19 +9,20 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clock import Clock
 from app.config import Settings
-from app.db import utcnow
 from app.enums import Role
 from app.interpreter.models import Interpreter
 from app.language.models import Language
 from app.resident.links import LinkClaims, LinkKind, issue_link
 from app.staff.models import StaffUser
 from app.staff.service import create_user
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.conftest import PASSWORD, TEST_NOW, open_desk_settings
 
 
 def reservation_settings(database_url: str, **overrides: object) -> Settings:
-    """The desk open all day, every day; 10-minute slots bookable from now on (one starts within minutes).
+    """The desk open 06:00-20:00 every day (TEST_NOW is 11:00); 10-minute slots bookable from now on (one
+    starts within minutes).
 
     The resident throttle is wide: double taps are tested here, flooding in its own test.
     """
@@ -34,9 +35,9 @@ def reservation_settings(database_url: str, **overrides: object) -> Settings:
     return open_desk_settings(database_url, **values)
 
 
-def entry_link(settings: Settings, municipality: str | None = "33202") -> str:
-    """A poster link, as a resident would scan at a municipality's office."""
-    return issue_link(settings, LinkClaims(kind=LinkKind.poster, municipality=municipality), utcnow())
+def entry_link(settings: Settings, municipality: str | None = "33202", now: datetime = TEST_NOW) -> str:
+    """A poster link, as a resident would scan at a municipality's office (issued at the test's instant)."""
+    return issue_link(settings, LinkClaims(kind=LinkKind.poster, municipality=municipality), now)
 
 
 async def add_interpreter(
@@ -88,13 +89,13 @@ def first_free(found: list[dict[str, Any]], after: datetime | None = None) -> st
 
 
 async def olena_and_a_slot(
-    client: AsyncClient, db: AsyncSession, settings: Settings, hours: int
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: Clock, hours: int
 ) -> tuple[str, str]:
-    """One Ukrainian interpreter (Olena), a poster link, and the first free slot `hours` or more from now:
-    what most booking tests start from."""
+    """One Ukrainian interpreter (Olena), a poster link, and the first free slot `hours` or more from now
+    on the app's clock: what most booking tests start from."""
     await add_interpreter(db, "Olena")
-    link = entry_link(settings)
-    after = utcnow() + timedelta(hours=hours)
+    link = entry_link(settings, now=clock.now())
+    after = clock.now() + timedelta(hours=hours)
     return link, first_free(await slots(client, link), after=after)
 
 

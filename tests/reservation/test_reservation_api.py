@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
+from app.clock import Clock, ControlledClock
 from app.config import Settings
 from app.consultation.retention import purge_personal_data
-from app.db import utcnow
 from app.enums import Channel
 from app.i18n import translator
 from app.live.models import RoutingEvent
@@ -48,15 +48,15 @@ async def _count(db: AsyncSession, status: ReservationStatus | None = None) -> i
     return int(await db.scalar(query) or 0)
 
 
-def _later(hours: int) -> datetime:
-    return utcnow() + timedelta(hours=hours)
+def _later(clock: Clock, hours: int) -> datetime:
+    return clock.now() + timedelta(hours=hours)
 
 
 # -- residents: slots and booking --------------------------------------------------------------------------
 
 
 async def test_slots__need_a_resident_link_and_show_seats_in_ukrainian(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
     await add_interpreter(db, "Olena")
     await add_interpreter(db, "Taras")
@@ -69,7 +69,7 @@ async def test_slots__need_a_resident_link_and_show_seats_in_ukrainian(
     first_day = body["days"][0]
     assert first_day["label"] == UK.format_date(date.fromisoformat(first_day["date"]))
     assert all(slot["seats"] == 2 for day in body["days"] for slot in day["slots"])
-    assert datetime.fromisoformat(first_day["slots"][0]["starts_at"]) >= utcnow() - timedelta(seconds=1)
+    assert datetime.fromisoformat(first_day["slots"][0]["starts_at"]) >= clock.now() - timedelta(seconds=1)
 
     no_link = await client.get("/api/v1/resident/reservation-slots", params={"lang": "uk"})
     assert no_link.status_code == 422
@@ -84,9 +84,9 @@ async def test_slots__need_a_resident_link_and_show_seats_in_ukrainian(
 
 
 async def test_book__idempotent_with_code_join_link_and_manage_token(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, start = await olena_and_a_slot(client, db, settings, 2)
+    link, start = await olena_and_a_slot(client, db, settings, clock, 2)
     contact = {"name": "Оксана Шевченко", "phone": "090-1234-5678"}
     first = await book(client, link, start, "book-uk-000001", contact=contact)
     again = await book(client, link, start, "book-uk-000001", contact=contact)
@@ -111,9 +111,9 @@ async def test_book__idempotent_with_code_join_link_and_manage_token(
 
 
 async def test_book__concurrent_identical_bookings_make_one(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, start = await olena_and_a_slot(client, db, settings, 1)
+    link, start = await olena_and_a_slot(client, db, settings, clock, 1)
     responses = await asyncio.gather(*(book(client, link, start, "double-tap-00001") for _ in range(6)))
     assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [
         r.text for r in responses if r.status_code == 409
@@ -123,9 +123,9 @@ async def test_book__concurrent_identical_bookings_make_one(
 
 
 async def test_book__the_last_seat_goes_to_one_resident_and_the_other_hears_why(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, start = await olena_and_a_slot(client, db, settings, 1)
+    link, start = await olena_and_a_slot(client, db, settings, clock, 1)
     responses = await asyncio.gather(
         book(client, link, start, "last-seat-a-0001"), book(client, link, start, "last-seat-b-0001")
     )
@@ -138,9 +138,9 @@ async def test_book__the_last_seat_goes_to_one_resident_and_the_other_hears_why(
 
 
 async def test_book__bad_input_is_422_with_the_field(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, slot = await olena_and_a_slot(client, db, settings, 2)
+    link, slot = await olena_and_a_slot(client, db, settings, clock, 2)
     start = datetime.fromisoformat(slot)
     off_grid = await book(client, link, (start + timedelta(minutes=3)).isoformat(), "bad-grid-000001")
     assert off_grid.status_code == 422
@@ -159,9 +159,9 @@ async def test_book__bad_input_is_422_with_the_field(
 
 
 async def test_cancel__with_the_bookings_own_token_frees_the_seat(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, start = await olena_and_a_slot(client, db, settings, 2)
+    link, start = await olena_and_a_slot(client, db, settings, clock, 2)
     body = (await book(client, link, start, "cancel-me-00001")).json()
     wrong = await client.delete(
         f"/api/v1/resident/reservations/{body['code']}", headers={"X-Reservation-Token": "0" * 36}
@@ -184,9 +184,9 @@ async def test_cancel__with_the_bookings_own_token_frees_the_seat(
 
 
 async def test_join__too_early_says_when_in_the_residents_language(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
-    link, start = await olena_and_a_slot(client, db, settings, 2)
+    link, start = await olena_and_a_slot(client, db, settings, clock, 2)
     body = (await book(client, link, start, "too-early-00001")).json()
     response = await client.post(
         "/api/v1/resident/consultations",
@@ -220,7 +220,11 @@ async def _go_available(client: AsyncClient, headers: dict[str, str]) -> None:
 
 
 async def test_at_the_time__the_reserved_interpreter_is_offered_first_and_the_slot_is_fulfilled(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     # Taras has waited longest (he goes available first), so without the reservation he would be rung
     taras = await add_interpreter(db, "Taras", username="taras")
@@ -245,7 +249,7 @@ async def test_at_the_time__the_reserved_interpreter_is_offered_first_and_the_sl
     assert row is not None
     from app.reservation.joining import join_link
 
-    token = join_link(settings, row, utcnow())
+    token = join_link(settings, row, clock.now())
 
     from app.auth.service import issue_api_token
     from app.staff.models import StaffUser
@@ -311,11 +315,15 @@ def _local_day(settings: Settings, iso: str) -> str:
 
 
 async def test_staff__scope_per_role_contact_only_for_counselors_and_every_read_audited(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     own = await add_interpreter(db, "Olena", username="interpreter")
     await add_interpreter(db, "Taras")
-    start = first_free(await slots(client, entry_link(settings)), after=_later(2))
+    start = first_free(await slots(client, entry_link(settings)), after=_later(clock, 2))
     soja = await book(
         client, entry_link(settings, "33208"), start, "scope-soja-0001", contact={"name": "Ірина"}
     )
@@ -360,12 +368,16 @@ async def test_staff__scope_per_role_contact_only_for_counselors_and_every_read_
 
 
 async def test_staff__book_for_a_caller_reassign_cancel_and_no_show_rules(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     olena = await add_interpreter(db, "Olena")
     taras = await add_interpreter(db, "Taras")
     nepali = await add_interpreter(db, "Sita", ("ne",))
-    start = first_free(await staff_slots(client, auth["counselor"]), after=_later(2))
+    start = first_free(await staff_slots(client, auth["counselor"]), after=_later(clock, 2))
     body = {"language": "uk", "starts_at": start, "contact": {"phone": "086-426-0000", "name": "Микола"}}
     created = await client.post("/api/v1/reservations", json=body, headers=auth["counselor"])
     assert created.status_code == 201, created.text
@@ -413,8 +425,10 @@ async def test_staff__book_for_a_caller_reassign_cancel_and_no_show_rules(
     assert "contact" not in upcoming.json()[0]
 
 
-async def _past_reservation(db: AsyncSession, code: str, hours_ago: int, **fields: Any) -> Reservation:
-    start = utcnow() - timedelta(hours=hours_ago)
+async def _past_reservation(
+    db: AsyncSession, code: str, now: datetime, hours_ago: int, **fields: Any
+) -> Reservation:
+    start = now - timedelta(hours=hours_ago)
     row = Reservation(
         code=code,
         language_code="uk",
@@ -431,21 +445,25 @@ async def _past_reservation(db: AsyncSession, code: str, hours_ago: int, **field
 
 
 async def test_settle__a_slot_over_without_a_join_is_a_no_show_and_old_contacts_are_purged(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     cipher = client._transport.app.state.cipher  # type: ignore[attr-defined]
-    await _past_reservation(db, "PAST-0001", 3, contact_name_enc=cipher.encrypt("Ганна"))
+    await _past_reservation(db, "PAST-0001", clock.now(), 3, contact_name_enc=cipher.encrypt("Ганна"))
     listed = (
         await client.get(
             "/api/v1/reservations",
-            params={"day": (utcnow() - timedelta(hours=3)).astimezone(settings.zone).date().isoformat()},
+            params={"day": (clock.now() - timedelta(hours=3)).astimezone(settings.zone).date().isoformat()},
             headers=auth["counselor"],
         )
     ).json()
     (row,) = [r for r in listed if r["code"] == "PAST-0001"]
     assert row["status"] == "no_show" and row["contact"]["name"] == "Ганна"
 
-    report = await purge_personal_data(db, 1, now=utcnow() + timedelta(days=2))
+    report = await purge_personal_data(db, 1, now=clock.now() + timedelta(days=2))
     await db.commit()
     db.expire_all()
     purged = await db.scalar(select(Reservation).where(Reservation.code == "PAST-0001"))
@@ -455,19 +473,21 @@ async def test_settle__a_slot_over_without_a_join_is_a_no_show_and_old_contacts_
     assert purged.status is ReservationStatus.no_show and report.dry_run is False  # statistics stay
 
 
-async def test_book__flooding_is_throttled_in_the_residents_language(database_url: str) -> None:
+async def test_book__flooding_is_throttled_in_the_residents_language(
+    database_url: str, clock: ControlledClock
+) -> None:
     from httpx import ASGITransport
 
     from app.main import create_app
 
     settings = reservation_settings(database_url, resident_intake_limit=2)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
     ):
         link = entry_link(settings)
-        start = (utcnow() + timedelta(days=2)).isoformat()
+        start = (clock.now() + timedelta(days=2)).isoformat()
         statuses = [(await book(client, link, start, f"flood-{n:010d}")).status_code for n in range(3)]
         last = await book(client, link, start, "flood-9999999999")
     assert 429 not in statuses[:2] and statuses[2] == 429
@@ -475,7 +495,11 @@ async def test_book__flooding_is_throttled_in_the_residents_language(database_ur
 
 
 async def test_phone_booking__staff_start_it_at_the_time_and_the_reserved_interpreter_is_rung(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     olena = await add_interpreter(db, "Olena", username="interpreter")
     free = [s for s in await staff_slots(client, auth["counselor"]) if s["seats"]]
@@ -483,7 +507,7 @@ async def test_phone_booking__staff_start_it_at_the_time_and_the_reserved_interp
     now_slot = await client.post(
         "/api/v1/reservations", json={**body, "starts_at": free[0]["starts_at"]}, headers=auth["counselor"]
     )
-    later = first_free(free, after=_later(2))
+    later = first_free(free, after=_later(clock, 2))
     later_slot = await client.post(
         "/api/v1/reservations", json={**body, "starts_at": later}, headers=auth["counselor"]
     )
@@ -543,13 +567,13 @@ async def test_routing_fields__a_case_opened_from_a_booking_carries_it_into_rout
 
 
 async def test_join_link_status__open_now_for_the_next_slot_and_too_early_for_a_later_one(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
     await add_interpreter(db, "Olena")
     link = entry_link(settings)
     found = await slots(client, link)
     soon = (await book(client, link, first_free(found), "status-soon-0001")).json()
-    later = (await book(client, link, first_free(found, after=_later(2)), "status-late-0001")).json()
+    later = (await book(client, link, first_free(found, after=_later(clock, 2)), "status-late-0001")).json()
     now_open = await join_status(client, soon["join_token"])
     assert now_open.status_code == 200 and now_open.json()["code"] == soon["code"]
     assert now_open.json()["manage_token"] is None  # the join link does not let anyone cancel
@@ -558,7 +582,11 @@ async def test_join_link_status__open_now_for_the_next_slot_and_too_early_for_a_
 
 
 async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reservation(
-    client: AsyncClient, db: AsyncSession, settings: Settings, auth: dict[str, dict[str, str]]
+    client: AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    auth: dict[str, dict[str, str]],
+    clock: ControlledClock,
 ) -> None:
     """The process died between opening a booking's case and routing it: the next start routes it with the
     reservation and its interpreter (without them Ukrainian would be pended as reservation-only)."""
@@ -578,7 +606,7 @@ async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reserv
     reservation.consultation_id = stranded.id
     await db.commit()
 
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)  # restarted on the same clock
     async with app.router.lifespan_context(app):
         pass
     row = await db.scalar(

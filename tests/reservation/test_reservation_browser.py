@@ -36,10 +36,10 @@ from tests.calls.calls_support import (
     open_page,
     wait_for,
 )
-from tests.conftest import ALL_DAYS, zone_where_it_is
+from tests.conftest import ALL_DAYS, TEST_NOW
 from tests.walk_support import agree_and_start, open_resident, resident_link
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREEN_LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
 
 
@@ -66,7 +66,7 @@ def test_reserve_page__six_languages_on_phone_and_tablet(
     """The remote vendor is closed all day, and the pool's own vendor works desk hours: remote languages have
     times to book; Easy Japanese and English speakers book Ukrainian for someone (`book=uk`)."""
     desk = arrange_desk(sqlite_template, tmp_path, languages=("ne", "th", "hi", "uk"))
-    zone = zone_where_it_is(12)
+    zone = str(TEST_NOW.tzinfo)  # the served app's clock starts at TEST_NOW, 11:00 in Japan
     closures: dict[str, Any] = {"holiday_country": None, "annual_closures": []}
     pool_hours = {"opens": "06:00", "closes": "20:00", "weekdays": ALL_DAYS, "timezone": zone, **closures}
     policy = {

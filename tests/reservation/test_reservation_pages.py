@@ -10,6 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clock import ControlledClock
 from app.config import Settings
 from app.i18n import translator
 from app.reservation.models import Reservation, ReservationStatus
@@ -123,15 +124,13 @@ async def test_staff_page__japanese_first_scoped_and_signed_in_only(
 
 
 async def test_booking_page__one_day_at_a_time_with_a_row_of_days(
-    client: AsyncClient, db: AsyncSession, settings: Settings
+    client: AsyncClient, db: AsyncSession, settings: Settings, clock: ControlledClock
 ) -> None:
     from datetime import timedelta
 
-    from app.db import utcnow
-
     await add_interpreter(db, "Olena")
     token = entry_link(settings)
-    tomorrow = (utcnow().astimezone(settings.zone) + timedelta(days=1)).date()
+    tomorrow = (clock.now().astimezone(settings.zone) + timedelta(days=1)).date()
     page = await client.get(f"/r/{token}/reserve", params={"lang": "uk", "day": tomorrow.isoformat()})
     current = re.findall(r'data-day="([\d-]+)" aria-current="date"', page.text)
     assert current == [tomorrow.isoformat()]

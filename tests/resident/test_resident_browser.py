@@ -24,10 +24,11 @@ from tests.calls.calls_support import (
     failure_evidence,
     open_page,
 )
+from tests.conftest import TEST_NOW
 from tests.walk_support import LAPTOP, open_resident, resident_url
 from tests.walk_support import PHONE as PHONE_VIEWPORT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = "086-426-3111"
 
 
@@ -138,7 +139,8 @@ def test_resident_closed_desk__hours_and_other_ways_in_thai(
     desk: Desk,  # noqa: F811
 ) -> None:
     logs: list[str] = []
-    with desk_server(desk, desk_hours="00:00-00:01", desk_phone=PHONE) as server:
+    after_hours = TEST_NOW.replace(hour=21, minute=30)  # the desk closed at 20:00
+    with desk_server(desk, clock_start=after_hours, desk_phone=PHONE) as server:
         page = open_resident(media_browser, resident_url(server.url, desk.database_url, language="th"), logs)
         page.click("a[data-language=th]")
         page.wait_for_selector("#consent:not([hidden])")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from httpx import AsyncClient
 
+from app.clock import ControlledClock
 from app.config import Settings
-from app.db import utcnow
 from app.resident.links import LinkKind, read_link
 
 API = "/api/v1/resident/links"
@@ -17,16 +17,20 @@ API = "/api/v1/resident/links"
 
 @pytest.mark.parametrize("role", ["counselor", "coordinator", "admin", "soja_coordinator"])
 async def test_links__made_by_counselors_coordinators_and_admins(
-    client: AsyncClient, auth: dict[str, dict[str, str]], settings: Settings, role: str
+    client: AsyncClient,
+    auth: dict[str, dict[str, str]],
+    settings: Settings,
+    clock: ControlledClock,
+    role: str,
 ) -> None:
     response = await client.post(API, json={"kind": "poster", "site": "soja-counter"}, headers=auth[role])
     assert response.status_code == 201, response.text
     body = response.json()
-    link = read_link(settings, body["token"], utcnow())
+    link = read_link(settings, body["token"], clock.now())
     assert (link.kind, link.municipality, link.site) == (LinkKind.poster, "33208", "soja-counter")
     assert body["url"] == f"http://testserver/r/{body['token']}"
     assert body["qr_svg"].startswith("<svg") and "</svg>" in body["qr_svg"]
-    assert timedelta(days=364) < link.expires_at - utcnow() <= timedelta(days=365)
+    assert timedelta(days=364) < link.expires_at - clock.now() <= timedelta(days=365)
 
 
 @pytest.mark.parametrize("role", ["desk_staff", "interpreter", "desk_device"])
@@ -39,13 +43,13 @@ async def test_links__refused_to_other_roles(
 
 
 async def test_links__a_municipal_coordinator_stays_in_their_municipality(
-    client: AsyncClient, auth: dict[str, dict[str, str]], settings: Settings
+    client: AsyncClient, auth: dict[str, dict[str, str]], settings: Settings, clock: ControlledClock
 ) -> None:
     own = await client.post(API, json={"kind": "invite", "language": "vi"}, headers=auth["soja_coordinator"])
     assert own.status_code == 201
-    link = read_link(settings, own.json()["token"], utcnow())
+    link = read_link(settings, own.json()["token"], clock.now())
     assert (link.municipality, link.language, link.kind) == ("33208", "vi", LinkKind.invite)
-    assert timedelta(days=2) < link.expires_at - utcnow() <= timedelta(days=3)
+    assert timedelta(days=2) < link.expires_at - clock.now() <= timedelta(days=3)
     other = await client.post(
         API, json={"kind": "poster", "municipality": "33205"}, headers=auth["soja_coordinator"]
     )

@@ -10,20 +10,21 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from app.clock import ControlledClock
 from app.config import Settings
-from app.db import utcnow
 from app.i18n import SUPPORTED, translator
 from app.main import create_app
 from app.resident.links import LinkClaims, LinkKind, issue_link
 from app.resident.pages import closed_days
 from routing.calendar import OpeningHours
-from tests.conftest import open_desk_settings
+from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
 
 PHONE = "086-426-3111"
 
 
 def _link(settings: Settings, language: str | None = None, *, days_ago: int = 0, **claims: str) -> str:
-    now = utcnow() - timedelta(days=days_ago)
+    """An invitation issued at the test's instant (TEST_NOW), or `days_ago` days before it."""
+    now = TEST_NOW - timedelta(days=days_ago)
     return issue_link(settings, LinkClaims(LinkKind.invite, language=language, **claims), now)  # type: ignore[arg-type]
 
 
@@ -64,9 +65,11 @@ async def test_page__language_from_query_beats_link_and_browser(
 
 
 @pytest.mark.parametrize("lang", ["uk", "ne"])
-async def test_expired_link__410_saying_so_in_the_links_language(database_url: str, lang: str) -> None:
+async def test_expired_link__410_saying_so_in_the_links_language(
+    database_url: str, clock: ControlledClock, lang: str
+) -> None:
     settings = open_desk_settings(database_url, desk_phone=PHONE)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
@@ -95,10 +98,12 @@ async def test_invalid_link__404_in_the_browsers_language(client: AsyncClient, s
 
 
 @pytest.fixture
-async def closed_client(database_url: str) -> AsyncIterator[tuple[Settings, AsyncClient]]:
-    """A desk that is closed all day today (its hours end a minute after midnight)."""
+async def closed_client(
+    database_url: str, clock: ControlledClock
+) -> AsyncIterator[tuple[Settings, AsyncClient]]:
+    """A desk that is closed all day today (its hours end a minute after midnight; the clock is at 11:00)."""
     settings = open_desk_settings(database_url, desk_hours="00:00-00:01", desk_phone=PHONE)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
@@ -165,7 +170,7 @@ async def test_reservation_link__joins_a_booked_ukrainian_slot_instead_of_the_cl
     client: AsyncClient, settings: Settings
 ) -> None:
     claims = LinkClaims(LinkKind.reservation, language="uk", reservation_id="R-1")
-    token = issue_link(settings, claims, utcnow())
+    token = issue_link(settings, claims, TEST_NOW)
     html = (await client.get(f"/r/{token}")).text
     assert '"closed": false' in html  # the booking is the way in: no "reservation only" page
     assert f'"reservation_token": "{token}"' in html  # sent with the request, which claims the slot
@@ -173,16 +178,13 @@ async def test_reservation_link__joins_a_booked_ukrainian_slot_instead_of_the_cl
     assert '"reservation_token": null' in poster
 
 
-async def test_closed_days__year_end_listed_in_the_residents_language(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_closed_days__year_end_listed_in_the_residents_language(database_url: str) -> None:
     """With the desk's real calendar (national holidays, 29 Dec-3 Jan), on Christmas Eve in Tokyo."""
     settings = open_desk_settings(
         database_url, timezone="Asia/Tokyo", desk_hours="09:00-17:00", routing_policy_json=None
     )
-    christmas_eve = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)
-    monkeypatch.setattr("app.resident.pages.utcnow", lambda: christmas_eve)
-    app = create_app(settings)
+    christmas_eve = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    app = create_app(settings, clock=pinned_clock(christmas_eve))
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,

@@ -21,11 +21,12 @@ from tests.calls.calls_support import (
     desk_server,
     wait_for,
 )
+from tests.conftest import TEST_NOW
 from tests.resident.test_resident_browser import PHONE
 from tests.walk_support import LANDSCAPE, LAPTOP, agree_and_start, open_resident, resident_url
 from tests.walk_support import PHONE as PHONE_VIEWPORT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
 VIEWPORTS = {"phone": PHONE_VIEWPORT, "landscape": LANDSCAPE, "laptop": LAPTOP}
 
@@ -101,7 +102,8 @@ def test_resident_screens__closed_desk_and_expired_link_in_six_languages(
 ) -> None:
     problems: list[str] = []
     logs: list[str] = []
-    with desk_server(desk, desk_hours="00:00-00:01", desk_phone=PHONE) as server:
+    after_hours = TEST_NOW.replace(hour=21, minute=30)  # the desk closed at 20:00
+    with desk_server(desk, clock_start=after_hours, desk_phone=PHONE) as server:
         for lang in LANGUAGES:
             tr = translator(lang)
             page = _page(module_browser, resident_url(server.url, desk.database_url, f"?lang={lang}"), logs)

@@ -34,7 +34,7 @@ from tests.calls.calls_support import (
 from tests.conftest import NO_CLOSURES, PASSWORD, open_desk_settings
 
 __all__ = ["module_browser"]  # the fixture, imported for pytest
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RESIDENT_LANGUAGES = ("ja", "en", "ne", "th", "hi", "uk")
 ON_SITE = ("ja", "en")  # the counselor serves these alone
