@@ -39,13 +39,14 @@ DAYS = "mon,tue,wed,thu,fri,sat,sun"
 
 
 def _env(db: Path) -> dict[str, str]:
-    from tests.conftest import NO_CLOSURES, zone_where_it_is
+    from tests.conftest import NO_CLOSURES, TEST_NOW
 
     return {
         **os.environ,
         "MADOGUCHI_MODE": "dev",
         "MADOGUCHI_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "MADOGUCHI_TIMEZONE": zone_where_it_is(12),
+        "MADOGUCHI_TIMEZONE": "Asia/Tokyo",
+        "MADOGUCHI_CLOCK_START": TEST_NOW.isoformat(),  # an open desk, whatever the hour of the run
         "MADOGUCHI_DESK_HOURS": "06:00-20:00",
         "MADOGUCHI_DESK_DAYS": DAYS,
         "MADOGUCHI_VENDOR_HOURS": "06:00-20:00",
@@ -57,10 +58,12 @@ def _env(db: Path) -> dict[str, str]:
 
 async def _accounts(url: str, interpreters: int) -> tuple[str, list[str]]:
     """Counselor and interpreters with ready session tokens (inserted directly: Argon2 once, not N times)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
+
+    from tests.conftest import TEST_NOW
 
     engine = create_engine(url)
-    expires = datetime.now(UTC) + timedelta(hours=2)
+    expires = TEST_NOW + timedelta(hours=2)  # on the served app's clock, which starts at TEST_NOW
     password_hash = hash_password("bench-password-123")
     tokens: list[str] = []
     try:

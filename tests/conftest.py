@@ -7,7 +7,9 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
 from app.auth.service import issue_api_token, register_device
+from app.clock import ControlledClock
 from app.config import Mode, Settings
 from app.db import create_engine, create_sessionmaker
 from app.enums import Role
@@ -30,6 +33,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are slow by nature (a Chromium, a served app): `-m "not slow"` is the quick tier."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
 
 
 def postgres_available() -> bool:
@@ -160,21 +170,36 @@ NO_CLOSURES = '{"desk_hours": {"holiday_country": null, "annual_closures": []}, 
 )
 
 
-def zone_where_it_is(local_hour: int) -> str:
-    """An Etc/GMT zone whose wall clock now shows about `local_hour`, so opening hours are predictable."""
-    from datetime import UTC, datetime
+JST = ZoneInfo("Asia/Tokyo")
+# The instant every test starts at, whatever the wall clock says: a Wednesday at 11:00 in Japan, no holiday,
+# mid-month and mid-fiscal-year. Tests that care about another instant set the clock there themselves.
+TEST_NOW = datetime(2026, 11, 18, 11, 0, tzinfo=JST)
 
-    offset = (local_hour - datetime.now(UTC).hour + 12) % 24 - 12  # -12 .. +11
-    return "Etc/UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+def pinned_clock(start: datetime = TEST_NOW, *, running: bool = True) -> ControlledClock:
+    """A clock pinned to `start`; running at real speed from there (offers and heartbeats time out) unless
+    frozen. Tests move it with set/advance/freeze."""
+    return ControlledClock(start, running=running)
+
+
+@pytest.fixture
+def clock() -> ControlledClock:
+    """The one clock of the test's app and of its `db` session: starts at TEST_NOW, never the wall clock."""
+    return pinned_clock()
 
 
 def open_desk_settings(database_url: str, **overrides: object) -> Settings:
-    """Desk and interpreter vendor open now, whatever the day: tests must not depend on the date."""
+    """Desk and interpreter vendor open at the test's instant (TEST_NOW, 11:00 in Japan on a weekday).
+
+    `clock_start` makes an app (or a `madoguchi serve` process) built from these settings start its clock at
+    TEST_NOW too, so nothing depends on the hour the suite runs.
+    """
     values: dict[str, object] = {
         "mode": Mode.dev,
         "database_url": database_url,
         "secret_key": TEST_SECRET,
-        "timezone": zone_where_it_is(12),
+        "timezone": "Asia/Tokyo",
+        "clock_start": TEST_NOW,
         "desk_hours": "06:00-20:00",
         "desk_days": ALL_DAYS,
         "vendor_hours": "06:00-20:00",
@@ -191,8 +216,10 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def app_and_client(settings: Settings) -> AsyncIterator[tuple[object, AsyncClient]]:
-    app = create_app(settings)
+async def app_and_client(
+    settings: Settings, clock: ControlledClock
+) -> AsyncIterator[tuple[object, AsyncClient]]:
+    app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as client,
@@ -206,9 +233,9 @@ async def client(app_and_client: tuple[object, AsyncClient]) -> AsyncClient:
 
 
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A session on the test database for arranging data and checking what the API wrote."""
-    engine = create_engine(settings.database_url)
+async def db(settings: Settings, clock: ControlledClock) -> AsyncIterator[AsyncSession]:
+    """A session on the test database for arranging data and checking what the API wrote (same clock)."""
+    engine = create_engine(settings.database_url, clock=clock)
     try:
         async with create_sessionmaker(engine)() as session:
             yield session

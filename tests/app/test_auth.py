@@ -7,6 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clock import ControlledClock
 from app.device.models import Device
 from app.staff.models import StaffUser
 from tests.conftest import PASSWORD
@@ -76,14 +77,12 @@ async def test_bearer__bad_tokens_are_401_with_reason(
 
 
 async def test_device__revoked_token_stops_working(
-    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession
+    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession, clock: ControlledClock
 ) -> None:
     assert (await client.get("/api/v1/consultations", headers=auth["desk_device"])).status_code == 200
     device = await db.scalar(select(Device).where(Device.name == "desk_device"))
     assert device is not None
-    from app.db import utcnow
-
-    device.revoked_at = utcnow()
+    device.revoked_at = clock.now()
     await db.commit()
     assert (await client.get("/api/v1/consultations", headers=auth["desk_device"])).status_code == 401
 

@@ -325,11 +325,11 @@ def failure_evidence(
     shoot: Callable[[Any, str], Path] = screenshot,
 ) -> Iterator[None]:
     """On any failure inside: a screenshot of each page (read when it fails, so pages opened inside count)
-    and an AssertionError that carries the pages' last console lines."""
+    and an AssertionError that carries what failed and the pages' last console lines."""
     try:
         yield
-    except Exception:
+    except Exception as exc:
         for name, page in pages.items():
             if page is not None:
                 shoot(page, f"{prefix}-{name}")
-        raise AssertionError("\n".join(logs[-60:])) from None
+        raise AssertionError("\n".join([f"{type(exc).__name__}: {exc}", *logs[-60:]])) from None

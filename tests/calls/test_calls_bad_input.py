@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,9 @@ from app.main import create_app
 from interpreters.tokens import issue_room_token
 from tests.browser_support import live_server
 from tests.calls.calls_support import COUNSELOR, INTERPRETERS, arrange_desk
-from tests.conftest import PASSWORD, open_desk_settings
+from tests.conftest import PASSWORD, TEST_NOW, open_desk_settings
+
+pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milliseconds
 
 SDP = (
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -96,7 +98,7 @@ async def test_bad_room_frames_are_refused_and_the_room_carries_on(
             # a wrong token, a token for someone else, an expired token: refused, nobody joins
             await stranger.send(json.dumps({"type": "room.join", "room_id": room_id, "token": "abc.def"}))
             assert (await _next(stranger, "error"))["code"] == "bad_token"
-            now = datetime.now(UTC)
+            now = TEST_NOW  # the served app's clock started there and has run on since
             expired = issue_room_token(
                 settings.room_secret, room_id, "resident-x", "resident", 1, now - timedelta(minutes=5)
             )

@@ -12,6 +12,8 @@ import pytest
 from app.cli import main
 from tests.mt.model_factory import Entry, valid_entries, write_zip
 
+pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milliseconds
+
 
 def test_chat_cli__install_then_list_shows_the_pivot(
     chat_packages: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -17,6 +18,8 @@ from tests.browser_support import live_server
 from tests.conftest import PASSWORD
 
 from .conftest import EN_JA, EN_NE
+
+pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milliseconds
 
 Frame = dict[str, Any]
 TIMEOUT_S = 15

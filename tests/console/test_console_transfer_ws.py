@@ -18,6 +18,8 @@ from app.main import create_app
 from tests.browser_support import LiveServer, live_server
 from tests.conftest import PASSWORD, open_desk_settings
 
+pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milliseconds
+
 
 @pytest.fixture
 def server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:

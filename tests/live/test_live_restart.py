@@ -7,23 +7,29 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.browser_support import free_port
-from tests.conftest import ALL_DAYS, NO_CLOSURES, zone_where_it_is
+from tests.conftest import ALL_DAYS, NO_CLOSURES, TEST_NOW
+
+pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milliseconds
 
 LANGUAGES = ["en", "zh", "vi", "ne", "pt"]
 
 
-def _env(db: Path) -> dict[str, str]:
+def _env(db: Path, clock_start: datetime = TEST_NOW) -> dict[str, str]:
+    """The service's settings; its clock starts at `clock_start` (the test's instant) and runs on."""
     return {
         **os.environ,
         "MADOGUCHI_MODE": "dev",
         "MADOGUCHI_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "MADOGUCHI_TIMEZONE": zone_where_it_is(12),
+        "MADOGUCHI_TIMEZONE": "Asia/Tokyo",
+        "MADOGUCHI_CLOCK_START": clock_start.isoformat(),
         "MADOGUCHI_DESK_HOURS": "06:00-20:00",
         "MADOGUCHI_DESK_DAYS": ",".join(ALL_DAYS),
         "MADOGUCHI_VENDOR_HOURS": "06:00-20:00",
@@ -81,6 +87,7 @@ def test_restart__queue_comes_back_in_the_same_order(tmp_path: Path) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     with (tmp_path / "first.log").open("w") as log:
         first = _start(env, tmp_path, port, log)
         try:
@@ -99,6 +106,8 @@ def test_restart__queue_comes_back_in_the_same_order(tmp_path: Path) -> None:
         finally:
             first.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
             first.wait(timeout=20)
+    # The restarted service's clock goes on from where the first one's had got to, as a real one would.
+    env = _env(tmp_path / "restart.db", TEST_NOW + timedelta(seconds=time.monotonic() - started + 1))
     with (tmp_path / "second.log").open("w") as log:
         second = _start(env, tmp_path, port, log)
         try:
