@@ -2,15 +2,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+LOCKS := requirements/tools.lock requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKS) | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# The locks are universal (any platform) and made for the oldest Python we support.
+COMPILE := UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: install run test lint typecheck unit system-deps clean
+.PHONY: install lock run test quick lint typecheck unit clock-matrix system-deps clean
 
-$(STAMP): pyproject.toml
+# The lock files decide every version (with hashes); uv installs them exactly, removing anything else.
+$(STAMP): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/tools.lock
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCKS)
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -19,6 +24,12 @@ install: $(STAMP)
 ## Serve on http://127.0.0.1:8000 with SQLite under var/ and demo accounts (printed at start).
 run: $(STAMP)
 	MADOGUCHI_MODE=$${MADOGUCHI_MODE:-dev} $(BIN)/madoguchi serve --demo
+
+## Re-resolve every dependency to the newest allowed by pyproject.toml (a deliberate, tested change: see README).
+lock: $(STAMP)
+	$(COMPILE) pyproject.toml -o requirements/app.lock --upgrade
+	$(COMPILE) pyproject.toml --extra dev -c requirements/app.lock -o requirements/dev.lock --upgrade
+	$(COMPILE) requirements/tools.in -o requirements/tools.lock --upgrade
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +44,14 @@ system-deps:
 
 unit: $(STAMP) system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The quick tier while you work: everything but the tests marked slow (browsers, subprocesses, sipp).
+quick: $(STAMP)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+## The time-sensitive suites under faketime at night, month and fiscal-year ends, year-end and a holiday.
+clock-matrix: $(STAMP) system-deps
+	bash .ci/clock-matrix
 
 ## Everything CI runs: lint, import contracts, types, and every test (PostgreSQL tests included).
 test: lint typecheck unit
