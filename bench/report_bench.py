@@ -6,6 +6,7 @@ For each backend it builds a fresh database (SQLite file, or PostgreSQL database
 dropped on the local server), generates the cases with `app.report.synthetic` (5 years up to now), rolls up
 the past months, and times every dashboard view the way a request runs it (plan the months, then query),
 naive (every month live) and designed (rollup for clean past months + live current month), p50 and p95.
+"Now" is the settings' clock: the real time, or MADOGUCHI_CLOCK_START in dev mode (a reproducible run).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrate
 from app.auth.principal import Principal, Via
+from app.clock import Clock, clock_for
 from app.config import Mode, Settings
 from app.consultation.models import Consultation
-from app.db import create_engine, create_sessionmaker, utcnow
+from app.db import create_engine, create_sessionmaker
 from app.report import rollup, service
 from app.report.period import Month
 from app.report.service import RawFilters, ReportContext
@@ -97,11 +99,13 @@ async def _count(factory: async_sessionmaker[AsyncSession]) -> int:
         return int(await session.scalar(select(func.count()).select_from(Consultation)) or 0)
 
 
-async def build(url: str, settings: Settings, cases: int, months: int, reuse: bool) -> dict[str, float]:
+async def build(
+    url: str, settings: Settings, clock: Clock, cases: int, months: int, reuse: bool
+) -> dict[str, float]:
     """Migrate, seed, generate and roll up; returns the timings of each step."""
     timings: dict[str, float] = {}
     await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_engine(url)
+    engine = create_engine(url, clock=clock)
     factory = create_sessionmaker(engine)
     try:
         if reuse and await _count(factory) == cases:
@@ -110,11 +114,13 @@ async def build(url: str, settings: Settings, cases: int, months: int, reuse: bo
         async with factory() as session:
             await seed_reference_data(session)
             await session.commit()
-        now = utcnow()
+        now = clock.now()
         start = Month.of(now, settings.zone).plus(1 - months).start(settings.zone)
         began = time.perf_counter()
         async with factory() as session:
-            report = await generate_cases(session, cases, seed=2026, start=start, end=now, zone=settings.zone)
+            report = await generate_cases(
+                session, cases, seed=2026, start=start, end=now, zone=settings.zone, now=now
+            )
             await session.commit()
         timings["generate"] = time.perf_counter() - began
         print(
@@ -124,7 +130,7 @@ async def build(url: str, settings: Settings, cases: int, months: int, reuse: bo
         )
         began = time.perf_counter()
         async with factory() as session:
-            refreshed = await rollup.refresh(session, settings.zone)
+            refreshed = await rollup.refresh(session, settings.zone, clock.now())
             await session.commit()
         timings["rollup"] = time.perf_counter() - began
         print(
@@ -140,19 +146,25 @@ async def build(url: str, settings: Settings, cases: int, months: int, reuse: bo
 async def time_view(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
+    clock: Clock,
     scenario: Scenario,
     view: View,
     rollup_on: bool,
     runs: int,
 ) -> list[float]:
     """Milliseconds per run, each in its own session like a request: plan the months, then query."""
-    now = Month.of(utcnow(), settings.zone)
+    month = Month.of(clock.now(), settings.zone)
     samples: list[float] = []
     for _ in range(runs + 1):  # the first run warms caches and is dropped
         async with factory() as session:
             began = time.perf_counter()
             ctx = await service.prepare(
-                session, scenario.principal, scenario.raw(now), settings.zone, use_rollup=rollup_on
+                session,
+                scenario.principal,
+                scenario.raw(month),
+                settings.zone,
+                clock.now(),
+                use_rollup=rollup_on,
             )
             await view(session, ctx)
             samples.append((time.perf_counter() - began) * 1000)
@@ -161,20 +173,20 @@ async def time_view(
 
 
 async def measure(
-    url: str, settings: Settings, runs: int, naive_runs: int
+    url: str, settings: Settings, clock: Clock, runs: int, naive_runs: int
 ) -> list[tuple[str, str, list[float], list[float]]]:
-    engine = create_engine(url)
+    engine = create_engine(url, clock=clock)
     factory = create_sessionmaker(engine)
     results = []
     try:
         for scenario in SCENARIOS:
             for name, view in VIEWS:
                 naive = (
-                    await time_view(factory, settings, scenario, view, False, naive_runs)
+                    await time_view(factory, settings, clock, scenario, view, False, naive_runs)
                     if naive_runs
                     else []
                 )
-                designed = await time_view(factory, settings, scenario, view, True, runs)
+                designed = await time_view(factory, settings, clock, scenario, view, True, runs)
                 results.append((scenario.name, name, naive, designed))
                 n = f"{percentile(naive, 0.5):9.1f}" if naive else "        -"
                 d50, d95 = percentile(designed, 0.5), percentile(designed, 0.95)
@@ -237,10 +249,11 @@ async def main() -> None:
                 await _admin(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
                 await _admin(f'CREATE DATABASE "{PG_NAME}"')
         settings = Settings(mode=Mode.dev, database_url=url)
+        clock = clock_for(settings.clock_start)
         print(f"{backend}:", flush=True)
         try:
-            timings = await build(url, settings, args.cases, args.months, args.reuse)
-            results = await measure(url, settings, args.runs, args.naive_runs)
+            timings = await build(url, settings, clock, args.cases, args.months, args.reuse)
+            results = await measure(url, settings, clock, args.runs, args.naive_runs)
         finally:
             if backend == "postgres" and not args.keep:
                 await _admin(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')

@@ -16,7 +16,6 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.chat.service import purge_texts
 from app.consultation.models import Consultation
-from app.db import utcnow
 from app.enums import ConsultationStatus
 from app.reservation.retention import purge_contacts
 
@@ -47,14 +46,16 @@ async def purge_personal_data(
     session: AsyncSession,
     older_than_days: int,
     *,
-    now: datetime | None = None,
+    now: datetime,
     actor: Principal | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """Null the encrypted name, contact, notes, chat and summary texts of long-closed cases; audited."""
+    """Null the encrypted name, contact, notes, chat and summary texts of long-closed cases; audited.
+
+    `now` comes from the caller's clock (the CLI's, or a test's); the cutoff is `older_than_days` before it.
+    """
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
-    now = now or utcnow()
     cutoff = now - timedelta(days=older_than_days)
     condition = _due(cutoff)
     if dry_run:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.db import utcnow
 from app.errors import InvalidField
 from app.report import service
 from app.report.export import suppression_note
@@ -113,10 +112,13 @@ async def build_monthly_report(
     zone: ZoneInfo,
     threshold: int,
     suppress: bool = True,
-    now: datetime | None = None,
+    *,
+    now: datetime,
 ) -> MonthlyReport:
-    """令和N年M月 外国人相談窓口 利用状況報告 for the area or one municipality (scoped callers: their own)."""
-    now = now or utcnow()
+    """令和N年M月 外国人相談窓口 利用状況報告 for the area or one municipality (scoped callers: their own).
+
+    `now` (the app's clock) gives the default month (the last one) and the report's date.
+    """
     if month_text:
         try:
             month = Month.parse(month_text)

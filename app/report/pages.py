@@ -16,8 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.db import utcnow
-from app.deps import DbSession, OptionalPrincipal, SettingsDep
+from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
 from app.report import monthly, service
@@ -96,6 +95,7 @@ async def dashboard_page(
     tasks: BackgroundTasks,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: OptionalPrincipal,
     from_month: Annotated[str | None, Query(alias="from")] = None,
     to_month: Annotated[str | None, Query(alias="to")] = None,
@@ -108,13 +108,14 @@ async def dashboard_page(
     if gate is not None or principal is None:
         return gate or RedirectResponse("/login", status_code=303)
     raw = RawFilters(from_month, to_month, municipality, language, channel, topic)
+    now = clock.now()
     try:
-        ctx = await service.prepare(db, principal, raw, settings.zone)
+        ctx = await service.prepare(db, principal, raw, settings.zone, now)
     except (InvalidField, Forbidden) as exc:
         return _error_page(request, principal, exc)
     dashboard = await service.dashboard(db, ctx)
-    if needs_refresh(ctx.plan, utcnow()):
-        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone)
+    if needs_refresh(ctx.plan, now):
+        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone, clock)
     query = {
         k: v
         for k, v in dashboard.filters.model_dump(by_alias=True).items()
@@ -132,7 +133,7 @@ async def dashboard_page(
         "query": "&".join(f"{k}={v}" for k, v in query.items()),
         "views": VIEWS,
         "threshold": settings.report_suppression_threshold,
-        "last_month": str(Month.of(utcnow(), settings.zone).previous()),
+        "last_month": str(Month.of(now, settings.zone).previous()),
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
 
@@ -142,6 +143,7 @@ async def monthly_page(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: OptionalPrincipal,
     month: str | None = None,
     municipality: str | None = None,
@@ -151,7 +153,13 @@ async def monthly_page(
         return gate or RedirectResponse("/login", status_code=303)
     try:
         report = await monthly.build_monthly_report(
-            db, principal, month, municipality, settings.zone, settings.report_suppression_threshold
+            db,
+            principal,
+            month,
+            municipality,
+            settings.zone,
+            settings.report_suppression_threshold,
+            now=clock.now(),
         )
     except (InvalidField, Forbidden) as exc:
         return _error_page(request, principal, exc)

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.clock import Clock
 from app.consultation.models import Consultation
-from app.db import utcnow
 from app.report import histogram
 from app.report.models import (
     ALL,
@@ -108,10 +108,12 @@ def needs_refresh(plan: Plan, now: datetime) -> bool:
 
 
 async def refresh(
-    session: AsyncSession, zone: ZoneInfo, now: datetime | None = None, rebuild: bool = False
+    session: AsyncSession, zone: ZoneInfo, now: datetime, rebuild: bool = False
 ) -> RefreshReport:
-    """Roll up every past month that is missing or stale (all past months with `rebuild`); flushes only."""
-    now = now or utcnow()
+    """Roll up every past month that is missing or stale (all past months with `rebuild`); flushes only.
+
+    `now` (the caller's clock) says which month is the current one: it is never rolled up.
+    """
     dialect = await dialect_of(session)
     if dialect == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
@@ -263,11 +265,13 @@ def _levels(
     return out.values()
 
 
-async def refresh_in_background(factory: async_sessionmaker[AsyncSession], zone: ZoneInfo) -> None:
+async def refresh_in_background(
+    factory: async_sessionmaker[AsyncSession], zone: ZoneInfo, clock: Clock
+) -> None:
     """Run after a report response when it had to compute past months live; failures only cost speed."""
     try:
         async with factory() as session:
-            await refresh(session, zone)
+            await refresh(session, zone, clock.now())
             await session.commit()
     except Exception:  # a concurrent refresh or a locked SQLite file: the next report will try again
         log.warning("report rollup refresh failed; figures stay exact (computed live)", exc_info=True)

@@ -6,6 +6,7 @@ Scope: a municipality's coordinator gets only their residents' figures; asking f
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -15,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.clock import Clock
 from app.config import Settings
-from app.db import utcnow
-from app.deps import DbSession, SettingsDep, require_roles
+from app.deps import ClockDep, DbSession, SettingsDep, require_roles
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
 from app.report import export, monthly, service
@@ -60,15 +61,22 @@ Suppress = Annotated[
 
 
 async def _context(
-    db: AsyncSession, principal: Principal, raw: RawFilters, settings: Settings
+    db: AsyncSession, principal: Principal, raw: RawFilters, settings: Settings, now: datetime
 ) -> ReportContext:
-    return await service.prepare(db, principal, raw, settings.zone)
+    return await service.prepare(db, principal, raw, settings.zone, now)
 
 
-def _refresh_later(request: Request, tasks: BackgroundTasks, ctx: ReportContext, settings: Settings) -> None:
+def _refresh_later(
+    request: Request,
+    tasks: BackgroundTasks,
+    ctx: ReportContext,
+    settings: Settings,
+    clock: Clock,
+    now: datetime,
+) -> None:
     """Past months computed live are rolled up after the response, so the next report reads them faster."""
-    if needs_refresh(ctx.plan, utcnow()):
-        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone)
+    if needs_refresh(ctx.plan, now):
+        tasks.add_task(refresh_in_background, request.app.state.sessionmaker, settings.zone, clock)
 
 
 async def view_context(
@@ -76,12 +84,14 @@ async def view_context(
     tasks: BackgroundTasks,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     raw: Filters,
 ) -> ReportContext:
     """Filters checked and scoped to the reader; months computed live are rolled up after the response."""
-    ctx = await _context(db, principal, raw, settings)
-    _refresh_later(request, tasks, ctx, settings)
+    now = clock.now()
+    ctx = await _context(db, principal, raw, settings, now)
+    _refresh_later(request, tasks, ctx, settings, clock, now)
     return ctx
 
 
@@ -196,13 +206,15 @@ async def export_workbook(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     raw: Filters,
     suppress: Suppress = True,
 ) -> Response:
     """Every view as an Excel workbook (one sheet per view), small cells suppressed."""
     _check_unsuppressed(principal, suppress)
-    ctx = await _context(db, principal, raw, settings)
+    now = clock.now()
+    ctx = await _context(db, principal, raw, settings, now)
     dashboard = await service.dashboard(db, ctx)
     tables = dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)
     content = export.dashboard_workbook(
@@ -210,7 +222,7 @@ async def export_workbook(
         _filters_line(ctx),
         settings.report_suppression_threshold,
         suppress,
-        utcnow().astimezone(settings.zone),
+        now.astimezone(settings.zone),
     )
     await _audit_export(db, request, principal, "export.xlsx", ctx, suppress)
     return _download(
@@ -223,6 +235,7 @@ async def export_monthly_workbook(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     month: Annotated[str | None, Query(description="YYYY-MM (default: last month)")] = None,
     municipality: Annotated[str | None, Query(description="JIS code; omit for the whole area")] = None,
@@ -231,7 +244,14 @@ async def export_monthly_workbook(
     """The monthly council report (令和N年M月 外国人相談窓口 利用状況報告) as Excel."""
     _check_unsuppressed(principal, suppress)
     report = await monthly.build_monthly_report(
-        db, principal, month, municipality, settings.zone, settings.report_suppression_threshold, suppress
+        db,
+        principal,
+        month,
+        municipality,
+        settings.zone,
+        settings.report_suppression_threshold,
+        suppress,
+        now=clock.now(),
     )
     content = export.monthly_workbook(report.title, report.subtitle_lines, report.tables, report.footnotes)
     await record(
@@ -253,6 +273,7 @@ async def export_csv(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
+    clock: ClockDep,
     principal: Reader,
     raw: Filters,
     suppress: Suppress = True,
@@ -263,7 +284,7 @@ async def export_csv(
             ("path", "view"), f"unknown view {view!r}; accepted: {', '.join(VIEWS)}", list(VIEWS)
         )
     _check_unsuppressed(principal, suppress)
-    ctx = await _context(db, principal, raw, settings)
+    ctx = await _context(db, principal, raw, settings, clock.now())
     dashboard = await service.dashboard(db, ctx)
     tables = {t.name: t for t in dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)}
     await _audit_export(db, request, principal, f"{view}.csv", ctx, suppress)

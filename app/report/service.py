@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.db import utcnow
 from app.enums import Channel, Role
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality
@@ -194,12 +193,14 @@ async def prepare(
     principal: Principal,
     raw: RawFilters,
     zone: ZoneInfo,
-    now: datetime | None = None,
+    now: datetime,
     use_rollup: bool = True,
 ) -> ReportContext:
-    """Everything a view needs: validated filters, the caller's scope, and the rollup/live split of months."""
+    """Everything a view needs: validated filters, the caller's scope, and the rollup/live split of months.
+
+    `now` (the app's clock) decides the default period and which month is the current one (always live).
+    """
     check_reader(principal)
-    now = now or utcnow()
     reference = await load_reference(session)
     months, criteria, applied = resolve_filters(raw, principal, reference, zone, now)
     plan = await plan_months(session, months, zone, now, use_rollup)

@@ -2,7 +2,8 @@
 
 A session hook sees every consultation, call leg and media change written through the ORM and appends one
 marker per UTC hour of request touched. Writers that bypass the unit of work (bulk UPDATEs) that change
-what reports count call `mark_cases_stale`.
+what reports count call `mark_cases_stale`; bulk loads of new cases (Core INSERTs: synthetic data) call
+`mark_hours_stale` with the request times they wrote.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def _mark_after_flush(session: Session, _context: UOWTransaction) -> None:
     hours, ids = _touched(session)
     if hours or ids:
         _insert_markers(session.connection(), hours, ids)
+
+
+async def mark_hours_stale(session: AsyncSession, requested: Iterable[datetime]) -> int:
+    """For bulk loads that insert cases with Core statements: one marker per UTC hour of request written.
+
+    Their months are then computed live, and the next refresh rolls them up again. Returns the hours marked.
+    """
+    hours = sorted({utc_hour(instant) for instant in requested})
+    for start in range(0, len(hours), 5000):
+        await session.execute(
+            insert(ReportStaleHour), [{"hour": hour} for hour in hours[start : start + 5000]]
+        )
+    return len(hours)
 
 
 async def mark_cases_stale(session: AsyncSession, consultation_ids: Iterable[int]) -> None:

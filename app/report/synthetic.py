@@ -2,7 +2,9 @@
 
 Deterministic for a seed, a case count and a period: the same arguments give the same rows. Cases are written
 with Core executemany in batches (no ORM objects), so a million cases take minutes, not hours. Synthetic cases
-carry no personal data. Run against a migrated, seeded database; refresh the report rollup afterwards.
+carry no personal data. Run against a migrated, seeded database. The Core inserts bypass the session hook that
+marks changed months for the report rollup, so the load marks the hours it wrote itself: their months are
+computed live until the rollup is refreshed (demo-data refreshes it at once).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from app.interpreter.models import Interpreter
 from app.language.models import Language
 from app.report.period import Month
 from app.report.repository import cast_table
+from app.report.staleness import mark_hours_stale, utc_hour
 
 BATCH = 20_000
 
@@ -207,14 +210,18 @@ async def generate_cases(
     start: datetime,
     end: datetime,
     zone: ZoneInfo,
-    now: datetime | None = None,
+    now: datetime,
 ) -> GenerationReport:
-    """Insert `cases` synthetic consultations requested in [start, end); flushes, never commits."""
+    """Insert `cases` synthetic consultations requested in [start, end); flushes, never commits.
+
+    Cases whose call would end after `now` (the caller's clock) are still going on. The UTC hours of request
+    are marked stale for the report rollup, so reports count the new cases at once.
+    """
     if cases < 1:
         raise ValueError("cases must be at least 1")
     rng = np.random.default_rng(seed)
     times = request_times(rng, cases, start, end, zone)
-    now_epoch = (now or datetime.now(UTC)).timestamp()
+    now_epoch = now.timestamp()
     sites = {s.municipality_code: s.id for s in (await session.scalars(select(Site))).all()}
     desk_site = (await session.scalar(select(Site.id).where(Site.code == "kurashiki-desk"))) or None
     remote = {
@@ -238,6 +245,7 @@ async def generate_cases(
     genders = [g for g in Gender if g is not Gender.not_asked]
 
     totals = {"topics": 0, "legs": 0, "changes": 0}
+    requested_hours: set[datetime] = set()
     leg_id = first_leg
     for batch_start in range(0, cases, BATCH):
         size = min(BATCH, cases - batch_start)
@@ -381,6 +389,7 @@ async def generate_cases(
                     }
                 )
         await session.execute(insert(cast_table(Consultation)), consult_rows)
+        requested_hours.update(utc_hour(row["requested_at"]) for row in consult_rows)
         if topic_rows:
             await session.execute(insert(consultation_topic), topic_rows)
         if leg_rows:
@@ -390,6 +399,7 @@ async def generate_cases(
         totals["topics"] += len(topic_rows)
         totals["legs"] += len(leg_rows)
         totals["changes"] += len(change_rows)
+    await mark_hours_stale(session, requested_hours)
     if (await session.connection()).dialect.name == "postgresql":
         # Explicit ids do not advance the sequences; fresh statistics keep the planner off nested loops.
         for statement in (

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chat.models import CaseSummary, ChatMessage
+from app.clock import ControlledClock
 from app.consultation.models import Consultation
 from app.consultation.retention import purge_personal_data
-from app.db import utcnow
 from app.enums import ConsultationStatus
 
 from .conftest import ticket_of, video_intake
@@ -31,7 +31,7 @@ async def _statistics(
 
 
 async def test_chat_retention__purge_nulls_chat_text_and_keeps_statistics(
-    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession
+    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession, clock: ControlledClock
 ) -> None:
     old, fresh = await video_intake(client, auth["counselor"]), await video_intake(client, auth["counselor"])
     for case in (old, fresh):
@@ -44,7 +44,7 @@ async def test_chat_retention__purge_nulls_chat_text_and_keeps_statistics(
             f"{base}/summary", json={"text": "नमस्ते", "language": "ne"}, headers=auth["counselor"]
         )
         assert summary.status_code == 201
-    now = utcnow()
+    now = clock.now()  # the app's clock too: TEST_NOW, running
     long_ago = now - timedelta(days=400)
     await db.execute(
         update(Consultation)

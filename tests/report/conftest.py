@@ -3,6 +3,9 @@
 Every expected figure in these tests was worked out by hand from the table below (see EXPECTED); nothing
 here is generated. C7 is requested at 08:55 on 1 October in Japan, still 30 September in UTC: it must count
 in October. C9 has two interpreter legs from two vendors; C11 has no municipality and no topic.
+
+The tests run at TEST_NOW (the `clock` fixture: 18 November 2026 in Japan, the settings' zone), whatever the
+wall clock says: both months are past months, so they may be rolled up, and November is the current month.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app import migrate
+from app.clock import Clock, ControlledClock
 from app.config import Mode, Settings
 from app.consultation.models import Consultation
-from app.db import create_engine, create_sessionmaker, utcnow
+from app.db import create_engine, create_sessionmaker
 from app.enums import Role
 from app.main import create_app
 from app.report import rollup
@@ -27,8 +28,8 @@ PASSWORD = "correct horse battery"
 CHARTS = 8
 
 
-async def _prepare(url: str, zone: Any) -> int:
-    engine = create_engine(url)
+async def _prepare(url: str, zone: Any, clock: Clock) -> int:
+    engine = create_engine(url, clock=clock)
     try:
         async with create_sessionmaker(engine)() as session:
             await seed_reference_data(session)
@@ -39,10 +40,10 @@ async def _prepare(url: str, zone: Any) -> int:
                 role=Role.coordinator,
                 display_name="広域コーディネーター Wide-area coordinator",
             )
-            now = utcnow()
+            now = clock.now()
             start = Month.of(now, zone).plus(-11).start(zone)
-            await generate_cases(session, 2500, seed=2026, start=start, end=now, zone=zone)
-            await rollup.refresh(session, zone)
+            await generate_cases(session, 2500, seed=2026, start=start, end=now, zone=zone, now=now)
+            await rollup.refresh(session, zone, now)
             await session.commit()
             return int(await session.scalar(select(func.count()).select_from(Consultation)) or 0)
     finally:
@@ -50,21 +51,22 @@ async def _prepare(url: str, zone: Any) -> int:
 
 
 @pytest.fixture
-def demo_database(tmp_path: Path) -> tuple[Settings, int]:
-    """A migrated SQLite file with a coordinator and a year of synthetic cases (before Playwright starts)."""
+def demo_database(tmp_path: Path, clock: ControlledClock) -> tuple[Settings, int]:
+    """A migrated SQLite file with a coordinator and the year of synthetic cases up to the test's instant
+    (TEST_NOW), before Playwright starts."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'browser.db'}"
     settings = Settings(mode=Mode.dev, database_url=url, secret_key="browser-test-" + "x" * 40)
     migrate.upgrade(url)
-    return settings, asyncio.run(_prepare(url, settings.zone))
+    return settings, asyncio.run(_prepare(url, settings.zone, clock))
 
 
 @pytest.mark.browser
 def test_dashboard__renders_charts_in_chromium(
-    demo_database: tuple[Settings, int], chromium_browser: Any
+    demo_database: tuple[Settings, int], clock: ControlledClock, chromium_browser: Any
 ) -> None:
     settings, cases = demo_database
     console_errors: list[str] = []
-    with live_server(create_app(settings)) as server:
+    with live_server(create_app(settings, clock=clock)) as server:
         page = chromium_browser.new_page(viewport={"width": 1500, "height": 1000}, locale="ja-JP")
         page.on("pageerror", lambda e: console_errors.append(str(e)))
         page.on(  # every asset is served by us; only the browser's favicon probe may be missing
@@ -86,7 +88,7 @@ def test_dashboard__renders_charts_in_chromium(
         assert page.locator("#chart-municipality .bars .point").count() > 0  # bars were drawn
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report-dashboard.png"), full_page=True)
-        last_month = Month.of(utcnow(), settings.zone).previous()
+        last_month = Month.of(clock.now(), settings.zone).previous()
         page.goto(f"{server.url}/reports/monthly?month={last_month}")
         assert page.locator("h1").inner_text().endswith("外国人相談窓口 利用状況報告")
         page.screenshot(path=str(ARTIFACTS / "report-monthly.png"), full_page=True)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Via
+from app.clock import ControlledClock
 from app.config import Settings
 from app.report import rollup, service
 from app.report.models import ReportRollupMonth
@@ -115,21 +116,22 @@ async def test_dashboard__month_follows_japan_time_not_utc(
 
 
 async def test_dashboard__rollup_and_live_give_the_same_figures(
-    db: AsyncSession, settings: Settings, hand_cases: dict[str, str]
+    db: AsyncSession, settings: Settings, clock: ControlledClock, hand_cases: dict[str, str]
 ) -> None:
+    now = clock.now()  # TEST_NOW: November 2026, so September and October are past months
     raw = RawFilters(from_month="2026-08", to_month="2026-11")
-    live_ctx = await service.prepare(db, ADMIN, raw, settings.zone, use_rollup=False)
+    live_ctx = await service.prepare(db, ADMIN, raw, settings.zone, now, use_rollup=False)
     live = await service.dashboard(db, live_ctx)
-    await rollup.refresh(db, settings.zone)
+    await rollup.refresh(db, settings.zone, now)
     await db.commit()
     assert set((await db.scalars(select(ReportRollupMonth.month))).all()) >= {"2026-09", "2026-10"}
-    ctx = await service.prepare(db, ADMIN, raw, settings.zone)
+    ctx = await service.prepare(db, ADMIN, raw, settings.zone, now)
     assert {str(m) for m in ctx.plan.rollup_months} >= {"2026-09", "2026-10"}
     assert await service.dashboard(db, ctx) == live
     for topic in ("tax", "residence"):
         filtered = RawFilters(from_month="2026-08", to_month="2026-11", topic=topic, channel="phone")
-        live_ctx = await service.prepare(db, ADMIN, filtered, settings.zone, use_rollup=False)
-        ctx = await service.prepare(db, ADMIN, filtered, settings.zone)
+        live_ctx = await service.prepare(db, ADMIN, filtered, settings.zone, now, use_rollup=False)
+        ctx = await service.prepare(db, ADMIN, filtered, settings.zone, now)
         assert await service.dashboard(db, ctx) == await service.dashboard(db, live_ctx)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
+from app.clock import ControlledClock
 from app.config import Settings
 from app.main import create_app
 from app.report.suppression import SUPPRESSED, Line, line_is_exhausted, line_is_safe
@@ -135,9 +136,9 @@ async def test_export__kasaoka_csv_hides_every_nonzero_count(
 
 
 async def test_export__threshold_is_a_setting(
-    settings: Settings, auth: dict[str, dict[str, str]], hand_cases: dict[str, str]
+    settings: Settings, clock: ControlledClock, auth: dict[str, dict[str, str]], hand_cases: dict[str, str]
 ) -> None:
-    app = create_app(settings.model_copy(update={"report_suppression_threshold": 1}))
+    app = create_app(settings.model_copy(update={"report_suppression_threshold": 1}), clock=clock)
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as client,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
+from app.clock import ControlledClock
 from app.consultation.models import Consultation
 
 from .conftest import get_json
@@ -151,11 +152,15 @@ async def test_media_change__fallback_to_audio_is_recorded_and_counted(
 
 
 async def test_record__notes_cannot_be_added_after_the_purge(
-    client: AsyncClient, auth: dict[str, dict[str, str]], hand_cases: dict[str, str], db: AsyncSession
+    client: AsyncClient,
+    auth: dict[str, dict[str, str]],
+    hand_cases: dict[str, str],
+    db: AsyncSession,
+    clock: ControlledClock,
 ) -> None:
     from app.consultation.retention import purge_personal_data
 
-    await purge_personal_data(db, 30)
+    await purge_personal_data(db, 30, now=clock.now())  # TEST_NOW: C1 closed in September, > 30 days ago
     await db.commit()
     response = await client.patch(_url(hand_cases["C1"]), json={"notes": "again"}, headers=auth["counselor"])
     assert response.status_code == 409
