@@ -1,4 +1,8 @@
-"""The `madoguchi` command: serve, migrate, seed and the admin chores that have no screen yet."""
+"""The `madoguchi` command: serve, migrate, seed and the admin chores that have no screen yet.
+
+Commands run on the real time: the settings' clock (`clock_for(settings.clock_start)`: the system clock unless
+MADOGUCHI_CLOCK_START is set in dev or demo mode). Tests calling `main` in-process may pass their own clock.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
+from app.clock import Clock, clock_for
 from app.config import Mode, Settings, describe_settings_error
 from app.db import create_engine, create_sessionmaker
 from app.enums import Role
@@ -39,8 +43,14 @@ def load_settings(demo: bool = False) -> Settings:
         raise SystemExit(describe_settings_error(exc)) from None
 
 
-async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(settings.database_url)
+def command_clock(args: argparse.Namespace, settings: Settings) -> Clock:
+    """The clock `main` was given (tests), else the settings' own: real time unless MADOGUCHI_CLOCK_START."""
+    given: Clock | None = getattr(args, "clock", None)
+    return given or clock_for(settings.clock_start)
+
+
+async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], clock: Clock) -> T:
+    engine = create_engine(settings.database_url, clock=clock)
     try:
         async with create_sessionmaker(engine)() as session:
             result = await work(session)
@@ -50,9 +60,10 @@ async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitab
         await engine.dispose()
 
 
-def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], clock: Clock) -> T:
+    """Run `work` in one committed session whose column defaults read `clock`."""
     try:
-        return asyncio.run(_in_session(settings, work))
+        return asyncio.run(_in_session(settings, work, clock))
     except DomainError as exc:
         raise SystemExit(f"error: {exc.message}") from None
 
@@ -70,19 +81,19 @@ def cmd_downgrade(args: argparse.Namespace) -> None:
     print(f"database downgraded to {args.revision}")
 
 
-def _seed(settings: Settings) -> None:
+def _seed(settings: Settings, clock: Clock) -> None:
     from app.seed.service import seed_reference_data
 
-    report = run_in_session(settings, seed_reference_data)
+    report = run_in_session(settings, seed_reference_data, clock)
     print(
         f"reference data: {report.municipalities} municipalities, {report.sites} sites, "
         f"{report.languages} languages, {report.topics} topics added"
     )
 
 
-def cmd_seed(_args: argparse.Namespace) -> None:
+def cmd_seed(args: argparse.Namespace) -> None:
     settings = load_settings()
-    _seed(settings)
+    _seed(settings, command_clock(args, settings))
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -117,26 +128,26 @@ def cmd_create_user(args: argparse.Namespace) -> None:
         )
         return f"created {user.role.value} {user.username!r} (id {user.id})"
 
-    print(run_in_session(settings, work))
+    print(run_in_session(settings, work, command_clock(args, settings)))
 
 
 def cmd_create_api_token(args: argparse.Namespace) -> None:
     from datetime import timedelta
 
     from app.auth.service import issue_api_token
-    from app.db import utcnow
     from app.staff.models import StaffUser
 
     settings = load_settings()
+    clock = command_clock(args, settings)
 
     async def work(session: AsyncSession) -> str:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == args.username))
         if user is None:
             raise SystemExit(f"error: no user named {args.username!r}")
-        expires = utcnow() + timedelta(days=args.days) if args.days else None
+        expires = clock.now() + timedelta(days=args.days) if args.days else None
         return await issue_api_token(session, user, args.name, expires)
 
-    token = run_in_session(settings, work)
+    token = run_in_session(settings, work, clock)
     print("API token (shown once; store it in your client's secret store):")
     print(token)
 
@@ -155,7 +166,7 @@ def cmd_register_device(args: argparse.Namespace) -> None:
         token, _device = await register_device(session, site.id, args.name)
         return token
 
-    token = run_in_session(settings, work)
+    token = run_in_session(settings, work, command_clock(args, settings))
     print(f"device {args.name!r} registered at {args.site}. Its bearer token (shown once):")
     print(token)
 
@@ -166,30 +177,32 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from app.main import create_app
 
     settings = load_settings(demo=args.demo)
+    clock = command_clock(args, settings)
     if not args.no_migrate:
         migrate.upgrade(settings.database_url)
-        _seed(settings)
+        _seed(settings, clock)
     host = args.host or settings.host
     port = args.port or settings.port
     if args.demo:
-        _print_demo_access(settings, f"http://{host}:{port}")
+        _print_demo_access(settings, f"http://{host}:{port}", clock)
     print(f"Madoguchi serving on http://{host}:{port}/ ({settings.mode.value} mode, {_db_label(settings)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+    app = create_app(settings, clock=clock)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
-def _print_demo_access(settings: Settings, base_url: str) -> None:
+def _print_demo_access(settings: Settings, base_url: str, clock: Clock) -> None:
     from app.demo import create_demo_data
     from app.resident.links import LinkClaims, LinkKind, issue_link
 
-    access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password))
-    _demo_history(settings)
+    access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password), clock)
+    _demo_history(settings, clock)
     print(f"Demo accounts (password for all: {settings.demo_password}):")
     for name in access.usernames:
         print(f"  {name}")
     print("Demo counter devices (bearer tokens, new on every start):")
     for name, token in access.device_tokens.items():
         print(f"  {name}: {token}")
-    poster = issue_link(settings, LinkClaims(kind=LinkKind.poster), datetime.now(UTC))
+    poster = issue_link(settings, LinkClaims(kind=LinkKind.poster), clock.now())
     print(f"A resident's own video page (a desk poster link): {base_url}/r/{poster}")
 
 
@@ -197,11 +210,14 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
     from app.report.commands import demo_data
 
     settings = load_settings()
+    clock = command_clock(args, settings)
     migrate.upgrade(settings.database_url)
-    _seed(settings)
+    _seed(settings, clock)
     print(
         run_in_session(
-            settings, lambda s: demo_data(s, settings, args.cases, args.seed, args.months, args.until)
+            settings,
+            lambda s: demo_data(s, settings, args.cases, args.seed, args.months, args.until, clock.now()),
+            clock,
         )
     )
 
@@ -210,8 +226,11 @@ def cmd_purge_personal_data(args: argparse.Namespace) -> None:
     from app.consultation.retention import purge_personal_data
 
     settings = load_settings()
+    clock = command_clock(args, settings)
     days = args.older_than_days or settings.retention_days
-    report = run_in_session(settings, lambda s: purge_personal_data(s, days, dry_run=args.dry_run))
+    report = run_in_session(
+        settings, lambda s: purge_personal_data(s, days, now=clock.now(), dry_run=args.dry_run), clock
+    )
     verb = "would purge" if report.dry_run else "purged"
     when = f"{report.cutoff:%Y-%m-%d}"
     print(f"{verb} personal data of {report.purged} cases closed before {when} ({days} days)")
@@ -221,29 +240,29 @@ def cmd_refresh_reports(args: argparse.Namespace) -> None:
     from app.report.commands import refresh_reports
 
     settings = load_settings()
-    print(run_in_session(settings, lambda s: refresh_reports(s, settings, args.rebuild)))
+    clock = command_clock(args, settings)
+    print(run_in_session(settings, lambda s: refresh_reports(s, settings, args.rebuild, clock.now()), clock))
 
 
 DEMO_HISTORY_CASES = 1500
 
 
-def _demo_history(settings: Settings) -> None:
+def _demo_history(settings: Settings, clock: Clock) -> None:
     """A year of synthetic past cases (up to last month) so the reports have something to show; once only."""
-    from datetime import date
-
     from sqlalchemy import func
 
     from app.consultation.models import Consultation
     from app.report.commands import demo_data
+    from app.report.period import Month
 
     async def work(session: AsyncSession) -> str | None:
         if await session.scalar(select(func.count()).select_from(Consultation)):
             return None
-        today = date.today()
-        last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
-        return await demo_data(session, settings, DEMO_HISTORY_CASES, 1, 12, last_month)
+        now = clock.now()
+        last_month = str(Month.of(now, settings.zone).previous())
+        return await demo_data(session, settings, DEMO_HISTORY_CASES, 1, 12, last_month, now)
 
-    made = run_in_session(settings, work)
+    made = run_in_session(settings, work, clock)
     if made:
         print(made)
 
@@ -346,8 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> None:
+    """Run one command; `clock` replaces the settings' clock (tests run commands at their own instant)."""
     args = build_parser().parse_args(argv)
+    args.clock = clock
     args.func(args)
 
 

@@ -1,4 +1,8 @@
-"""The `madoguchi` command, run as operators run it: in a subprocess against a real database."""
+"""The `madoguchi` command, run as operators run it: in a subprocess against a real database.
+
+Commands run on the real time; in dev mode the tests start their clock at TEST_NOW (MADOGUCHI_CLOCK_START), so
+`serve --demo`'s year of history and its links are the same on any day the suite runs.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,17 @@ import httpx
 import pytest
 
 from app import migrate
+from tests.conftest import TEST_NOW
+
+pytestmark = pytest.mark.slow  # every test starts the CLI in a subprocess: seconds each
+CLOCK_START = {"MADOGUCHI_CLOCK_START": TEST_NOW.isoformat()}
 
 
 def _run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "MADOGUCHI_MODE": "dev", **env}
+    """Dev mode at TEST_NOW unless `env` says otherwise (production refuses a moved clock)."""
+    full_env = {**os.environ, "MADOGUCHI_MODE": "dev", **CLOCK_START, **env}
+    if full_env["MADOGUCHI_MODE"] == "production":
+        full_env.pop("MADOGUCHI_CLOCK_START")
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
@@ -45,7 +56,7 @@ def workdir(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("demo", [False, True], ids=["plain", "demo"])
 def test_serve__fresh_directory_serves_readyz_and_municipalities(workdir: Path, demo: bool) -> None:
     port = _free_port()
-    env = {**os.environ, "MADOGUCHI_MODE": "dev", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "MADOGUCHI_MODE": "dev", "PYTHONUNBUFFERED": "1", **CLOCK_START}
     env.pop("MADOGUCHI_DATABASE_URL", None)
     log = (workdir / "serve.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own CLI
