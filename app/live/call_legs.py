@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.consultation.models import CallLeg, Consultation
 from app.enums import CallRole
@@ -54,3 +55,24 @@ async def record_room_events(session: AsyncSession, events: Iterable[RoomEvent])
                 leg.left_at = event.at
                 leg.leave_reason = event.reason
     await session.flush()
+
+
+class CallLegRecorder:
+    """Writes each batch of room events in its own transaction, one batch after another, in the order given.
+
+    Why: a join and the leave that ends it come from different websocket tasks. Unordered, the leave could
+    look for a leg whose insert has not committed yet (a waiting SQLite writer is not served first come,
+    first served): the leg would stay open for ever, or be missing when the call's record is read after it
+    ended.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._in_order = asyncio.Lock()  # FIFO: batches commit in the order their callers asked
+
+    async def record(self, events: Sequence[RoomEvent]) -> None:
+        if not events:
+            return
+        async with self._in_order, self._sessionmaker() as session:
+            await record_room_events(session, events)
+            await session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.errors import Conflict, NotFound
 from app.interpreter.models import Interpreter
 from app.live import topics
-from app.live.call_legs import record_room_events
+from app.live.call_legs import CallLegRecorder
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
 from interpreters.presence import PresenceTracker
@@ -61,6 +61,7 @@ class Gateway:
         self.signaling = signaling
         self.interpreters = interpreter_presence
         self.counselors = counselor_presence
+        self._call_legs = CallLegRecorder(sessionmaker)
 
     # -- presence -----------------------------------------------------------------------------------------
 
@@ -148,10 +149,7 @@ class Gateway:
         # relayed without waiting on the database.
         for out in outcome.outbound:
             self.desk.hub.publish(topics.connection(out.connection_id), encode(out.message))
-        if outcome.events:
-            async with self._sessionmaker() as session:
-                await record_room_events(session, outcome.events)
-                await session.commit()
+        await self._call_legs.record(outcome.events)
         for event in outcome.events:
             if isinstance(event, RoomParticipantLeft) and event.interpreter_left_mid_call:
                 await self._quietly_left(event, now)
