@@ -12,7 +12,7 @@ RUN pip install --no-compile --require-hashes -r requirements/app.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY routing ./routing
-COPY interpreters ./interpreters
+COPY realtime ./realtime
 COPY migrations ./migrations
 RUN pip install --no-compile --no-deps .
 

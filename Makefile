@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app routing interpreters migrations
+	$(BIN)/mypy app routing realtime migrations
 
 system-deps:
 	bash .ci/system-deps

@@ -43,8 +43,8 @@ from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
 from app.ui.call.router import router as call_ui_router
 from app.ui.router import router as ui_router
-from interpreters.peers.device_check import DeviceCheck
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.peers.device_check import DeviceCheck
+from realtime.peers.rtc import PeerRegistry, loopback_candidates
 
 API_PREFIX = "/api/v1"
 

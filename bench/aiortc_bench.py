@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiortc
 
-from interpreters.peers.bot import Bot
-from interpreters.peers.device_check import DeviceCheck
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.peers.device_check import DeviceCheck
+from realtime.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.testing.bot import Bot
 
 
 def cpu_seconds() -> float:

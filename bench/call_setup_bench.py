@@ -3,7 +3,7 @@
 1. browser: three Chromium pages (tablet, interpreter, counselor; fake camera and microphone). From the
    interpreter's click on "accept" to the first remote video frame decoded (requestVideoFrameCallback) on
    each page, for each remote peer. Times are epoch milliseconds on one machine, so comparable across pages.
-2. aiortc bots (interpreters/peers/bot.py) play the three participants over the same websocket protocol
+2. aiortc bots (realtime/testing/bot.py) play the three participants over the same websocket protocol
    (non-trickle SDP): from sending offer.accept to the interpreter bot's first decoded video frame from each
    of the other two.
 3. offer push latency with N interpreters connected and available (real websockets with session cookies,
@@ -47,7 +47,7 @@ from app.language.models import Language
 from app.live.hub import Hub, Subscriber
 from app.seed.service import seed_reference_data
 from app.staff.service import create_user
-from interpreters.peers.bot import Bot
+from realtime.testing.bot import Bot
 from tests.browser_support import CHROMIUM_ARGS, CHROMIUM_PATH, MEDIA_ARGS
 from tests.calls.calls_support import COUNSELOR, INTERPRETERS, Desk, _arrange, desk_server, go_available
 from tests.calls.calls_support import open_page as open_call_page

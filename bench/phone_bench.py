@@ -113,10 +113,10 @@ class Holder:
             while pcm := await call.read_frame():
                 call.write_frame(pcm)
             return
-        from interpreters.peers.local_rooms import LocalRooms
-        from interpreters.peers.phone_bridge import PhoneBridge
-        from interpreters.peers.rtc import PeerRegistry
-        from interpreters.peers.tone_call import ToneCall
+        from realtime.peers.local_rooms import LocalRooms
+        from realtime.peers.phone_bridge import PhoneBridge
+        from realtime.peers.rtc import PeerRegistry
+        from realtime.testing.tone_call import ToneCall
 
         if self._rooms is None:
             self._rooms, self._peers = LocalRooms(SECRET, now=SYSTEM_CLOCK.now), PeerRegistry()
@@ -219,7 +219,7 @@ async def main(args: argparse.Namespace) -> None:
     print("calls  answered  CPU total  CPU per call  caller->gw min/median  gw->caller min  set-up")
     for calls in args.calls:
         if args.mode == "bridge":
-            from interpreters.peers.rtc import loopback_candidates
+            from realtime.peers.rtc import loopback_candidates
 
             with loopback_candidates():
                 f = await measure(calls, args.seconds, args.mode, sipp)

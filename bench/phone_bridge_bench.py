@@ -35,11 +35,11 @@ import aiortc
 import numpy as np
 
 from app.clock import SYSTEM_CLOCK
-from interpreters.peers.audio_mix import PHONE_RATE, level_dbfs
-from interpreters.peers.local_rooms import LocalRooms
-from interpreters.peers.phone_bridge import PhoneBridge
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates
-from interpreters.peers.tone_call import ToneCall
+from realtime.peers.audio_mix import PHONE_RATE, level_dbfs
+from realtime.peers.local_rooms import LocalRooms
+from realtime.peers.phone_bridge import PhoneBridge
+from realtime.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.testing.tone_call import ToneCall
 
 SECRET = b"phone-bridge-bench-secret-0123456789abcdef"
 

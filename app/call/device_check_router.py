@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import DomainError, InvalidField, NotFound
-from interpreters.peers.device_check import DeviceCheck, DeviceCheckBusy, DeviceCheckError, UnknownSession
+from realtime.peers.device_check import DeviceCheck, DeviceCheckBusy, DeviceCheckError, UnknownSession
 
 router = APIRouter(prefix="/device-check", tags=["calls"])
 

@@ -1,4 +1,4 @@
-"""Remote interpreters of the vendor pool (the live presence lives in interpreters/, not here)."""
+"""Remote interpreters of the vendor pool (the live presence lives in realtime/, not here)."""
 
 from __future__ import annotations
 

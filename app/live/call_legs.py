@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.consultation.models import CallLeg, Consultation
 from app.enums import CallRole
-from interpreters.rooms import ParticipantJoined, ParticipantLeft, RoomEvent
+from realtime.rooms import ParticipantJoined, ParticipantLeft, RoomEvent
 
 
 def _person_ids(participant_id: str) -> dict[str, int]:

@@ -31,10 +31,10 @@ from app.live.hub import Hub
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
 from app.reservation.routing_fields import with_reservation
-from interpreters.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
-from interpreters.roles import Role as RoomRole
-from interpreters.rooms import Room, RoomRegistry
-from interpreters.signaling import make_invite
+from realtime.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
+from realtime.roles import Role as RoomRole
+from realtime.rooms import Room, RoomRegistry
+from realtime.signaling import make_invite
 from routing import (
     Assigned,
     ConsultationRequested,

@@ -19,11 +19,11 @@ from app.live import topics
 from app.live.call_legs import CallLegRecorder
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
-from interpreters.presence import PresenceTracker
-from interpreters.protocol import ErrorCode, ErrorMessage, encode
-from interpreters.rooms import ParticipantLeft as RoomParticipantLeft
-from interpreters.signaling import Outcome as RoomOutcome
-from interpreters.signaling import RoomMessage, RoomSignaling
+from realtime.presence import PresenceTracker
+from realtime.protocol import ErrorCode, ErrorMessage, encode
+from realtime.rooms import ParticipantLeft as RoomParticipantLeft
+from realtime.signaling import Outcome as RoomOutcome
+from realtime.signaling import RoomMessage, RoomSignaling
 from routing import (
     CounselorAway,
     CounselorPresent,

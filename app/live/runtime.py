@@ -15,11 +15,11 @@ from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway
 from app.live.hub import Hub
-from interpreters.presence import PresenceTracker
-from interpreters.roles import Role
-from interpreters.rooms import InMemoryRoomStore, RoomRegistry
-from interpreters.signaling import IceServersFor, RoomSignaling
-from interpreters.turn import IceServer, ice_server_list
+from realtime.presence import PresenceTracker
+from realtime.roles import Role
+from realtime.rooms import InMemoryRoomStore, RoomRegistry
+from realtime.signaling import IceServersFor, RoomSignaling
+from realtime.turn import IceServer, ice_server_list
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0

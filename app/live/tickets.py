@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from interpreters.tokens import TokenError, issue_room_token, verify_room_token
+from realtime.tokens import TokenError, issue_room_token, verify_room_token
 
 WATCHER = "watcher"
 TICKET_TTL_S = 6 * 3600

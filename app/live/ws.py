@@ -27,7 +27,7 @@ from app.live import topics
 from app.live.gateway import Gateway, error_frame, interpreter_id_of
 from app.live.hub import Hub, Subscriber
 from app.live.tickets import TicketError, verify_watch_ticket
-from interpreters.protocol import (
+from realtime.protocol import (
     ErrorCode,
     Heartbeat,
     OfferAccept,
@@ -38,7 +38,7 @@ from interpreters.protocol import (
     encode,
     error_from,
 )
-from interpreters.signaling import ROOM_MESSAGE_TYPES
+from realtime.signaling import ROOM_MESSAGE_TYPES
 
 log = logging.getLogger(__name__)
 router = APIRouter()

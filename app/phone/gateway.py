@@ -28,7 +28,7 @@ from app.phone.menu import (
 )
 from app.phone.prompts import PromptLibrary
 from app.phone.sip import SipCall
-from interpreters.wait_announcement import Announced, should_announce, spoken_minutes
+from realtime.wait_announcement import Announced, should_announce, spoken_minutes
 from routing import FallbackOption, FallbackReason
 
 __all__ = ["Bridge", "BridgeFactory", "CallRecord", "PhoneGateway", "WaitAnnouncer"]
@@ -40,7 +40,7 @@ KEEP_RECORDS = 500  # recent calls kept in memory (tests, benches); the log has 
 
 
 class Bridge(Protocol):
-    """What the gateway needs of the phone bridge (``interpreters/peers/phone_bridge.PhoneBridge``)."""
+    """What the gateway needs of the phone bridge (``realtime/peers/phone_bridge.PhoneBridge``)."""
 
     def play_hold_music(self, pcm: bytes | None = None) -> None: ...
 

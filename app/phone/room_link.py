@@ -34,9 +34,9 @@ from app.enums import ConsultationStatus
 from app.live import topics
 from app.live.gateway import Gateway
 from app.live.hub import Hub, Subscriber
-from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError, RoomTransport
-from interpreters.phone_audio import CallAudio
-from interpreters.protocol import (
+from realtime.peers.phone_bridge import PhoneBridge, PhoneBridgeError, RoomTransport
+from realtime.phone_audio import CallAudio
+from realtime.protocol import (
     SERVER_MESSAGE_TYPES,
     ClientMessage,
     ProtocolError,
@@ -47,7 +47,7 @@ from interpreters.protocol import (
     decode_server,
     encode,
 )
-from interpreters.signaling import ROOM_MESSAGE_TYPES, make_invite
+from realtime.signaling import ROOM_MESSAGE_TYPES, make_invite
 
 __all__ = ["INVITE_TTL_S", "AppRoomTransport", "phone_bridge"]
 

@@ -28,7 +28,7 @@ from aiosipua.rtp_bridge import CallSession
 from aiosipua.sdp import SdpNegotiationError
 from aiosipua.transport import UdpSipTransport
 
-from interpreters.phone_audio import FRAME_BYTES, SAMPLE_RATE, SILENT_FRAME
+from realtime.phone_audio import FRAME_BYTES, SAMPLE_RATE, SILENT_FRAME
 
 __all__ = ["CODEC_PAYLOAD_TYPES", "LineConfig", "LineStats", "PhoneLine", "SipCall"]
 

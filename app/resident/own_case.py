@@ -13,8 +13,8 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.live import topics
 from app.live.desk import RESIDENT_INVITE_TTL_S, LiveDesk
 from app.live.tickets import TicketError, verify_watch_ticket
-from interpreters.protocol import encode
-from interpreters.signaling import make_invite
+from realtime.protocol import encode
+from realtime.signaling import make_invite
 from routing import ConsultationCancelled, RoutingConflict
 
 router = APIRouter(prefix="/resident", tags=["residents"])

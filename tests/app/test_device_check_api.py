@@ -12,7 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from app.config import Mode, Settings
 from app.main import create_app
-from interpreters.peers.bot import Bot
+from realtime.testing.bot import Bot
 from tests.conftest import TEST_SECRET
 
 

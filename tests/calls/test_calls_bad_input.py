@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.main import create_app
-from interpreters.tokens import issue_room_token
+from realtime.tokens import issue_room_token
 from tests.browser_support import live_server
 from tests.calls.calls_support import COUNSELOR, INTERPRETERS, arrange_desk
 from tests.conftest import PASSWORD, TEST_NOW, open_desk_settings

@@ -14,7 +14,7 @@ from app.consultation.models import CallLeg, Consultation
 from app.db import create_engine, create_sessionmaker
 from app.enums import Channel, ConsultationStatus
 from app.live.call_legs import CallLegRecorder
-from interpreters.rooms import ParticipantJoined, ParticipantLeft
+from realtime.rooms import ParticipantJoined, ParticipantLeft
 
 
 class _FirstCommitLate:

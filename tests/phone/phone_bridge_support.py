@@ -1,12 +1,12 @@
-"""Signal helpers for the phone bridge tests (the fake call itself is interpreters/peers/tone_call.py)."""
+"""Signal helpers for the phone bridge tests (the fake call itself is realtime/testing/tone_call.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from interpreters.peers.audio_mix import PHONE_RATE, Samples
-from interpreters.peers.tone_call import ToneCall as FakeCallAudio
-from interpreters.peers.tone_call import sine
+from realtime.peers.audio_mix import PHONE_RATE, Samples
+from realtime.testing.tone_call import ToneCall as FakeCallAudio
+from realtime.testing.tone_call import sine
 
 __all__ = ["FakeCallAudio", "dominant_hz", "sine"]
 

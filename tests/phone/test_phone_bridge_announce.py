@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interpreters.wait_announcement import Announced, AnnouncePolicy, should_announce, spoken_minutes
+from realtime.wait_announcement import Announced, AnnouncePolicy, should_announce, spoken_minutes
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 POLICY = AnnouncePolicy(min_change_minutes=3, min_change_ratio=0.5, min_interval_s=60)

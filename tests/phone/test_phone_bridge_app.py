@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.consultation.models import CallLeg, Consultation
 from app.enums import CallRole
 from app.phone.room_link import phone_bridge
-from interpreters.peers.phone_bridge import PhoneBridgeError
-from interpreters.peers.rtc import loopback_candidates
-from interpreters.peers.tone_call import ToneCall
+from realtime.peers.phone_bridge import PhoneBridgeError
+from realtime.peers.rtc import loopback_candidates
+from realtime.testing.tone_call import ToneCall
 
 ENGLISH_BY_PHONE = {"channel": "phone", "language": "en", "resident_municipality": "33202"}
 

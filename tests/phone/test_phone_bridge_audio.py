@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from av import AudioFrame
 
-from interpreters.peers.audio_mix import (
+from realtime.peers.audio_mix import (
     PHONE_FRAME_SAMPLES,
     PHONE_RATE,
     WEBRTC_FRAME_SAMPLES,
@@ -22,7 +22,7 @@ from interpreters.peers.audio_mix import (
     mix,
     to_pcm,
 )
-from interpreters.peers.hold_music import HOLD_MUSIC_SECONDS, Player, hold_music_pcm
+from realtime.peers.hold_music import HOLD_MUSIC_SECONDS, Player, hold_music_pcm
 from tests.phone.phone_bridge_support import dominant_hz, sine
 
 

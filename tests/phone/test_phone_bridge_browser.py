@@ -19,8 +19,8 @@ import pytest
 
 from app.main import create_app
 from app.phone.room_link import phone_bridge
-from interpreters.peers.audio_mix import level_dbfs
-from interpreters.peers.phone_bridge import PhoneBridge
+from realtime.peers.audio_mix import level_dbfs
+from realtime.peers.phone_bridge import PhoneBridge
 from tests.browser_support import live_server, media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
     INTERPRETERS,

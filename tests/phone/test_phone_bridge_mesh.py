@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import numpy as np
 import pytest
 
-from interpreters.peers.audio_mix import from_pcm, level_dbfs, to_pcm
-from interpreters.peers.hold_music import hold_music_pcm
-from interpreters.peers.local_rooms import LocalRooms, LocalTransport
-from interpreters.peers.phone_bridge import PhoneBridge, PhoneBridgeError
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates
-from interpreters.protocol import RoomInvite
-from interpreters.signaling import make_invite
+from realtime.peers.audio_mix import from_pcm, level_dbfs, to_pcm
+from realtime.peers.hold_music import hold_music_pcm
+from realtime.peers.local_rooms import LocalRooms, LocalTransport
+from realtime.peers.phone_bridge import PhoneBridge, PhoneBridgeError
+from realtime.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.protocol import RoomInvite
+from realtime.signaling import make_invite
 from tests.conftest import pinned_clock
 from tests.phone.phone_bridge_support import FakeCallAudio, dominant_hz, sine
 

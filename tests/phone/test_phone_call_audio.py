@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from app.phone.sip import LIVE_FRAMES, SipCall
-from interpreters.phone_audio import FRAME_BYTES, SILENT_FRAME, CallAudio
+from realtime.phone_audio import FRAME_BYTES, SILENT_FRAME, CallAudio
 
 
 class FakeRtp:

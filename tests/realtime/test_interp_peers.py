@@ -8,20 +8,20 @@ from collections.abc import Awaitable, Callable
 import aioice.ice
 import pytest
 
-from interpreters import protocol as p
-from interpreters.peers.bot import Bot
-from interpreters.peers.device_check import (
+from realtime import protocol as p
+from realtime.peers.device_check import (
     DeviceCheck,
     DeviceCheckBusy,
     DeviceCheckError,
     DeviceCheckReport,
     UnknownSession,
 )
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates, rtc_configuration
-from interpreters.rooms import InMemoryRoomStore, RoomRegistry
-from interpreters.signaling import Outbound, RoomSignaling
-from interpreters.tokens import issue_room_token
-from interpreters.turn import IceServer
+from realtime.peers.rtc import PeerRegistry, loopback_candidates, rtc_configuration
+from realtime.rooms import InMemoryRoomStore, RoomRegistry
+from realtime.signaling import Outbound, RoomSignaling
+from realtime.testing.bot import Bot
+from realtime.tokens import issue_room_token
+from realtime.turn import IceServer
 from tests.conftest import TEST_NOW
 
 Settle = Callable[[], Awaitable[set[asyncio.Task[object]]]]

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Final, Literal, TypeAlias, Union
 
-from interpreters.roles import Role
-from interpreters.turn import IceServer
+from realtime.roles import Role
+from realtime.turn import IceServer
 
 __all__ = [
     "CLIENT_MESSAGE_TYPES",

@@ -16,10 +16,10 @@ from typing import Self
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from interpreters.peers.device_check import DeviceCheckReport, Mode, build_report
-from interpreters.peers.media import FrameCounter, PatternVideoTrack, SineAudioTrack
-from interpreters.peers.rtc import rtc_configuration
-from interpreters.turn import IceServer
+from realtime.peers.device_check import DeviceCheckReport, Mode, build_report
+from realtime.peers.media import FrameCounter, PatternVideoTrack, SineAudioTrack
+from realtime.peers.rtc import rtc_configuration
+from realtime.turn import IceServer
 
 __all__ = ["Bot"]
 

@@ -9,7 +9,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from interpreters.presence import Connected, PresenceTracker, StateChanged, UnknownConnection, WentOffline
+from realtime.presence import Connected, PresenceTracker, StateChanged, UnknownConnection, WentOffline
 
 T0 = datetime(2025, 4, 1, 1, 0, tzinfo=UTC)
 

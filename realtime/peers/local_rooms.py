@@ -12,12 +12,12 @@ import itertools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from interpreters.peers.phone_bridge import PhoneBridgeError, RoomTransport
-from interpreters.protocol import ClientMessage, RoomInvite, ServerMessage, decode, decode_server, encode
-from interpreters.roles import Role
-from interpreters.rooms import InMemoryRoomStore, Room, RoomRegistry
-from interpreters.signaling import ROOM_MESSAGE_TYPES, Outbound, RoomSignaling, make_invite
-from interpreters.turn import IceServer
+from realtime.peers.phone_bridge import PhoneBridgeError, RoomTransport
+from realtime.protocol import ClientMessage, RoomInvite, ServerMessage, decode, decode_server, encode
+from realtime.roles import Role
+from realtime.rooms import InMemoryRoomStore, Room, RoomRegistry
+from realtime.signaling import ROOM_MESSAGE_TYPES, Outbound, RoomSignaling, make_invite
+from realtime.turn import IceServer
 
 __all__ = ["LocalRooms", "LocalTransport"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
-from interpreters.turn import IceServer
+from realtime.turn import IceServer
 
 __all__ = ["PeerRegistry", "loopback_candidates", "rtc_configuration"]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from interpreters.protocol import ErrorCode, MediaMode
-from interpreters.roles import Role
-from interpreters.tokens import RoomClaims, TokenError, verify_room_token
+from realtime.protocol import ErrorCode, MediaMode
+from realtime.roles import Role
+from realtime.tokens import RoomClaims, TokenError, verify_room_token
 
 __all__ = [
     "MAX_PARTICIPANTS",
@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 
 class RoomError(Exception):
-    """A room operation was refused; ``code`` is an :class:`~interpreters.protocol.ErrorCode` value."""
+    """A room operation was refused; ``code`` is an :class:`~realtime.protocol.ErrorCode` value."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)

@@ -9,10 +9,10 @@ trickled candidates are added as they come (held until the remote description is
 Media: the caller's 8 kHz PCM is resampled once to 48 kHz and fanned out to one Opus sender per participant
 (audio only: offered video is answered ``inactive``, so no VP8 is decoded). Audio from every participant is
 decoded, resampled to 8 kHz and mixed into the caller's line every 20 ms, together with hold music or a
-prompt from :class:`~interpreters.peers.hold_music.Player`.
+prompt from :class:`~realtime.peers.hold_music.Player`.
 
 The bridge reaches the rooms through a :class:`RoomTransport`: the app's in-process websocket hub in
-production (``app/phone/room_link.py``), :class:`~interpreters.peers.local_rooms.LocalRooms` in tests and
+production (``app/phone/room_link.py``), :class:`~realtime.peers.local_rooms.LocalRooms` in tests and
 benches.
 """
 
@@ -32,7 +32,7 @@ from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame
 from av.frame import Frame
 
-from interpreters.peers.audio_mix import (
+from realtime.peers.audio_mix import (
     PHONE_FRAME_SAMPLES,
     Downsampler,
     SampleQueue,
@@ -41,10 +41,10 @@ from interpreters.peers.audio_mix import (
     mix,
     to_pcm,
 )
-from interpreters.peers.hold_music import Player
-from interpreters.peers.rtc import PeerRegistry
-from interpreters.phone_audio import CallAudio
-from interpreters.protocol import (
+from realtime.peers.hold_music import Player
+from realtime.peers.rtc import PeerRegistry
+from realtime.phone_audio import CallAudio
+from realtime.protocol import (
     ClientMessage,
     ErrorMessage,
     MediaModeSet,
@@ -62,7 +62,7 @@ from interpreters.protocol import (
     SignalAnswer,
     SignalOffer,
 )
-from interpreters.turn import IceServer
+from realtime.turn import IceServer
 
 __all__ = ["BridgeStats", "PhoneBridge", "PhoneBridgeError", "RoomTransport"]
 

@@ -11,7 +11,7 @@ import contextlib
 
 import numpy as np
 
-from interpreters.peers.audio_mix import PHONE_FRAME_SAMPLES, PHONE_RATE, Samples, from_pcm, to_pcm
+from realtime.peers.audio_mix import PHONE_FRAME_SAMPLES, PHONE_RATE, Samples, from_pcm, to_pcm
 
 __all__ = ["ToneCall", "sine"]
 
@@ -27,7 +27,7 @@ def sine(
 
 
 class ToneCall:
-    """A :class:`~interpreters.phone_audio.CallAudio` whose caller hums ``frequency`` until ``hang_up``."""
+    """A :class:`~realtime.phone_audio.CallAudio` whose caller hums ``frequency`` until ``hang_up``."""
 
     sample_rate = PHONE_RATE
 

@@ -1,4 +1,4 @@
-"""The meeting point between the SIP gateway (``app/phone``) and the phone bridge (``interpreters/peers``).
+"""The meeting point between the SIP gateway (``app/phone``) and the phone bridge (``realtime/peers``).
 
 The gateway owns the telephone leg (SIP, RTP, G.711); the bridge owns the WebRTC leg (aiortc, Opus).
 Between the two, a call's audio is plain PCM so that neither side knows the other's library: the SIP/RTP

@@ -14,7 +14,7 @@ from typing import Final
 
 import numpy as np
 
-from interpreters.peers.audio_mix import PHONE_FRAME_SAMPLES, PHONE_RATE, Samples, from_pcm, to_pcm
+from realtime.peers.audio_mix import PHONE_FRAME_SAMPLES, PHONE_RATE, Samples, from_pcm, to_pcm
 
 __all__ = ["HOLD_MUSIC_SECONDS", "Player", "hold_music_pcm"]
 

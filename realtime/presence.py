@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from interpreters.protocol import PresenceState
+from realtime.protocol import PresenceState
 
 __all__ = [
     "Connected",

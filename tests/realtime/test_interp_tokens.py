@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interpreters.roles import ROLES, Role
-from interpreters.tokens import RoomClaims, TokenError, issue_room_token, verify_room_token
+from realtime.roles import ROLES, Role
+from realtime.tokens import RoomClaims, TokenError, issue_room_token, verify_room_token
 
 SECRET = b"k" * 32
 OTHER = b"o" * 32

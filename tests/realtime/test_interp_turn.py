@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from interpreters.turn import IceServer, expires_within, ice_server_list, ice_servers, turn_credential
+from realtime.turn import IceServer, expires_within, ice_server_list, ice_servers, turn_credential
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)  # 1704067200
 

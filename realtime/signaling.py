@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypeAlias
 
-from interpreters.protocol import (
+from realtime.protocol import (
     ErrorMessage,
     MediaModeChanged,
     MediaModeSet,
@@ -33,8 +33,8 @@ from interpreters.protocol import (
     SignalIce,
     SignalOffer,
 )
-from interpreters.roles import Role
-from interpreters.rooms import (
+from realtime.roles import Role
+from realtime.rooms import (
     Participant,
     ParticipantJoined,
     ParticipantLeft,
@@ -44,9 +44,9 @@ from interpreters.rooms import (
     RoomEvent,
     RoomRegistry,
 )
-from interpreters.rooms import RoomClosed as RoomClosedEvent
-from interpreters.tokens import issue_room_token
-from interpreters.turn import IceServer
+from realtime.rooms import RoomClosed as RoomClosedEvent
+from realtime.tokens import issue_room_token
+from realtime.turn import IceServer
 
 __all__ = [
     "ROOM_MESSAGE_TYPES",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from interpreters.roles import Role, is_role
+from realtime.roles import Role, is_role
 
 __all__ = ["RoomClaims", "TokenError", "TokenErrorReason", "issue_room_token", "verify_room_token"]
 

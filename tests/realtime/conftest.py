@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from interpreters.peers.rtc import PeerRegistry, loopback_candidates
+from realtime.peers.rtc import PeerRegistry, loopback_candidates
 
 
 @pytest.fixture

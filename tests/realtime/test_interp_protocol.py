@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interpreters import protocol as p
-from interpreters.turn import IceServer
+from realtime import protocol as p
+from realtime.turn import IceServer
 
 ids = st.from_regex(r"[A-Za-z0-9._:@-]{1,40}", fullmatch=True)
 tokens = st.from_regex(r"[A-Za-z0-9_.=-]{1,120}", fullmatch=True)

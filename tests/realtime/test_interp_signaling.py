@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from interpreters import protocol as p
-from interpreters.roles import Role
-from interpreters.rooms import InMemoryRoomStore, ParticipantJoined, ParticipantLeft, RoomRegistry
-from interpreters.signaling import Outbound, Outcome, RoomSignaling, describe_event, make_invite
-from interpreters.tokens import issue_room_token
-from interpreters.turn import IceServer, ice_server_list
+from realtime import protocol as p
+from realtime.roles import Role
+from realtime.rooms import InMemoryRoomStore, ParticipantJoined, ParticipantLeft, RoomRegistry
+from realtime.signaling import Outbound, Outcome, RoomSignaling, describe_event, make_invite
+from realtime.tokens import issue_room_token
+from realtime.turn import IceServer, ice_server_list
 
 SECRET = b"s" * 32
 T0 = datetime(2025, 4, 1, 1, 0, tzinfo=UTC)

@@ -27,10 +27,10 @@ from aiortc.stats import (
     RTCTransportStats,
 )
 
-from interpreters.peers.media import CountingTrack, FrameCounter, PatternVideoTrack, SineAudioTrack, drain
-from interpreters.peers.rtc import PeerRegistry
-from interpreters.protocol import check_sdp
-from interpreters.turn import IceServer
+from realtime.peers.media import CountingTrack, FrameCounter, PatternVideoTrack, SineAudioTrack, drain
+from realtime.peers.rtc import PeerRegistry
+from realtime.protocol import check_sdp
+from realtime.turn import IceServer
 
 __all__ = [
     "DeviceCheck",

@@ -12,9 +12,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from interpreters.protocol import ErrorCode
-from interpreters.roles import Role
-from interpreters.rooms import (
+from realtime.protocol import ErrorCode
+from realtime.roles import Role
+from realtime.rooms import (
     CallLeg,
     InMemoryRoomStore,
     ParticipantJoined,
@@ -27,7 +27,7 @@ from interpreters.rooms import (
     RoomRegistry,
     legs_from_events,
 )
-from interpreters.tokens import issue_room_token
+from realtime.tokens import issue_room_token
 
 SECRET = b"s" * 32
 T0 = datetime(2025, 4, 1, 1, 0, tzinfo=UTC)

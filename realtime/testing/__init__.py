@@ -1,0 +1,1 @@
+"""Peers that exist only for tests and benchmarks: a scripted WebRTC bot and a tone-playing call."""
