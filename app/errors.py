@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,6 +58,22 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     status_code = 403
+
+
+class TooManyRequests(DomainError):
+    """A throttle said no; the answer says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "retry_after_s": math.ceil(self.retry_after_s)}
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(math.ceil(self.retry_after_s))}
 
 
 def install_error_handlers(app: FastAPI) -> None:
