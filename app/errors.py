@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from routing import RoutingConflict
+
 
 class DomainError(Exception):
     status_code = 400
@@ -77,8 +79,16 @@ class TooManyRequests(DomainError):
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Domain errors answer with their own status; routing's conflicts (an event that makes no sense in the
+    desk's current state) answer 409, so no route needs to catch them."""
+
     async def _domain(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
+    async def _routing_conflict(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RoutingConflict)
+        return JSONResponse({"detail": str(exc)}, status_code=Conflict.status_code)
+
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RoutingConflict, _routing_conflict)

@@ -49,7 +49,7 @@ from app.reservation.schemas import (
 )
 from app.reservation.slots import Slot, SlotRules
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
-from app.resident.throttle import SlidingWindow
+from app.resident.throttle import throttles
 from app.security.crypto import PersonalDataCipher
 from app.security.tokens import same
 from routing import DeskPolicy
@@ -87,10 +87,7 @@ def _entry_link(settings: Settings, token: str, now: datetime, lang: str) -> Res
 
 
 def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> None:
-    limiter: SlidingWindow | None = getattr(request.app.state, "reservation_throttle", None)
-    if limiter is None:
-        limiter = SlidingWindow(settings.resident_intake_limit, settings.resident_intake_window_seconds)
-        request.app.state.reservation_throttle = limiter
+    limiter = throttles(request).reservation
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
     if wait is not None:

@@ -21,7 +21,7 @@ from app.i18n import SUPPORTED, negotiate, translator
 from app.live.desk import LiveDesk
 from app.live.intake import route_new_consultation, route_reserved, with_live_status
 from app.reservation import joining
-from app.resident.throttle import SlidingWindow
+from app.resident.throttle import throttles
 from app.topic.models import Topic
 from routing import Availability
 
@@ -115,7 +115,7 @@ async def ask_for_video_consultation(
         raise InvalidField(
             ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
         )
-    limiter: SlidingWindow = request.app.state.resident_throttle
+    limiter = throttles(request).resident_intake
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
