@@ -92,9 +92,9 @@ async def get_principal(principal: OptionalPrincipal) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+def require_roles(*admitted: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only these roles, and says which role was needed when it refuses."""
-    allowed = frozenset(str(r) for r in roles)
+    allowed = frozenset(str(r) for r in admitted)
 
     async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
