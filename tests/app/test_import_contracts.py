@@ -8,13 +8,16 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from importlinter.cli import lint_imports
+from importlinter import configuration
+from importlinter.application import use_cases
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def test_import_contracts__every_contract_is_kept() -> None:
-    assert lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True) == 0
+    # The use case, not the command: the command reconfigures logging for the whole process.
+    configuration.configure()
+    assert use_cases.lint_imports(config_filename=str(PYPROJECT), cache_dir=None, no_logo=True)
 
 
 def test_import_contracts__cycles_layers_and_entry_points_are_all_checked() -> None:
