@@ -223,7 +223,7 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
 
 
 def cmd_purge_personal_data(args: argparse.Namespace) -> None:
-    from app.consultation.retention import purge_personal_data
+    from app.retention.service import purge_personal_data
 
     settings = load_settings()
     clock = command_clock(args, settings)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from routing import DeskPolicy, PolicyError, apply_overrides, default_policy_data
+
 DEFAULT_SECRET = "insecure-dev-secret-change-me"  # noqa: S105 - the sentinel we refuse in production
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -186,9 +188,6 @@ class Settings(BaseSettings):
     def _policy_json(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        from app.live.policy import apply_overrides
-        from routing import DeskPolicy, PolicyError, default_policy_data
-
         try:
             overrides = json.loads(value)
         except json.JSONDecodeError as exc:

@@ -9,16 +9,19 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from app.auth import roles
 from app.auth.principal import DEVICE, Principal, Via
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
+from app.auth.session_cookie import SESSION_COOKIE
 from app.clock import Clock
 from app.config import Settings
 from app.db import session_scope
 from app.errors import Forbidden, Unauthenticated
+from app.live.desk import LiveDesk
+from app.live.gateway import Gateway
 from app.security.crypto import PersonalDataCipher
 from app.security.tokens import same
 
-SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -89,9 +92,9 @@ async def get_principal(principal: OptionalPrincipal) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+def require_roles(*admitted: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only these roles, and says which role was needed when it refuses."""
-    allowed = frozenset(str(r) for r in roles)
+    allowed = frozenset(str(r) for r in admitted)
 
     async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
@@ -102,16 +105,55 @@ def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Prin
     return _check
 
 
+# One alias per role set of `app.auth.roles`.
+Counselor = Annotated[Principal, Depends(require_roles(*roles.COUNSELORS))]
+Front = Annotated[Principal, Depends(require_roles(*roles.FRONT))]
+CaseReader = Annotated[Principal, Depends(require_roles(*roles.CASE_READERS))]
+Office = Annotated[Principal, Depends(require_roles(*roles.OFFICE))]
+Staff = Annotated[Principal, Depends(require_roles(*roles.STAFF))]
+Counter = Annotated[Principal, Depends(require_roles(*roles.COUNTER))]
+Interpreter = Annotated[Principal, Depends(require_roles(*roles.INTERPRETERS))]
+PoolMember = Annotated[Principal, Depends(require_roles(*roles.POOL_MEMBERS))]
+ReportReader = Annotated[Principal, Depends(require_roles(*roles.REPORT_READERS))]
+
+
+def get_desk(connection: HTTPConnection) -> LiveDesk:
+    """The live desk the lifespan started (routing, queue, offers)."""
+    desk: LiveDesk = connection.app.state.desk
+    return desk
+
+
+def get_gateway(connection: HTTPConnection) -> Gateway:
+    """The interpreter gateway the lifespan started (pool connections, presence)."""
+    gateway: Gateway = connection.app.state.gateway
+    return gateway
+
+
+DeskDep = Annotated[LiveDesk, Depends(get_desk)]
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
 __all__ = [
     "CSRF_HEADER",
     "DEVICE",
     "SESSION_COOKIE",
+    "CaseReader",
     "CipherDep",
     "ClockDep",
+    "Counselor",
+    "Counter",
     "CurrentPrincipal",
     "DbSession",
+    "DeskDep",
+    "Front",
+    "GatewayDep",
+    "Interpreter",
+    "Office",
     "OptionalPrincipal",
+    "PoolMember",
+    "ReportReader",
     "SettingsDep",
+    "Staff",
     "Via",
     "require_roles",
 ]

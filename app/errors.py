@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from routing import RoutingConflict
 
 
 class DomainError(Exception):
@@ -59,9 +62,33 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class TooManyRequests(DomainError):
+    """A throttle said no; the answer says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "retry_after_s": math.ceil(self.retry_after_s)}
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(math.ceil(self.retry_after_s))}
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Domain errors answer with their own status; routing's conflicts (an event that makes no sense in the
+    desk's current state) answer 409, so no route needs to catch them."""
+
     async def _domain(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
+    async def _routing_conflict(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RoutingConflict)
+        return JSONResponse({"detail": str(exc)}, status_code=Conflict.status_code)
+
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RoutingConflict, _routing_conflict)

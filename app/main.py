@@ -38,7 +38,7 @@ from app.resident.link_api import router as resident_link_router
 from app.resident.own_case import router as resident_own_case_router
 from app.resident.pages import router as resident_pages_router
 from app.resident.router import router as resident_router
-from app.resident.throttle import SlidingWindow
+from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
 from app.topic.router import router as topic_router
 from app.ui.call.router import router as call_ui_router
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         async with contextlib.AsyncExitStack() as stack:
             if settings.loopback_media:
                 stack.enter_context(loopback_candidates(only=False))
+            app.state.throttles = Throttles.for_settings(settings)
             peers = PeerRegistry()
             app.state.peers = peers
             app.state.device_check = DeviceCheck(
@@ -84,9 +85,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.cipher = PersonalDataCipher(settings.data_keys, settings.secret_key)
-    app.state.resident_throttle = SlidingWindow(
-        settings.resident_intake_limit, settings.resident_intake_window_seconds
-    )
 
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)

@@ -68,6 +68,7 @@ from routing.policy import (
     OfferRules,
     RelaxationRules,
     ServiceMode,
+    apply_overrides,
     default_policy_data,
 )
 from routing.snapshot import (
@@ -158,6 +159,7 @@ __all__ = [
     "UnknownInterpreter",
     "UnknownRequest",
     "UnsupportedLanguage",
+    "apply_overrides",
     "decision_from_dict",
     "decision_to_dict",
     "default_policy_data",

@@ -294,3 +294,12 @@ def default_policy_data() -> dict[str, Any]:
         "estimates": {"default_handling_s": 900, "smoothing": 0.2},
         "fallback_options": ["mt_chat", "callback", "reservation"],
     }
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge an operator's partial policy into the full one, section by section (settings check with it)."""
+    merged = dict(data)
+    for key, value in overrides.items():
+        base = merged.get(key)
+        merged[key] = {**base, **value} if isinstance(value, dict) and isinstance(base, dict) else value
+    return merged

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.audit.service import record
 from app.auth import service
 from app.auth.principal import Principal, Via
-from app.deps import SESSION_COOKIE, ClockDep, CurrentPrincipal, DbSession, SettingsDep
+from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
+from app.deps import ClockDep, CurrentPrincipal, DbSession, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -39,12 +40,6 @@ def me_of(principal: Principal) -> Me:
         municipality_code=principal.municipality_code,
         site_id=principal.site_id,
         csrf_token=principal.csrf_token,
-    )
-
-
-def set_session_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
     )
 
 

@@ -16,11 +16,11 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import DEVICE, Principal
+from app.auth import roles
+from app.auth.principal import Principal
 from app.chat.models import CaseSummary, ChatMessage
 from app.consultation.models import Consultation
 from app.consultation.service import case_in_scope
-from app.enums import Role
 from app.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from app.language.models import Language
 from app.live import topics
@@ -124,9 +124,9 @@ async def case_for(
         return case, Actor("resident", None)
     if principal is None:
         raise Forbidden("sign in, or send the consultation's watch ticket")
-    if principal.role in (Role.counselor, Role.admin):
+    if principal.role in roles.COUNSELORS:
         sender: Sender = "counselor"
-    elif principal.role in (Role.counter_staff, DEVICE):
+    elif principal.role in roles.COUNTER:
         sender = "resident"  # the counter tablet is the resident's side
     else:
         raise Forbidden(f"chat transcripts are for counselors and the resident; you are {principal.role}")

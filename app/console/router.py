@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 
-from app.auth.principal import DEVICE, Principal
 from app.console import service, transfer
 from app.console.calls import own_call
 from app.console.schemas import (
@@ -20,18 +19,14 @@ from app.console.schemas import (
     TabletContextRead,
 )
 from app.consultation.record_schemas import CaseRecordRead
-from app.deps import CipherDep, DbSession, SettingsDep, require_roles
-from app.enums import Channel, Role, SiteKind
+from app.deps import CipherDep, Counselor, Counter, DbSession, DeskDep, Front, SettingsDep
+from app.enums import Channel, SiteKind
 from app.errors import Conflict, Forbidden, InvalidField
 from app.geography.models import Site
-from app.live.router import DeskDep
 from routing import InterpreterRequested, RoutingConflict
 
 router = APIRouter(tags=["front-line screens"])
 
-Counter = Annotated[Principal, Depends(require_roles(DEVICE, Role.counter_staff))]
-Front = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))]
-Counselor = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 

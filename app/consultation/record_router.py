@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, status
 
-from fastapi import APIRouter, Depends, Request, status
-
-from app.auth.principal import DEVICE, Principal
 from app.consultation import record_service
 from app.consultation.record_schemas import (
     CaseRecordRead,
@@ -14,15 +11,9 @@ from app.consultation.record_schemas import (
     MediaChangeCreate,
     MediaChangeRead,
 )
-from app.deps import CipherDep, ClockDep, DbSession, require_roles
-from app.enums import Role
+from app.deps import CipherDep, ClockDep, Counselor, DbSession, Front, Office
 
 router = APIRouter(prefix="/consultations", tags=["case records"])
-Recorders = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
-RecordReaders = Annotated[Principal, Depends(require_roles(Role.counselor, Role.coordinator, Role.admin))]
-CallStaff = Annotated[
-    Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))
-]
 
 
 def _ip(request: Request) -> str | None:
@@ -36,7 +27,7 @@ async def update_case_record(
     request: Request,
     db: DbSession,
     cipher: CipherDep,
-    principal: Recorders,
+    principal: Counselor,
     clock: ClockDep,
 ) -> CaseRecordRead:
     """Complete the case record: topics (replace), outcome, referral (required for referred), follow-up,
@@ -48,7 +39,7 @@ async def update_case_record(
 
 @router.get("/{consultation_id}/record", response_model=CaseRecordRead)
 async def read_case_record(
-    consultation_id: str, request: Request, db: DbSession, cipher: CipherDep, principal: RecordReaders
+    consultation_id: str, request: Request, db: DbSession, cipher: CipherDep, principal: Office
 ) -> CaseRecordRead:
     """The case record with its timeline and derived times; notes only for counselors and admins (audited)."""
     return await record_service.read_record(db, principal, consultation_id, cipher, _ip(request))
@@ -58,7 +49,7 @@ async def read_case_record(
     "/{consultation_id}/media-changes", status_code=status.HTTP_201_CREATED, response_model=MediaChangeRead
 )
 async def add_media_change(
-    consultation_id: str, change_in: MediaChangeCreate, db: DbSession, principal: CallStaff, clock: ClockDep
+    consultation_id: str, change_in: MediaChangeCreate, db: DbSession, principal: Front, clock: ClockDep
 ) -> MediaChangeRead:
     """Log a change of channel or media during the call (e.g. the video fell back to audio)."""
     return await record_service.add_media_change(db, principal, consultation_id, change_in, clock.now())

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import DEVICE, Principal
+from app.auth import roles
+from app.auth.principal import Principal
 from app.consultation.models import Consultation
 from app.enums import ConsultationStatus, Role
 
@@ -15,13 +16,13 @@ from app.enums import ConsultationStatus, Role
 def scoped(principal: Principal) -> Select[Consultation]:
     """The consultations this principal may see at all (least privilege per role and municipality)."""
     query = select(Consultation)
-    if principal.role in (Role.counselor, Role.admin):
+    if principal.role in roles.COUNSELORS:
         return query
     if principal.role == Role.coordinator:
         if principal.municipality_code is None:
             return query
         return query.where(Consultation.resident_municipality_code == principal.municipality_code)
-    if principal.role in (Role.counter_staff, DEVICE) and principal.site_id is not None:
+    if principal.role in roles.COUNTER and principal.site_id is not None:
         return query.where(Consultation.site_id == principal.site_id)
     return query.where(false())
 

@@ -3,27 +3,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.audit.service import record
-from app.auth.principal import DEVICE, Principal
 from app.consultation import repository, service
 from app.consultation.schemas import ConsultationCreate, ConsultationPage, ConsultationRead
-from app.deps import CipherDep, DbSession, require_roles
-from app.enums import ConsultationStatus, Role
+from app.deps import CaseReader, CipherDep, DbSession, Front
+from app.enums import ConsultationStatus
 from app.errors import InvalidField
 from app.live.intake import route_new_consultation, with_live_status
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
-IntakeRoles = Annotated[
-    Principal, Depends(require_roles(Role.counter_staff, Role.counselor, Role.admin, DEVICE))
-]
-ReadRoles = Annotated[
-    Principal,
-    Depends(require_roles(Role.counter_staff, Role.counselor, Role.coordinator, Role.admin, DEVICE)),
-]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConsultationRead)
@@ -33,7 +25,7 @@ async def create_consultation(
     response: Response,
     db: DbSession,
     cipher: CipherDep,
-    principal: IntakeRoles,
+    principal: Front,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -65,7 +57,7 @@ async def list_consultations(
     request: Request,
     db: DbSession,
     cipher: CipherDep,
-    principal: ReadRoles,
+    principal: CaseReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[int | None, Query(ge=1, description="cursor from next_cursor")] = None,
     status_filter: Annotated[ConsultationStatus | None, Query(alias="status")] = None,
@@ -93,7 +85,7 @@ async def list_consultations(
 
 @router.get("/{consultation_id}", response_model=ConsultationRead)
 async def read_consultation(
-    consultation_id: str, request: Request, db: DbSession, cipher: CipherDep, principal: ReadRoles
+    consultation_id: str, request: Request, db: DbSession, cipher: CipherDep, principal: CaseReader
 ) -> ConsultationRead:
     """One case. Personal fields only for counselors and admins; every read is written to the audit trail."""
     client_ip = request.client.host if request.client else None

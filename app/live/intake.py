@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import Request
 
@@ -11,6 +12,8 @@ from app.consultation.schemas import ConsultationRead, LiveStatus
 from app.enums import Channel
 from app.live.desk import LiveDesk, requested_event
 from app.live.tickets import issue_watch_ticket
+from app.reservation.models import Reservation
+from app.reservation.routing_fields import with_booking
 from routing import RoutingConflict
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,19 @@ async def route_new_consultation(request: Request, consultation: Consultation) -
         await desk.submit(requested_event(consultation, at=desk.clock.now()))
     except RoutingConflict as exc:
         log.error("routing refused consultation %s: %s", consultation.public_id, exc)
+
+
+async def route_reserved(
+    request: Request, consultation: Consultation, reservation: Reservation, now: datetime
+) -> None:
+    """Route the stored case (requested at `now`) with its reservation, so the reserved interpreter is
+    offered it first."""
+    desk: LiveDesk = request.app.state.desk
+    event = with_booking(requested_event(consultation, at=now), reservation)
+    try:
+        await desk.submit(event)
+    except RoutingConflict as exc:
+        log.error("routing refused reserved consultation %s: %s", consultation.public_id, exc)
 
 
 def with_live_status(request: Request, read: ConsultationRead) -> ConsultationRead:

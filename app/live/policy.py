@@ -8,7 +8,7 @@ from typing import Any
 
 from app.config import Settings, parse_hours
 from app.language.models import Language
-from routing import DeskPolicy, default_policy_data
+from routing import DeskPolicy, apply_overrides, default_policy_data
 
 
 def _hours(hours: str, days: list[str], timezone: str) -> dict[str, Any]:
@@ -33,15 +33,6 @@ def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, 
     if settings.routing_policy_json:
         data = apply_overrides(data, json.loads(settings.routing_policy_json))
     return data
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Merge an operator's partial policy into the full one, section by section."""
-    merged = dict(data)
-    for key, value in overrides.items():
-        base = merged.get(key)
-        merged[key] = {**base, **value} if isinstance(value, dict) and isinstance(base, dict) else value
-    return merged
 
 
 def build_policy(settings: Settings, languages: Iterable[Language]) -> DeskPolicy:

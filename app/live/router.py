@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth.principal import DEVICE, Principal
+from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
-from app.deps import DbSession, require_roles
+from app.deps import Counselor, DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember
 from app.enums import Role
 from app.errors import Conflict, Forbidden
-from app.live.desk import LiveDesk
-from app.live.gateway import Gateway, interpreter_id_of
+from app.live.gateway import interpreter_id_of
 from routing import (
     CallEnded,
     ConsultationAbandoned,
@@ -26,25 +25,6 @@ from routing import (
 )
 
 router = APIRouter(tags=["live desk"])
-
-Staff = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
-Front = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))]
-Interpreting = Annotated[Principal, Depends(require_roles(Role.interpreter))]
-Presence = Annotated[Principal, Depends(require_roles(Role.interpreter, Role.counselor))]
-
-
-def get_desk(request: Request) -> LiveDesk:
-    desk: LiveDesk = request.app.state.desk
-    return desk
-
-
-def get_gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
-    return gateway
-
-
-DeskDep = Annotated[LiveDesk, Depends(get_desk)]
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 class LanguageAvailabilityRead(BaseModel):
@@ -86,7 +66,7 @@ class PresenceIn(BaseModel):
 
 
 @router.post("/presence", status_code=status.HTTP_204_NO_CONTENT)
-async def set_presence(body: PresenceIn, db: DbSession, gateway: GatewayDep, principal: Presence) -> None:
+async def set_presence(body: PresenceIn, db: DbSession, gateway: GatewayDep, principal: PoolMember) -> None:
     """Go available or away (the console's websocket does the same and also keeps you present)."""
     assert principal.staff_user_id is not None
     now = gateway.desk.clock.now()
@@ -108,13 +88,13 @@ async def _interpreter_id(db: DbSession, principal: Principal) -> int:
 
 
 @router.post("/offers/{offer_id}/accept", status_code=status.HTTP_204_NO_CONTENT)
-async def accept_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreting) -> None:
+async def accept_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreter) -> None:
     """Take the call you are being offered; the room invitation arrives on your websocket."""
     await gateway.answer_offer(await _interpreter_id(db, principal), offer_id, True, gateway.desk.clock.now())
 
 
 @router.post("/offers/{offer_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
-async def decline_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreting) -> None:
+async def decline_offer(offer_id: str, db: DbSession, gateway: GatewayDep, principal: Interpreter) -> None:
     """Pass on this call; the next interpreter is offered it at once."""
     await gateway.answer_offer(
         await _interpreter_id(db, principal), offer_id, False, gateway.desk.clock.now()
@@ -164,7 +144,7 @@ async def accept_fallback(
 
 @router.post("/consultations/{consultation_id}/end", status_code=status.HTTP_204_NO_CONTENT)
 async def end_call(
-    consultation_id: str, db: DbSession, desk: DeskDep, gateway: GatewayDep, principal: Staff
+    consultation_id: str, db: DbSession, desk: DeskDep, gateway: GatewayDep, principal: Counselor
 ) -> None:
     """End the call for everyone; the consultation is served and its call legs are closed."""
     case = await case_in_scope(db, principal, consultation_id)

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from app.auth.principal import DEVICE, Principal
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
+from app.auth.session_cookie import SESSION_COOKIE
 from app.chat.ws import chat_frame, handle_chat_frame
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
-from app.deps import SESSION_COOKIE
 from app.enums import Role
 from app.errors import DomainError
 from app.live import topics

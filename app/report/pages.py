@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.auth.roles import ROLE_JA
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
@@ -24,7 +25,6 @@ from app.report.period import Month
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
-from app.ui.router import ROLE_JA
 
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=[_HERE / "templates", _HERE.parent / "ui" / "templates"])

@@ -18,7 +18,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.clock import Clock
 from app.config import Settings
-from app.deps import ClockDep, DbSession, SettingsDep, require_roles
+from app.deps import ClockDep, DbSession, ReportReader, SettingsDep
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
 from app.report import export, monthly, service
@@ -35,7 +35,6 @@ from app.report.service import RawFilters, ReportContext
 from app.report.tables import VIEWS, dashboard_tables
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-Reader = Annotated[Principal, Depends(require_roles(Role.coordinator, Role.admin))]
 
 
 def report_filters(
@@ -85,7 +84,7 @@ async def view_context(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Reader,
+    principal: ReportReader,
     raw: Filters,
 ) -> ReportContext:
     """Filters checked and scoped to the reader; months computed live are rolled up after the response."""
@@ -207,7 +206,7 @@ async def export_workbook(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Reader,
+    principal: ReportReader,
     raw: Filters,
     suppress: Suppress = True,
 ) -> Response:
@@ -236,7 +235,7 @@ async def export_monthly_workbook(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Reader,
+    principal: ReportReader,
     month: Annotated[str | None, Query(description="YYYY-MM (default: last month)")] = None,
     municipality: Annotated[str | None, Query(description="JIS code; omit for the whole area")] = None,
     suppress: Suppress = True,
@@ -274,7 +273,7 @@ async def export_csv(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Reader,
+    principal: ReportReader,
     raw: Filters,
     suppress: Suppress = True,
 ) -> Response:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import roles
 from app.auth.principal import Principal
 from app.enums import Channel, Role
 from app.errors import Forbidden, InvalidField
@@ -145,7 +146,7 @@ def _code(value: str | None, field: str, accepted: list[str]) -> str | None:
 
 
 def check_reader(principal: Principal) -> None:
-    if principal.role not in (Role.coordinator, Role.admin):
+    if principal.role not in roles.REPORT_READERS:
         raise Forbidden(f"this needs the role admin or coordinator; you are signed in as {principal.role}")
 
 

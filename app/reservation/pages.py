@@ -23,10 +23,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from app.auth import roles
 from app.config import Settings
 from app.deps import CipherDep, ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Channel, Role
-from app.errors import Conflict, InvalidField, NotFound
+from app.errors import Conflict, InvalidField, NotFound, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
 from app.i18n.jinja import install_jinja
 from app.i18n.languages import LANGUAGES
@@ -43,9 +44,8 @@ from app.reservation.router import (
     upcoming,
 )
 from app.reservation.schemas import ContactIn
-from app.resident.link_api import qr_svg
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
-from app.resident.router import TooManyRequests
+from app.resident.qr import qr_svg
 from app.security.tokens import same
 from routing import ServiceMode
 
@@ -56,7 +56,6 @@ router = APIRouter(include_in_schema=False)
 
 ASSETS = {"reserve.css": "text/css", "staff_reservations.js": "text/javascript"}
 DAYS_SHOWN = 14
-STAFF_ROLES = (Role.counselor, Role.admin, Role.coordinator, Role.interpreter)
 STATUS_JA = {
     "booked": "予約済",
     "cancelled": "取消",
@@ -377,7 +376,7 @@ async def staff_reservations_page(
     """The day's reservations and those starting soon (Japanese first, with English)."""
     if principal is None or principal.staff_user_id is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in STAFF_ROLES:
+    if principal.role not in roles.STAFF:
         return Response(
             "相談員・コーディネーター・管理者・通訳者のみ (counselors, coordinators, admins, interpreters)",
             status_code=403,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import roles
 from app.auth.principal import Principal
 from app.enums import Role
 from app.interpreter.models import Interpreter
@@ -18,7 +19,7 @@ from app.reservation.models import HOLDS_SEAT, Reservation, ReservationStatus
 def scoped(principal: Principal, own_interpreter_id: int | None) -> Select[Reservation]:
     """Counselors and admins see every booking, a coordinator their municipality's, an interpreter theirs."""
     query = select(Reservation)
-    if principal.role in (Role.counselor, Role.admin):
+    if principal.role in roles.COUNSELORS:
         return query
     if principal.role == Role.coordinator:
         if principal.municipality_code is None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -25,13 +25,14 @@ from app.config import Settings
 from app.consultation import service as consultation_service
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
-from app.deps import CipherDep, ClockDep, DbSession, SettingsDep, require_roles
+from app.deps import CipherDep, ClockDep, Counselor, DbSession, SettingsDep, Staff
 from app.enums import Channel, Role
-from app.errors import Forbidden, InvalidField, NotFound
+from app.errors import Forbidden, InvalidField, NotFound, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
 from app.interpreter.models import Interpreter
 from app.live.desk import LiveDesk
 from app.live.gateway import interpreter_id_of
+from app.live.intake import route_reserved
 from app.reservation import joining, repository, service
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.schemas import (
@@ -48,8 +49,7 @@ from app.reservation.schemas import (
 )
 from app.reservation.slots import Slot, SlotRules
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
-from app.resident.router import TooManyRequests
-from app.resident.throttle import SlidingWindow
+from app.resident.throttle import throttles
 from app.security.crypto import PersonalDataCipher
 from app.security.tokens import same
 from routing import DeskPolicy
@@ -61,10 +61,6 @@ _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 _MAX_DAYS = 31
 ENTRY_LINKS = frozenset({LinkKind.poster, LinkKind.invite})
 
-Desk = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
-Viewers = Annotated[
-    Principal, Depends(require_roles(Role.counselor, Role.admin, Role.coordinator, Role.interpreter))
-]
 ResidentLinkHeader = Annotated[
     str,
     Header(alias="X-Resident-Link", description="the resident link (poster or invitation) the page opened"),
@@ -91,10 +87,7 @@ def _entry_link(settings: Settings, token: str, now: datetime, lang: str) -> Res
 
 
 def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> None:
-    limiter: SlidingWindow | None = getattr(request.app.state, "reservation_throttle", None)
-    if limiter is None:
-        limiter = SlidingWindow(settings.resident_intake_limit, settings.resident_intake_window_seconds)
-        request.app.state.reservation_throttle = limiter
+    limiter = throttles(request).reservation
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
@@ -435,7 +428,7 @@ async def list_reservations(
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Viewers,
+    principal: Staff,
     day: Annotated[date | None, Query(description="local day (default today)")] = None,
     language: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> list[ReservationRead]:
@@ -449,7 +442,7 @@ async def list_reservations(
 async def upcoming_reservations(
     db: DbSession,
     clock: ClockDep,
-    principal: Viewers,
+    principal: Staff,
     within_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 60,
 ) -> list[UpcomingRead]:
     """Reservations starting within the next minutes or under way (for the consoles; no contact details)."""
@@ -462,7 +455,7 @@ async def staff_reservation_slots(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Desk,
+    principal: Counselor,
     lang: Annotated[str, Query(min_length=2, max_length=8)],
     first: Annotated[date | None, Query(alias="from")] = None,
     last: Annotated[date | None, Query(alias="to")] = None,
@@ -491,7 +484,7 @@ async def book_for_caller(
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Desk,
+    principal: Counselor,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> ReservationRead:
     """Book a slot for a resident on the phone (or at the counter); the code is read out to them."""
@@ -517,7 +510,7 @@ async def book_for_caller(
 
 @staff_router.get("/reservations/{code}", response_model=ReservationRead)
 async def read_reservation(
-    code: str, request: Request, db: DbSession, cipher: CipherDep, principal: Viewers
+    code: str, request: Request, db: DbSession, cipher: CipherDep, principal: Staff
 ) -> ReservationRead:
     """One reservation within your scope; contact details for counselors and admins (audited)."""
     reservation = await _scoped_one(db, principal, code)
@@ -528,7 +521,7 @@ async def read_reservation(
 
 @staff_router.post("/reservations/{code}/assign", status_code=status.HTTP_204_NO_CONTENT)
 async def assign_interpreter(
-    code: str, body: AssignIn, request: Request, db: DbSession, principal: Desk
+    code: str, body: AssignIn, request: Request, db: DbSession, principal: Counselor
 ) -> None:
     """Give the booking to another interpreter (who speaks the language, works then and is free)."""
     reservation = await _scoped_one(db, principal, code)
@@ -536,14 +529,14 @@ async def assign_interpreter(
 
 
 @staff_router.post("/reservations/{code}/cancel", status_code=status.HTTP_204_NO_CONTENT)
-async def cancel_reservation(code: str, db: DbSession, clock: ClockDep, principal: Desk) -> None:
+async def cancel_reservation(code: str, db: DbSession, clock: ClockDep, principal: Counselor) -> None:
     """Cancel a booking (the resident asked by phone, or the desk cannot serve it); the seat is freed."""
     reservation = await _scoped_one(db, principal, code)
     await service.cancel(db, reservation, clock.now(), principal)
 
 
 @staff_router.post("/reservations/{code}/no-show", status_code=status.HTTP_204_NO_CONTENT)
-async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Desk) -> None:
+async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Counselor) -> None:
     """The resident did not come (slots that end without a join are marked so by themselves too)."""
     reservation = await _scoped_one(db, principal, code)
     await service.mark_no_show(db, reservation, clock.now(), principal)
@@ -557,7 +550,7 @@ async def start_reserved_call(
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: Desk,
+    principal: Counselor,
 ) -> dict[str, str]:
     """At the time of a phone booking, open its case: routing rings the reserved interpreter first, and the
     counselor who takes it calls the resident (the name and number are on the case, encrypted)."""
@@ -587,5 +580,5 @@ async def start_reserved_call(
         joining.attach(reservation, result.consultation)
         await record(db, principal, "reservation.start", "reservation", reservation.code)
         await db.commit()
-        await joining.route_reserved(request, result.consultation, reservation, clock.now())
+        await route_reserved(request, result.consultation, reservation, clock.now())
     return {"consultation_id": result.consultation.public_id}

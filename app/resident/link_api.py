@@ -3,26 +3,23 @@ personal invitation for one resident. A coordinator of one municipality makes li
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-import segno
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.deps import ClockDep, DbSession, SettingsDep, require_roles
-from app.enums import Role
+from app.deps import ClockDep, DbSession, Office, SettingsDep
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED
 from app.resident.links import MAX_VALIDITY, LinkClaims, LinkKind, issue_link, read_link
+from app.resident.qr import qr_svg
 
 router = APIRouter(prefix="/resident", tags=["residents"])
-LinkMakers = Annotated[Principal, Depends(require_roles(Role.counselor, Role.coordinator, Role.admin))]
 
 
 class ResidentLinkCreate(BaseModel):
@@ -51,15 +48,6 @@ class ResidentLinkRead(BaseModel):
 def link_url(request: Request, token: str) -> str:
     """Where the link points: this service's own address (behind a proxy, run uvicorn with proxy headers)."""
     return f"{str(request.base_url).rstrip('/')}/r/{token}"
-
-
-def qr_svg(url: str) -> str:
-    """A QR code of `url` as SVG, with medium error correction so a slightly worn poster still scans."""
-    out = io.BytesIO()
-    segno.make(url, error="m").save(
-        out, kind="svg", scale=6, border=4, light="white", omitsize=True, xmldecl=False, title=url
-    )
-    return out.getvalue().decode()
 
 
 async def _scope(
@@ -109,7 +97,7 @@ async def create_resident_link(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    principal: LinkMakers,
+    principal: Office,
 ) -> ResidentLinkRead:
     """A signed link (and its QR code) that opens the resident video page; nothing is stored."""
     if link_in.language is not None and link_in.language not in SUPPORTED:

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 
 from app.deps import ClockDep
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Forbidden, NotFound
 from app.live import topics
 from app.live.desk import RESIDENT_INVITE_TTL_S, LiveDesk
 from app.live.tickets import TicketError, verify_watch_ticket
 from realtime.protocol import encode
 from realtime.signaling import make_invite
-from routing import ConsultationCancelled, RoutingConflict
+from routing import ConsultationCancelled
 
 router = APIRouter(prefix="/resident", tags=["residents"])
 WatchTicket = Annotated[
@@ -39,10 +39,7 @@ async def cancel_own_consultation(
     """The resident stops waiting; the case stays on record as cancelled. 409 once it is past waiting."""
     now = clock.now()
     desk = _check(request, consultation_id, ticket, now)
-    try:
-        await desk.submit(ConsultationCancelled(at=now, request_id=consultation_id))
-    except RoutingConflict as exc:
-        raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
+    await desk.submit(ConsultationCancelled(at=now, request_id=consultation_id))  # a RoutingConflict is a 409
 
 
 @router.get("/consultations/{consultation_id}/invite")

@@ -19,11 +19,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from app.auth import roles
 from app.auth.principal import Principal
 from app.chat.service import mt_status
 from app.config import Settings
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
-from app.enums import Role
 from app.errors import NotFound
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED, catalog_json, negotiate, translator
@@ -45,7 +45,6 @@ ASSETS = {
     "resident.css": "text/css",
     "links.js": "text/javascript",
 }
-LINK_MAKERS = (Role.counselor, Role.coordinator, Role.admin)
 CLOSED_DAYS_AHEAD = 31
 STEPS = ("language", "consent")
 
@@ -192,7 +191,7 @@ async def resident_asset(name: str) -> Response:
 def _may_make_links(principal: Principal | None) -> Response | None:
     if principal is None or principal.staff_user_id is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in LINK_MAKERS:
+    if principal.role not in roles.OFFICE:
         return Response(
             "相談員・コーディネーター・管理者のみ (counselors, coordinators and admins only)", status_code=403
         )

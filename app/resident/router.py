@@ -3,10 +3,9 @@ consultation (throttled per address, idempotent), in the resident's own language
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,12 +16,12 @@ from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
 from app.deps import CipherDep, ClockDep, DbSession, SettingsDep
 from app.enums import Channel, ConsultationStatus
-from app.errors import DomainError, InvalidField
+from app.errors import InvalidField, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
 from app.live.desk import LiveDesk
-from app.live.intake import route_new_consultation, with_live_status
+from app.live.intake import route_new_consultation, route_reserved, with_live_status
 from app.reservation import joining
-from app.resident.throttle import SlidingWindow
+from app.resident.throttle import throttles
 from app.topic.models import Topic
 from routing import Availability
 
@@ -30,20 +29,6 @@ router = APIRouter(prefix="/resident", tags=["residents"])
 
 RESIDENT = "resident"
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
-
-
-class TooManyRequests(DomainError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-
-    def __init__(self, message: str, retry_after_s: float) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-    def body(self) -> dict[str, Any]:
-        return {"detail": self.message, "retry_after_s": math.ceil(self.retry_after_s)}
-
-    def headers(self) -> dict[str, str] | None:
-        return {"Retry-After": str(math.ceil(self.retry_after_s))}
 
 
 def _language(lang: str | None, request: Request) -> str:
@@ -130,7 +115,7 @@ async def ask_for_video_consultation(
         raise InvalidField(
             ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
         )
-    limiter: SlidingWindow = request.app.state.resident_throttle
+    limiter = throttles(request).resident_intake
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
@@ -157,7 +142,7 @@ async def ask_for_video_consultation(
             joining.attach(booked, result.consultation)
         await db.commit()  # stored before it is routed
         if booked is not None:
-            await joining.route_reserved(request, result.consultation, booked, clock.now())
+            await route_reserved(request, result.consultation, booked, clock.now())
         else:
             await route_new_consultation(request, result.consultation)
         await db.refresh(result.consultation)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from starlette.requests import HTTPConnection
+
+from app.config import Settings
+
 
 @dataclass
 class SlidingWindow:
@@ -26,3 +30,23 @@ class SlidingWindow:
             for stale in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window_s]:
                 del self._hits[stale]
         return None
+
+
+@dataclass(frozen=True)
+class Throttles:
+    """The public forms' per-address limits. Made in the lifespan and kept on `app.state`, so two apps in one
+    process (tests) never share counters."""
+
+    resident_intake: SlidingWindow
+    reservation: SlidingWindow
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Throttles:
+        limit, window = settings.resident_intake_limit, settings.resident_intake_window_seconds
+        return cls(resident_intake=SlidingWindow(limit, window), reservation=SlidingWindow(limit, window))
+
+
+def throttles(connection: HTTPConnection) -> Throttles:
+    """This app's throttles (see `Throttles`)."""
+    found: Throttles = connection.app.state.throttles
+    return found

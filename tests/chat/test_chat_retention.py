@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.chat.models import CaseSummary, ChatMessage
 from app.clock import ControlledClock
 from app.consultation.models import Consultation
-from app.consultation.retention import purge_personal_data
 from app.enums import ConsultationStatus
+from app.retention.service import purge_personal_data
 
 from .conftest import ticket_of, video_intake
 

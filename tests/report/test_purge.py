@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.consultation.models import Consultation
-from app.consultation.retention import purge_personal_data
 from app.enums import ConsultationStatus
+from app.retention.service import purge_personal_data
 
 from .conftest import PERIOD
 

@@ -158,7 +158,7 @@ async def test_record__notes_cannot_be_added_after_the_purge(
     db: AsyncSession,
     clock: ControlledClock,
 ) -> None:
-    from app.consultation.retention import purge_personal_data
+    from app.retention.service import purge_personal_data
 
     await purge_personal_data(db, 30, now=clock.now())  # TEST_NOW: C1 closed in September, > 30 days ago
     await db.commit()

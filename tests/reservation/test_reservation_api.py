@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.clock import Clock, ControlledClock
 from app.config import Settings
-from app.consultation.retention import purge_personal_data
 from app.enums import Channel
 from app.i18n import translator
 from app.live.models import RoutingEvent
 from app.reservation.models import Reservation, ReservationStatus
+from app.retention.service import purge_personal_data
 from tests.reservation.reservation_support import (
     add_interpreter,
     book,
