@@ -1,4 +1,4 @@
-"""Live desk API: the queue, availability per language, offers, presence, and moving a case along."""
+"""Live desk API: the queue, availability per language, offers, presence, and taking a case off the queue."""
 
 from __future__ import annotations
 
@@ -16,18 +16,14 @@ from app.errors import Conflict, Forbidden
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, interpreter_id_of
 from routing import (
-    CallEnded,
     ConsultationAbandoned,
     ConsultationCancelled,
-    FallbackAccepted,
-    FallbackOption,
     RoutingConflict,
     to_data,
 )
 
 router = APIRouter(tags=["live desk"])
 
-Staff = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
 Front = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))]
 Interpreting = Annotated[Principal, Depends(require_roles(Role.interpreter))]
 Presence = Annotated[Principal, Depends(require_roles(Role.interpreter, Role.counselor))]
@@ -140,37 +136,3 @@ async def cancel_consultation(
         await desk.submit(event_type(at=desk.clock.now(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
-
-
-class FallbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    option: FallbackOption
-
-
-@router.post("/consultations/{consultation_id}/fallback", status_code=status.HTTP_204_NO_CONTENT)
-async def accept_fallback(
-    consultation_id: str, body: FallbackIn, db: DbSession, desk: DeskDep, principal: Front
-) -> None:
-    """The resident chose machine-translated chat, a callback or a reservation instead of waiting."""
-    case = await case_in_scope(db, principal, consultation_id)
-    try:
-        await desk.submit(
-            FallbackAccepted(at=desk.clock.now(), request_id=case.public_id, option=body.option)
-        )
-    except RoutingConflict as exc:
-        raise Conflict(f"no fallback can be taken for this consultation now: {exc}") from None
-
-
-@router.post("/consultations/{consultation_id}/end", status_code=status.HTTP_204_NO_CONTENT)
-async def end_call(
-    consultation_id: str, db: DbSession, desk: DeskDep, gateway: GatewayDep, principal: Staff
-) -> None:
-    """End the call for everyone; the consultation is served and its call legs are closed."""
-    case = await case_in_scope(db, principal, consultation_id)
-    now = desk.clock.now()
-    try:
-        await desk.submit(CallEnded(at=now, request_id=case.public_id))
-    except RoutingConflict as exc:
-        raise Conflict(f"this consultation is not in a call: {exc}") from None
-    await gateway.close_room(case.public_id, now)

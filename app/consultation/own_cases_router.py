@@ -1,0 +1,29 @@
+"""A counselor's own recent cases, for the console's list (no personal data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.auth.principal import Principal
+from app.consultation import own_cases
+from app.consultation.schemas import OwnCasePage
+from app.deps import DbSession, require_roles
+from app.enums import Role
+
+router = APIRouter(tags=["consultations"])
+
+Counselor = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
+
+
+@router.get("/console/own-cases", response_model=OwnCasePage)
+async def list_own_cases(
+    request: Request,
+    db: DbSession,
+    principal: Counselor,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> OwnCasePage:
+    """Your own recent cases, newest first: calls you took and phone consultations you logged."""
+    client_ip = request.client.host if request.client else None
+    return OwnCasePage(items=await own_cases.list_own_cases(db, principal, limit, client_ip))
