@@ -11,15 +11,19 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.auth.router import router as auth_router
-from app.call.device_check_router import router as device_check_router
+from app.call.device_check import router as device_check_router
+from app.call.legs import CallLegRecorder
+from app.call.router import router as call_router
 from app.chat.pages import router as chat_pages_router
 from app.chat.router import router as chat_router
 from app.clock import Clock, clock_for
 from app.config import Settings, get_settings
 from app.console.router import router as console_router
+from app.consultation.own_cases_router import router as own_cases_router
 from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
+from app.device.router import router as device_router
 from app.errors import install_error_handlers
 from app.geography.router import router as geography_router
 from app.health import router as health_router
@@ -69,7 +73,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             stack.push_async_callback(peers.close_all)
             stack.push_async_callback(app.state.device_check.close_all)
             await start_machine_translation(app, settings, stack)
-            await start_live_desk(app, settings, stack)
+            await start_live_desk(app, settings, stack, CallLegRecorder(app.state.sessionmaker))
             await start_phone_gateway(app, settings, stack)
             yield
 
@@ -98,6 +102,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         report_router,
         device_check_router,
         live_router,
+        call_router,
+        own_cases_router,
+        device_router,
         console_router,
         chat_router,
         resident_router,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import roles
 from app.auth.principal import Principal
+from app.call.service import accept_fallback as accept_call_fallback
 from app.chat.models import CaseSummary, ChatMessage
 from app.consultation.models import Consultation
 from app.consultation.service import case_in_scope
@@ -32,7 +33,7 @@ from app.mt.exceptions import ModelLoadError, PairUnavailable
 from app.mt.service import STAFF_LANGUAGE
 from app.mt.translator import AsyncMachineTranslator, Translation
 from app.security.crypto import PersonalDataCipher
-from routing import FallbackAccepted, FallbackOption, RoutingConflict
+from routing import FallbackOption
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SUMMARY_CHARS = 20000
@@ -203,10 +204,7 @@ async def accept_fallback(
         if not status["available"]:
             pair = status["missing_pair"]
             raise TranslationUnavailable(PairUnavailable(pair[0], pair[1]))
-    try:
-        await desk.submit(FallbackAccepted(at=desk.clock.now(), request_id=case.public_id, option=option))
-    except RoutingConflict as exc:
-        raise Conflict(f"no fallback can be taken for this consultation now: {exc}") from None
+    await accept_call_fallback(desk, case.public_id, option)
     if option is not FallbackOption.MT_CHAT:
         return False
     opened = {"type": "chat.opened", "consultation_id": case.public_id, "language": case.language_code}

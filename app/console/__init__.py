@@ -1,2 +1,2 @@
-"""Front-line screens' own API: the counter tablet's context and topic pictograms, the counselor's own
-recent cases and phone consultations logged in one step."""
+"""Phone consultations logged in one step (moving into app/intake; the rest of the console moved to
+app/call, app/consultation and app/device)."""

@@ -1,4 +1,4 @@
-"""Use cases of the front-line screens: the tablet's topic pictograms, own recent cases, phone logging."""
+"""Logging a finished phone consultation: the case and its record in one step."""
 
 from __future__ import annotations
 
@@ -12,17 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.console import repository as console_repository
-from app.console.schemas import (
-    OwnCaseRead,
-    PhoneConsultationCreate,
-    ResidentTopicsIn,
-    ResidentTopicsRead,
-)
+from app.console.schemas import PhoneConsultationCreate
 from app.consultation import record_service, repository
 from app.consultation.models import Consultation
 from app.consultation.record_schemas import CaseRecordRead, CaseRecordUpdate
-from app.consultation.service import case_in_scope
 from app.enums import Channel, ConsultationStatus
 from app.errors import Conflict, InvalidField
 from app.geography.models import Municipality
@@ -30,14 +23,6 @@ from app.language.models import Language
 from app.security.crypto import PersonalDataCipher
 from app.topic.models import Topic
 
-FINISHED = frozenset(
-    {
-        ConsultationStatus.ended,
-        ConsultationStatus.cancelled,
-        ConsultationStatus.abandoned,
-        ConsultationStatus.fallback,
-    }
-)
 # a clock a little ahead on the counselor's PC is not an error; a call that ends tomorrow is
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -45,66 +30,6 @@ FUTURE_SLACK = timedelta(minutes=5)
 async def _accepted_codes(session: AsyncSession, model: type[Language] | type[Topic]) -> list[str]:
     query = select(model.code).where(model.active.is_(True)).order_by(model.sort_order)
     return list((await session.scalars(query)).all())
-
-
-async def set_resident_topics(
-    session: AsyncSession, principal: Principal, public_id: str, topics_in: ResidentTopicsIn
-) -> ResidentTopicsRead:
-    """The resident's pictograms: the first is the topic hint; they pre-fill an unrecorded case's topics."""
-    case = await case_in_scope(session, principal, public_id)
-    if case.status in FINISHED:
-        raise Conflict(f"consultation finished ({case.status.value}): its topics are the counselor's")
-    chosen = await record_service.chosen_topics(session, topics_in.topics)
-    case.topic_hint_code = chosen[0].code if chosen else None
-    if case.outcome is None:  # once a counselor has logged the case, their topics stand
-        case.topics = chosen
-    await session.flush()
-    await record(
-        session, principal, "consultation.resident_topics", "consultation", public_id, {"count": len(chosen)}
-    )
-    return ResidentTopicsRead(topic_hint=case.topic_hint_code, topics=[t.code for t in case.topics])
-
-
-def _talk_seconds(case: Consultation) -> int | None:
-    return record_service.whole_seconds(case.connected_at, case.ended_at)
-
-
-def own_case_read(case: Consultation) -> OwnCaseRead:
-    return OwnCaseRead(
-        id=case.public_id,
-        channel=case.channel,
-        status=case.status,
-        language=case.language_code,
-        site=case.site.code if case.site else None,
-        resident_municipality=case.resident_municipality_code,
-        topic_hint=case.topic_hint_code,
-        topics=[t.code for t in case.topics],
-        outcome=case.outcome,
-        referral_to=case.referral_to,
-        follow_up=case.follow_up,
-        requested_at=case.requested_at,
-        ended_at=case.ended_at,
-        talk_seconds=_talk_seconds(case),
-        recorded=case.outcome is not None,
-    )
-
-
-async def list_own_cases(
-    session: AsyncSession, principal: Principal, limit: int, client_ip: str | None
-) -> list[OwnCaseRead]:
-    """The counselor's recent cases (no personal data); the read is audited like any list of cases."""
-    assert principal.staff_user_id is not None
-    rows = await console_repository.own_cases(session, principal.staff_user_id, limit)
-    await record(
-        session,
-        principal,
-        "consultation.list_own",
-        "consultation",
-        None,
-        {"ids": [c.public_id for c in rows]},
-        client_ip,
-    )
-    return [own_case_read(c) for c in rows]
 
 
 def phone_fingerprint(phone_in: PhoneConsultationCreate, principal: Principal) -> str:

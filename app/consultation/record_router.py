@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from app.consultation import record_service
+from app.consultation import record_service, resident_topics
 from app.consultation.record_schemas import (
     CaseRecordRead,
     CaseRecordUpdate,
     MediaChangeCreate,
     MediaChangeRead,
+    ResidentTopicsIn,
+    ResidentTopicsRead,
 )
 from app.deps import CipherDep, ClockDep, Counselor, DbSession, Front, Office
 
@@ -53,3 +55,11 @@ async def add_media_change(
 ) -> MediaChangeRead:
     """Log a change of channel or media during the call (e.g. the video fell back to audio)."""
     return await record_service.add_media_change(db, principal, consultation_id, change_in, clock.now())
+
+
+@router.put("/{consultation_id}/resident-topics", response_model=ResidentTopicsRead)
+async def set_resident_topics(
+    consultation_id: str, topics_in: ResidentTopicsIn, db: DbSession, principal: Front
+) -> ResidentTopicsRead:
+    """The topics the resident picked on the tablet while waiting (replaces an earlier pick)."""
+    return await resident_topics.set_resident_topics(db, principal, consultation_id, topics_in)

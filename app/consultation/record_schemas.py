@@ -89,3 +89,16 @@ class CaseRecordRead(BaseModel):
     media_changes: list[MediaChangeRead]
     notes: str | None = Field(description="null unless you are a counselor or admin; reads are audited")
     personal_data_purged: bool
+
+
+class ResidentTopicsIn(BaseModel):
+    """Topics the resident chose on the tablet's pictograms; the first becomes the case's topic hint."""
+
+    model_config = _STRICT
+
+    topics: list[str] = Field(max_length=16, description="topic codes from /api/v1/topics (may be empty)")
+
+
+class ResidentTopicsRead(BaseModel):
+    topic_hint: str | None
+    topics: list[str]

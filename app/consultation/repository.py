@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import roles
 from app.auth.principal import Principal
-from app.consultation.models import Consultation
-from app.enums import ConsultationStatus, Role
+from app.consultation.models import CallLeg, Consultation
+from app.enums import CallRole, ConsultationStatus, Role
 
 
 def scoped(principal: Principal) -> Select[Consultation]:
@@ -57,3 +57,17 @@ async def list_page(
     if language is not None:
         query = query.where(Consultation.language_code == language)
     return (await session.scalars(query.order_by(Consultation.id.desc()).limit(limit))).all()
+
+
+async def own_cases(session: AsyncSession, staff_user_id: int, limit: int) -> Sequence[Consultation]:
+    """Newest first: cases this staff member joined as the counselor, or created (intake, phone log)."""
+    joined = select(CallLeg.consultation_id).where(
+        CallLeg.role == CallRole.counselor, CallLeg.staff_user_id == staff_user_id
+    )
+    query = (
+        select(Consultation)
+        .where(or_(Consultation.created_by_staff_id == staff_user_id, Consultation.id.in_(joined)))
+        .order_by(Consultation.requested_at.desc(), Consultation.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()

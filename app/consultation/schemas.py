@@ -129,3 +129,27 @@ class ConsultationRead(BaseModel):
 class ConsultationPage(BaseModel):
     items: list[ConsultationRead]
     next_cursor: int | None = Field(description="pass as ?before= to get the next (older) page")
+
+
+class OwnCaseRead(BaseModel):
+    """One of the counselor's own cases, without personal data."""
+
+    id: str
+    channel: Channel
+    status: ConsultationStatus
+    language: str
+    site: str | None
+    resident_municipality: str | None
+    topic_hint: str | None
+    topics: list[str]
+    outcome: Outcome | None
+    referral_to: str | None
+    follow_up: bool
+    requested_at: datetime
+    ended_at: datetime | None
+    talk_seconds: int | None
+    recorded: bool = Field(description="an outcome has been logged")
+
+
+class OwnCasePage(BaseModel):
+    items: list[OwnCaseRead]

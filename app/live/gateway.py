@@ -7,8 +7,9 @@ hub and never touches a socket.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.errors import Conflict, NotFound
 from app.interpreter.models import Interpreter
 from app.live import topics
-from app.live.call_legs import CallLegRecorder
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
 from realtime.presence import PresenceTracker
 from realtime.protocol import ErrorCode, ErrorMessage, encode
 from realtime.rooms import ParticipantLeft as RoomParticipantLeft
+from realtime.rooms import RoomEvent
 from realtime.signaling import Outcome as RoomOutcome
 from realtime.signaling import RoomMessage, RoomSignaling
 from routing import (
@@ -47,6 +48,12 @@ class OfferGone(Conflict):
     """Accepting or declining an offer that is no longer ringing for you."""
 
 
+class RoomEventRecorder(Protocol):
+    """Writes the room's joins and leaves (the call legs); given by the app, so live never imports call."""
+
+    async def record(self, events: Sequence[RoomEvent]) -> None: ...
+
+
 class Gateway:
     def __init__(
         self,
@@ -55,13 +62,14 @@ class Gateway:
         signaling: RoomSignaling,
         interpreter_presence: PresenceTracker,
         counselor_presence: PresenceTracker,
+        call_legs: RoomEventRecorder,
     ) -> None:
         self.desk = desk
         self._sessionmaker = sessionmaker
         self.signaling = signaling
         self.interpreters = interpreter_presence
         self.counselors = counselor_presence
-        self._call_legs = CallLegRecorder(sessionmaker)
+        self._call_legs = call_legs
 
     # -- presence -----------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Live desk API: the queue, availability per language, offers, presence, and moving a case along."""
+"""Live desk API: the queue, availability per language, offers, presence, and taking a case off the queue."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
-from app.deps import Counselor, DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember
+from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember
 from app.enums import Role
 from app.errors import Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
 from routing import (
-    CallEnded,
     ConsultationAbandoned,
     ConsultationCancelled,
-    FallbackAccepted,
-    FallbackOption,
     RoutingConflict,
     to_data,
 )
@@ -120,37 +117,3 @@ async def cancel_consultation(
         await desk.submit(event_type(at=desk.clock.now(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
-
-
-class FallbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    option: FallbackOption
-
-
-@router.post("/consultations/{consultation_id}/fallback", status_code=status.HTTP_204_NO_CONTENT)
-async def accept_fallback(
-    consultation_id: str, body: FallbackIn, db: DbSession, desk: DeskDep, principal: Front
-) -> None:
-    """The resident chose machine-translated chat, a callback or a reservation instead of waiting."""
-    case = await case_in_scope(db, principal, consultation_id)
-    try:
-        await desk.submit(
-            FallbackAccepted(at=desk.clock.now(), request_id=case.public_id, option=body.option)
-        )
-    except RoutingConflict as exc:
-        raise Conflict(f"no fallback can be taken for this consultation now: {exc}") from None
-
-
-@router.post("/consultations/{consultation_id}/end", status_code=status.HTTP_204_NO_CONTENT)
-async def end_call(
-    consultation_id: str, db: DbSession, desk: DeskDep, gateway: GatewayDep, principal: Counselor
-) -> None:
-    """End the call for everyone; the consultation is served and its call legs are closed."""
-    case = await case_in_scope(db, principal, consultation_id)
-    now = desk.clock.now()
-    try:
-        await desk.submit(CallEnded(at=now, request_id=case.public_id))
-    except RoutingConflict as exc:
-        raise Conflict(f"this consultation is not in a call: {exc}") from None
-    await gateway.close_room(case.public_id, now)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from app.clock import Clock
 from app.config import Settings
 from app.live.desk import LiveDesk
-from app.live.gateway import Gateway
+from app.live.gateway import Gateway, RoomEventRecorder
 from app.live.hub import Hub
 from realtime.presence import PresenceTracker
 from realtime.roles import Role
@@ -39,7 +39,9 @@ def ice_servers_for(settings: Settings) -> IceServersFor:
     return build
 
 
-async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+async def start_live_desk(
+    app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack, call_legs: RoomEventRecorder
+) -> None:
     hub = Hub()
     rooms = RoomRegistry(InMemoryRoomStore(), settings.room_secret)
     desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock)
@@ -50,6 +52,7 @@ async def start_live_desk(app: FastAPI, settings: Settings, stack: contextlib.As
         RoomSignaling(rooms, ice_servers_for(settings)),
         PresenceTracker(timeout=timeout),
         PresenceTracker(timeout=timeout),
+        call_legs,
     )
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
     await desk.start()

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.call.legs import CallLegRecorder
 from app.clock import ControlledClock
 from app.config import Settings
 from app.consultation.models import CallLeg, Consultation
 from app.db import create_engine, create_sessionmaker
 from app.enums import Channel, ConsultationStatus
-from app.live.call_legs import CallLegRecorder
 from realtime.rooms import ParticipantJoined, ParticipantLeft
 
 

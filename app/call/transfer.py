@@ -6,35 +6,16 @@ this module adds who may ask (the counselor in the call, or an admin) and the na
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.console.calls import own_call
+from app.call.schemas import TransferIn, TransferTarget, TransferTargets
+from app.call.service import own_call
 from app.errors import Conflict
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
 from routing import CallTransferred, RoutingConflict
-
-
-class TransferIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to_counselor_id: int = Field(ge=1, description="staff user id of a counselor free to take the call")
-
-
-class TransferTarget(BaseModel):
-    counselor_id: int
-    display_name: str
-    languages: list[str] = Field(description="languages spoken besides Japanese")
-
-
-class TransferTargets(BaseModel):
-    consultation_id: str
-    counselors: list[TransferTarget] = Field(
-        description="present and free to take this call, in routing order"
-    )
 
 
 async def transfer_targets(

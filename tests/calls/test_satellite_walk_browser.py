@@ -20,7 +20,7 @@ from tests.calls.calls_support import (
     open_page,
     wait_for,
 )
-from tests.console.console_support import (
+from tests.calls.console_support import (
     COUNSELOR,
     INTERPRETER,
     SATELLITE,

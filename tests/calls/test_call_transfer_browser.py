@@ -19,7 +19,7 @@ from tests.calls.calls_support import (
     staff_database,
     wait_for,
 )
-from tests.console.console_support import (
+from tests.calls.console_support import (
     COUNSELOR,
     TABLET_LANDSCAPE,
     ConsoleDesk,

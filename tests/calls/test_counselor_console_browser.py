@@ -19,8 +19,7 @@ from tests.calls.calls_support import (
     open_page,
     wait_for,
 )
-from tests.conftest import PASSWORD
-from tests.console.console_support import (
+from tests.calls.console_support import (
     COUNSELOR,
     INTERPRETER,
     TABLET_LANDSCAPE,
@@ -33,6 +32,7 @@ from tests.console.console_support import (
     signed_in,
     start_in_english,
 )
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from app.i18n import catalog_json
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import assert_no_page_errors, wait_for
-from tests.console.console_support import (
+from tests.calls.console_support import (
     DESK_PHONE,
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
