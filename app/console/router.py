@@ -1,12 +1,11 @@
 """Endpoints of the front-line screens: the counter tablet's context and the resident's topic pictograms,
-the counselor's own recent cases, and phone consultations logged in one step."""
+and the counselor's own recent cases."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from app.auth.principal import DEVICE, Principal
@@ -14,15 +13,13 @@ from app.console import service, transfer
 from app.console.calls import own_call
 from app.console.schemas import (
     OwnCasePage,
-    PhoneConsultationCreate,
     ResidentTopicsIn,
     ResidentTopicsRead,
     TabletContextRead,
 )
-from app.consultation.record_schemas import CaseRecordRead
-from app.deps import CipherDep, DbSession, SettingsDep, require_roles
+from app.deps import DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role, SiteKind
-from app.errors import Conflict, Forbidden, InvalidField
+from app.errors import Conflict, Forbidden
 from app.geography.models import Site
 from app.live.router import DeskDep
 from routing import InterpreterRequested, RoutingConflict
@@ -32,8 +29,6 @@ router = APIRouter(tags=["front-line screens"])
 Counter = Annotated[Principal, Depends(require_roles(DEVICE, Role.counter_staff))]
 Front = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin, Role.counter_staff, DEVICE))]
 Counselor = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
-
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 
 def _ip(request: Request) -> str | None:
@@ -76,38 +71,6 @@ async def list_own_cases(
 ) -> OwnCasePage:
     """Your own recent cases, newest first: calls you took and phone consultations you logged."""
     return OwnCasePage(items=await service.list_own_cases(db, principal, limit, _ip(request)))
-
-
-@router.post(
-    "/console/phone-consultations", status_code=status.HTTP_201_CREATED, response_model=CaseRecordRead
-)
-async def log_phone_consultation(
-    phone_in: PhoneConsultationCreate,
-    request: Request,
-    response: Response,
-    db: DbSession,
-    cipher: CipherDep,
-    principal: Counselor,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            description="8-128 characters [A-Za-z0-9_.:-]; a retry with the same key returns the same case"
-        ),
-    ] = None,
-) -> CaseRecordRead:
-    """Log a finished phone consultation: the case (channel phone, its duration) and its record at once."""
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise InvalidField(
-            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
-        )
-    read, created = await service.log_phone_consultation(
-        db, principal, phone_in, idempotency_key, cipher, request.app.state.clock.now(), _ip(request)
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/consultations/{read.id}/record"
-    return read
 
 
 @router.post("/consultations/{consultation_id}/interpreter-request", status_code=status.HTTP_204_NO_CONTENT)

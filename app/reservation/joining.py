@@ -3,26 +3,21 @@ interpreter first. Outside the slot's window the resident is told, in their lang
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
-from fastapi import Request, status
+from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.consultation.models import Consultation
 from app.errors import DomainError, InvalidField
 from app.i18n import translator
-from app.live.desk import LiveDesk, requested_event
+from app.idempotency import IdempotencyKey
 from app.reservation import repository
 from app.reservation.models import Reservation, ReservationStatus
-from app.reservation.routing_fields import with_booking
 from app.reservation.service import is_open_case, rules_from
 from app.resident.links import LinkClaims, LinkExpired, LinkInvalid, LinkKind, issue_link, read_link
-from routing import RoutingConflict
-
-log = logging.getLogger(__name__)
 
 
 class JoinRefused(DomainError):
@@ -96,7 +91,7 @@ async def claim(
     token: str,
     language: str,
     now: datetime,
-    idempotency_key: str | None = None,
+    key: IdempotencyKey | None = None,
 ) -> Reservation:
     """For the resident intake: the reservation to join at `now`, or a clear refusal in the resident's
     language.
@@ -113,25 +108,7 @@ async def claim(
         )
     if reservation.consultation_id is not None:
         case = await session.get(Consultation, reservation.consultation_id)
-        retry = case is not None and idempotency_key is not None and case.idempotency_key == idempotency_key
+        retry = case is not None and key is not None and case.idempotency_key == key.stored
         if is_open_case(case) and not retry:
             raise JoinRefused(translator(language).t("error.duplicate"), "already_joined")
     return reservation
-
-
-def attach(reservation: Reservation, consultation: Consultation) -> None:
-    """Link the new case to its reservation (in the intake's transaction)."""
-    reservation.consultation_id = consultation.id
-
-
-async def route_reserved(
-    request: Request, consultation: Consultation, reservation: Reservation, now: datetime
-) -> None:
-    """Route the stored case (requested at `now`) with its reservation, so the reserved interpreter is
-    offered it first."""
-    desk: LiveDesk = request.app.state.desk
-    event = with_booking(requested_event(consultation, at=now), reservation)
-    try:
-        await desk.submit(event)
-    except RoutingConflict as exc:
-        log.error("routing refused reserved consultation %s: %s", consultation.public_id, exc)

@@ -1,31 +1,17 @@
-"""The hand-over from intake to routing, and the live status shown with a case."""
+"""The live status shown with a case: its place in the queue, and the watch ticket for a video case."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import Request
 
-from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationRead, LiveStatus
 from app.enums import Channel
-from app.live.desk import LiveDesk, requested_event
+from app.live.desk import LiveDesk
 from app.live.tickets import issue_watch_ticket
-from routing import RoutingConflict
-
-log = logging.getLogger(__name__)
-
-
-async def route_new_consultation(request: Request, consultation: Consultation) -> None:
-    """Hand a stored case to routing; if routing refuses, the case stays stored (status requested)."""
-    desk: LiveDesk = request.app.state.desk
-    try:
-        await desk.submit(requested_event(consultation, at=desk.clock.now()))
-    except RoutingConflict as exc:
-        log.error("routing refused consultation %s: %s", consultation.public_id, exc)
 
 
 def with_live_status(request: Request, read: ConsultationRead) -> ConsultationRead:
+    """`read` with where the case stands live (absent once it has ended)."""
     desk: LiveDesk = request.app.state.desk
     position = desk.position(read.id)
     ticket = None
