@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Response, status
+from fastapi import Depends, Header, Response, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.deps import CurrentPrincipal
 from app.errors import Conflict, InvalidField
 
 _PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
@@ -104,7 +105,30 @@ async def store_once(
         return existing, False
 
 
-def answer_replay(response: Response) -> None:
-    """A replay answers 200 (not 201) and says so."""
-    response.status_code = status.HTTP_200_OK
-    response.headers["Idempotent-Replayed"] = "true"
+@dataclass(frozen=True, slots=True)
+class KeyedRequest:
+    """A create request's key, and the response on which a replay is answered."""
+
+    key: IdempotencyKey | None
+    response: Response
+
+    def answer(self, created: bool) -> None:
+        """A replay answers 200 (not 201) and says so."""
+        if not created:
+            self.response.status_code = status.HTTP_200_OK
+            self.response.headers["Idempotent-Replayed"] = "true"
+
+
+async def _caller_keyed(
+    response: Response, principal: CurrentPrincipal, idempotency_key: KeyHeader = None
+) -> KeyedRequest:
+    return KeyedRequest(IdempotencyKey.from_header(idempotency_key, principal), response)
+
+
+async def _resident_keyed(response: Response, idempotency_key: ResidentKeyHeader) -> KeyedRequest:
+    return KeyedRequest(IdempotencyKey.from_header(idempotency_key, None), response)
+
+
+# The signed-in caller's optional key, and an anonymous resident's required one.
+CallerKeyed = Annotated[KeyedRequest, Depends(_caller_keyed)]
+ResidentKeyed = Annotated[KeyedRequest, Depends(_resident_keyed)]

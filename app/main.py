@@ -23,6 +23,7 @@ from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.geography.router import router as geography_router
 from app.health import router as health_router
+from app.intake.router import phone_log_router
 from app.intake.router import router as intake_router
 from app.language.router import router as language_router
 from app.live.router import router as live_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         language_router,
         topic_router,
         intake_router,
+        phone_log_router,
         consultation_router,
         case_record_router,
         report_router,

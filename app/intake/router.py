@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, status
 
 from app.auth.principal import DEVICE, Principal
 from app.consultation import service as consultation_service
@@ -13,13 +13,14 @@ from app.consultation.record_schemas import CaseRecordRead
 from app.consultation.schemas import ConsultationCreate, ConsultationRead
 from app.deps import CipherDep, ClockDep, DbSession, require_roles
 from app.enums import Role
-from app.idempotency import IdempotencyKey, KeyHeader, answer_replay
+from app.idempotency import CallerKeyed
 from app.intake import phone_log
 from app.intake.schemas import PhoneConsultationCreate
 from app.intake.service import open_consultation
 from app.live.case_status import with_live_status
 
-router = APIRouter()
+router = APIRouter(prefix="/consultations", tags=["consultations"])
+phone_log_router = APIRouter(tags=["front-line screens"])
 
 IntakeRoles = Annotated[
     Principal, Depends(require_roles(Role.counter_staff, Role.counselor, Role.admin, DEVICE))
@@ -27,54 +28,42 @@ IntakeRoles = Annotated[
 Counselor = Annotated[Principal, Depends(require_roles(Role.counselor, Role.admin))]
 
 
-@router.post(
-    "/consultations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ConsultationRead,
-    tags=["consultations"],
-)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConsultationRead)
 async def create_consultation(
     consultation_in: ConsultationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     principal: IntakeRoles,
-    idempotency_key: KeyHeader = None,
+    keyed: CallerKeyed,
 ) -> ConsultationRead:
     """Open a consultation; it is stored before it is routed, and a retried Idempotency-Key is safe."""
-    key = IdempotencyKey.from_header(idempotency_key, principal)
-    opened = await open_consultation(db, request.app.state.desk, principal, consultation_in, key, cipher)
-    if not opened.created:
-        answer_replay(response)
-    response.headers["Location"] = f"/api/v1/consultations/{opened.consultation.public_id}"
+    opened = await open_consultation(
+        db, request.app.state.desk, principal, consultation_in, keyed.key, cipher
+    )
+    keyed.answer(opened.created)
+    keyed.response.headers["Location"] = f"/api/v1/consultations/{opened.consultation.public_id}"
     read = consultation_service.to_read(opened.consultation, principal, cipher)
     return with_live_status(request, read)
 
 
-@router.post(
-    "/console/phone-consultations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CaseRecordRead,
-    tags=["front-line screens"],
+@phone_log_router.post(
+    "/console/phone-consultations", status_code=status.HTTP_201_CREATED, response_model=CaseRecordRead
 )
 async def log_phone_consultation(
     phone_in: PhoneConsultationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     clock: ClockDep,
     principal: Counselor,
-    idempotency_key: KeyHeader = None,
+    keyed: CallerKeyed,
 ) -> CaseRecordRead:
     """Log a finished phone consultation: the case (channel phone, its duration) and its record at once."""
-    key = IdempotencyKey.from_header(idempotency_key, principal)
     client_ip = request.client.host if request.client else None
     read, created = await phone_log.log_phone_consultation(
-        db, principal, phone_in, key, cipher, clock.now(), client_ip
+        db, principal, phone_in, keyed.key, cipher, clock.now(), client_ip
     )
-    if not created:
-        answer_replay(response)
-    response.headers["Location"] = f"/api/v1/consultations/{read.id}/record"
+    keyed.answer(created)
+    keyed.response.headers["Location"] = f"/api/v1/consultations/{read.id}/record"
     return read

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -27,7 +27,7 @@ from app.deps import CipherDep, ClockDep, DbSession, SettingsDep, require_roles
 from app.enums import Channel, Role
 from app.errors import Forbidden, InvalidField, NotFound
 from app.i18n import SUPPORTED, negotiate, translator
-from app.idempotency import IdempotencyKey, KeyHeader, ResidentKeyHeader, answer_replay
+from app.idempotency import CallerKeyed, IdempotencyKey, ResidentKeyed
 from app.intake.service import open_consultation
 from app.interpreter.models import Interpreter
 from app.live.desk import LiveDesk
@@ -214,18 +214,16 @@ async def resident_reservation_slots(
 async def book_reservation(
     body: ReservationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
     link: ResidentLinkHeader,
-    idempotency_key: ResidentKeyHeader,
+    keyed: ResidentKeyed,
 ) -> ResidentReservationRead:
     """Book a slot; the answer has the reservation code, the join link and the token to cancel it."""
     now = clock.now()
     ui = _resident_lang(body.language, request)
-    key = IdempotencyKey.from_header(idempotency_key, None)
     entry = _entry_link(settings, link, now, ui)
     throttle(request, settings, clock, ui)
     booking = _booking_in(body, entry.municipality, None)
@@ -237,7 +235,7 @@ async def book_reservation(
             service.rules_from(settings),
             now,
             booking,
-            key,
+            keyed.key,
             None,
             cipher,
         )
@@ -247,8 +245,7 @@ async def book_reservation(
         raise service.SlotUnavailable(
             exc.refusal, f"{tr.t('reservation.unavailable')} ({exc.message})"
         ) from None
-    if not result.created:
-        answer_replay(response)
+    keyed.answer(result.created)
     return resident_view(settings, result.reservation, now, ui, with_manage_token=True)
 
 
@@ -477,16 +474,14 @@ def _staff_rules(settings: Settings) -> SlotRules:
 async def book_for_caller(
     body: StaffReservationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
     principal: Desk,
-    idempotency_key: KeyHeader = None,
+    keyed: CallerKeyed,
 ) -> ReservationRead:
     """Book a slot for a resident on the phone (or at the counter); the code is read out to them."""
-    key = IdempotencyKey.from_header(idempotency_key, principal)
     booking = _booking_in(body, None, body.interpreter_id)
     result = await service.book(
         db,
@@ -494,12 +489,11 @@ async def book_for_caller(
         _staff_rules(settings),
         clock.now(),
         booking,
-        key,
+        keyed.key,
         principal,
         cipher,
     )
-    if not result.created:
-        answer_replay(response)
+    keyed.answer(result.created)
     client_ip = request.client.host if request.client else None
     (read,) = await staff_views(db, principal, cipher, [result.reservation], client_ip)
     return read

@@ -7,7 +7,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from app.deps import CipherDep, ClockDep, DbSession, SettingsDep
 from app.enums import Channel, ConsultationStatus
 from app.errors import DomainError, InvalidField
 from app.i18n import SUPPORTED, negotiate, translator
-from app.idempotency import IdempotencyKey, ResidentKeyHeader, answer_replay
+from app.idempotency import ResidentKeyed
 from app.intake.service import open_consultation
 from app.live.case_status import with_live_status
 from app.live.desk import LiveDesk
@@ -118,16 +118,14 @@ class ResidentCase(BaseModel):
 async def ask_for_video_consultation(
     body: ResidentIntake,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
-    idempotency_key: ResidentKeyHeader,
+    keyed: ResidentKeyed,
 ) -> ResidentCase:
     """A resident at home asks for a video consultation; the answer carries the ticket to follow it live."""
     principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
-    key = IdempotencyKey.from_header(idempotency_key, principal)
     limiter: SlidingWindow = request.app.state.resident_throttle
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
@@ -139,7 +137,9 @@ async def ask_for_video_consultation(
         raise InvalidField(("body", "topic_hint"), f"unknown topic {body.topic_hint!r}", codes)
     booked = None
     if body.reservation_token is not None:
-        booked = await joining.claim(db, settings, body.reservation_token, body.language, clock.now(), key)
+        booked = await joining.claim(
+            db, settings, body.reservation_token, body.language, clock.now(), keyed.key
+        )
     consultation_in = ConsultationCreate(
         channel=Channel.video,
         language=body.language,
@@ -147,9 +147,8 @@ async def ask_for_video_consultation(
         topic_hint=body.topic_hint,
     )
     opened = await open_consultation(
-        db, request.app.state.desk, principal, consultation_in, key, cipher, booking=booked
+        db, request.app.state.desk, principal, consultation_in, keyed.key, cipher, booking=booked
     )
-    if not opened.created:
-        answer_replay(response)
+    keyed.answer(opened.created)
     read = with_live_status(request, service.to_read(opened.consultation, principal, cipher))
     return ResidentCase(id=read.id, status=read.status, live=read.live)
