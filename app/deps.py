@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -17,6 +18,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db import session_scope
 from app.errors import Forbidden, Unauthenticated
+from app.idempotency import IdempotencyKey
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway
 from app.security.crypto import PersonalDataCipher
@@ -157,3 +159,41 @@ __all__ = [
     "Via",
     "require_roles",
 ]
+
+
+# --- Idempotency-Key on create routes (the rule itself is app.idempotency) ---
+
+KeyHeader = Annotated[
+    str | None,
+    Header(description="8-128 characters [A-Za-z0-9_.:-]; a retry with the same key returns the same case"),
+]
+ResidentKeyHeader = Annotated[str, Header(description="generated once by the resident's page")]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRequest:
+    """A create request's key, and the response on which a replay is answered."""
+
+    key: IdempotencyKey | None
+    response: Response
+
+    def answer(self, created: bool) -> None:
+        """A replay answers 200 (not 201) and says so."""
+        if not created:
+            self.response.status_code = status.HTTP_200_OK
+            self.response.headers["Idempotent-Replayed"] = "true"
+
+
+async def _caller_keyed(
+    response: Response, principal: CurrentPrincipal, idempotency_key: KeyHeader = None
+) -> KeyedRequest:
+    return KeyedRequest(IdempotencyKey.from_header(idempotency_key, principal), response)
+
+
+async def _resident_keyed(response: Response, idempotency_key: ResidentKeyHeader) -> KeyedRequest:
+    return KeyedRequest(IdempotencyKey.from_header(idempotency_key, None), response)
+
+
+# The signed-in caller's optional key, and an anonymous resident's required one.
+CallerKeyed = Annotated[KeyedRequest, Depends(_caller_keyed)]
+ResidentKeyed = Annotated[KeyedRequest, Depends(_resident_keyed)]

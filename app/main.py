@@ -18,7 +18,6 @@ from app.chat.pages import router as chat_pages_router
 from app.chat.router import router as chat_router
 from app.clock import Clock, clock_for
 from app.config import Settings, get_settings
-from app.console.router import router as console_router
 from app.consultation.own_cases_router import router as own_cases_router
 from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
@@ -27,6 +26,8 @@ from app.device.router import router as device_router
 from app.errors import install_error_handlers
 from app.geography.router import router as geography_router
 from app.health import router as health_router
+from app.intake.router import phone_log_router
+from app.intake.router import router as intake_router
 from app.language.router import router as language_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         geography_router,
         language_router,
         topic_router,
+        intake_router,
+        phone_log_router,
         consultation_router,
         case_record_router,
         report_router,
@@ -105,7 +108,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         call_router,
         own_cases_router,
         device_router,
-        console_router,
         chat_router,
         resident_router,
         resident_link_router,

@@ -1,55 +1,17 @@
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request
 
 from app.audit.service import record
 from app.consultation import repository, service
-from app.consultation.schemas import ConsultationCreate, ConsultationPage, ConsultationRead
-from app.deps import CaseReader, CipherDep, DbSession, Front
+from app.consultation.schemas import ConsultationPage, ConsultationRead
+from app.deps import CaseReader, CipherDep, DbSession
 from app.enums import ConsultationStatus
-from app.errors import InvalidField
-from app.live.intake import route_new_consultation, with_live_status
+from app.live.case_status import with_live_status
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
-
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConsultationRead)
-async def create_consultation(
-    consultation_in: ConsultationCreate,
-    request: Request,
-    response: Response,
-    db: DbSession,
-    cipher: CipherDep,
-    principal: Front,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            description="8-128 characters [A-Za-z0-9_.:-]; a retry with the same key returns the same case"
-        ),
-    ] = None,
-) -> ConsultationRead:
-    """Open a consultation; it is stored before it is routed, and a retried Idempotency-Key is safe."""
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise InvalidField(
-            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
-        )
-    result = await service.create_consultation(db, principal, consultation_in, idempotency_key, cipher)
-    if result.created:
-        # The case must be durable before anyone is rung for it: commit, then hand it to routing.
-        await db.commit()
-        await route_new_consultation(request, result.consultation)
-        await db.refresh(result.consultation)
-    else:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/consultations/{result.consultation.public_id}"
-    read = service.to_read(result.consultation, principal, cipher)
-    return with_live_status(request, read)
 
 
 @router.get("", response_model=ConsultationPage)

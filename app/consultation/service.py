@@ -1,13 +1,11 @@
-"""Use cases on consultations: intake (idempotent), reading with privacy rules and audit."""
+"""Use cases on consultations: storing a new case (idempotent), reading with privacy rules and audit."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
@@ -23,8 +21,9 @@ from app.consultation.schemas import (
     SafetyFlags,
 )
 from app.enums import Channel, ConsultationStatus, SiteKind
-from app.errors import Conflict, InvalidField, NotFound
+from app.errors import InvalidField, NotFound
 from app.geography.models import Municipality, Site
+from app.idempotency import IdempotencyKey, check_replay, fingerprint, store_once
 from app.language.models import Language
 from app.security.crypto import PersonalDataCipher
 from app.topic.models import Topic
@@ -39,13 +38,6 @@ _SITE_KIND_FOR_CHANNEL = {
 class IntakeResult:
     consultation: Consultation
     created: bool
-
-
-def fingerprint(consultation_in: ConsultationCreate, principal: Principal) -> str:
-    """Same key + same body + same caller = a retry; anything else reusing the key is a conflict."""
-    body = consultation_in.model_dump(mode="json")
-    payload = json.dumps({"body": body, "by": [principal.actor_kind, principal.actor_id]}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 async def _check_code(
@@ -108,16 +100,35 @@ async def create_consultation(
     session: AsyncSession,
     principal: Principal,
     consultation_in: ConsultationCreate,
-    idempotency_key: str | None,
+    key: IdempotencyKey | None,
     cipher: PersonalDataCipher,
 ) -> IntakeResult:
-    """Store the case first (routing picks it up after commit); a retried key returns the same case."""
-    print_ = fingerprint(consultation_in, principal)
-    if idempotency_key is not None:
-        existing = await repository.get_by_idempotency_key(session, idempotency_key)
-        if existing is not None:
-            return _replay(existing, print_)
+    """Store the case (flushed, not committed); a retried key returns the same case."""
+    print_ = fingerprint(consultation_in.model_dump(mode="json"))
 
+    async def store() -> Consultation:
+        consultation = await _new_consultation(session, principal, consultation_in, cipher)
+        consultation.idempotency_key = key.stored if key else None
+        consultation.request_fingerprint = print_
+        session.add(consultation)
+        await session.flush()
+        await record(session, principal, "consultation.create", "consultation", consultation.public_id)
+        return consultation
+
+    consultation, created = await store_once(
+        session, key, partial(repository.get_by_idempotency_key, session), store
+    )
+    if not created:
+        check_replay(consultation.request_fingerprint, print_, "consultation")
+    return IntakeResult(consultation, created)
+
+
+async def _new_consultation(
+    session: AsyncSession,
+    principal: Principal,
+    consultation_in: ConsultationCreate,
+    cipher: PersonalDataCipher,
+) -> Consultation:
     await _check_code(session, Language, ("language",), consultation_in.language)
     if consultation_in.resident_municipality is not None:
         await _check_code(
@@ -135,8 +146,6 @@ async def create_consultation(
     )
     personal = consultation_in.personal
     consultation = Consultation(
-        idempotency_key=idempotency_key,
-        request_fingerprint=print_,
         channel=consultation_in.channel,
         site_id=site.id if site else None,
         resident_municipality_code=consultation_in.resident_municipality,
@@ -160,29 +169,7 @@ async def create_consultation(
         call_legs=[],
     )
     consultation.site = site
-    session.add(consultation)
-    try:
-        await session.flush()
-    except IntegrityError:
-        # A concurrent request with the same key won the race: its case is the one.
-        await session.rollback()
-        if idempotency_key is None:
-            raise
-        existing = await repository.get_by_idempotency_key(session, idempotency_key)
-        if existing is None:
-            raise
-        return _replay(existing, print_)
-    await record(session, principal, "consultation.create", "consultation", consultation.public_id)
-    return IntakeResult(consultation, created=True)
-
-
-def _replay(existing: Consultation, print_: str) -> IntakeResult:
-    if existing.request_fingerprint != print_:
-        raise Conflict(
-            "this Idempotency-Key was already used for a different request; "
-            "send a new key for a new consultation, or repeat the original request exactly"
-        )
-    return IntakeResult(existing, created=False)
+    return consultation
 
 
 async def case_in_scope(session: AsyncSession, principal: Principal, public_id: str) -> Consultation:

@@ -1,12 +1,12 @@
 """A phone call becomes a consultation (channel ``phone``) as every intake does: stored, then routed.
 
-The SIP Call-ID is the idempotency key, so a retransmitted or replayed INVITE never makes a second case. The
-caller's number is personal data: it is stored (encrypted) only when the caller asks to be called back.
+The SIP Call-ID is the idempotency key (in the gateway's own namespace), so a retransmitted or replayed INVITE
+never makes a second case. The caller's number is personal data: it is stored (encrypted) only when the caller
+asks to be called back.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -16,15 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.service import record
 from app.auth.principal import Principal, Via
 from app.clock import Clock
-from app.consultation import service
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate
 from app.enums import Channel
-from app.live.desk import LiveDesk, requested_event
+from app.idempotency import IdempotencyKey
+from app.intake.service import open_consultation
+from app.live.desk import LiveDesk
 from app.security.crypto import PersonalDataCipher
 from routing import (
     ConsultationAbandoned,
-    Decision,
     FallbackAccepted,
     FallbackOffered,
     FallbackOption,
@@ -37,11 +37,6 @@ __all__ = ["PHONE_GATEWAY", "PhoneCase", "PhoneIntake"]
 log = logging.getLogger(__name__)
 
 PHONE_GATEWAY = Principal(role="phone_gateway", via=Via.bearer, display_name="phone gateway")
-
-
-def idempotency_key(call_id: str) -> str:
-    """A key of the accepted shape whatever characters the trunk puts in its Call-IDs."""
-    return "phone:" + hashlib.sha256(call_id.encode()).hexdigest()[:48]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +63,18 @@ class PhoneIntake:
     async def open_case(self, call_id: str, language: str) -> PhoneCase:
         """Store the case, then hand it to routing; says whether routing queued it or offered a fallback."""
         consultation_in = ConsultationCreate(channel=Channel.phone, language=language)
+        key = IdempotencyKey(PHONE_GATEWAY.role, call_id)
         async with self._sessionmaker() as session:
-            result = await service.create_consultation(
-                session, PHONE_GATEWAY, consultation_in, idempotency_key(call_id), self._cipher
+            opened = await open_consultation(
+                session, self._desk, PHONE_GATEWAY, consultation_in, key, self._cipher
             )
-            await session.commit()  # stored before it is routed
-            consultation = result.consultation
-        decisions: list[Decision] = []
-        if result.created:
-            try:
-                decisions = await self._desk.submit(requested_event(consultation, at=self._clock.now()))
-            except RoutingConflict as exc:
-                log.error("routing refused phone consultation %s: %s", consultation.public_id, exc)
         fallback = next(
-            (d for d in decisions if isinstance(d, FallbackOffered) and not d.queued),
+            (d for d in opened.decisions if isinstance(d, FallbackOffered) and not d.queued),
             None,
         )
         return PhoneCase(
-            consultation.public_id,
-            result.created,
+            opened.consultation.public_id,
+            opened.created,
             fallback.reason if fallback else None,
             tuple(fallback.options) if fallback else (),
         )

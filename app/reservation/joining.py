@@ -13,6 +13,7 @@ from app.config import Settings
 from app.consultation.models import Consultation
 from app.errors import DomainError, InvalidField
 from app.i18n import translator
+from app.idempotency import IdempotencyKey
 from app.reservation import repository
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.service import is_open_case, rules_from
@@ -90,7 +91,7 @@ async def claim(
     token: str,
     language: str,
     now: datetime,
-    idempotency_key: str | None = None,
+    key: IdempotencyKey | None = None,
 ) -> Reservation:
     """For the resident intake: the reservation to join at `now`, or a clear refusal in the resident's
     language.
@@ -107,12 +108,7 @@ async def claim(
         )
     if reservation.consultation_id is not None:
         case = await session.get(Consultation, reservation.consultation_id)
-        retry = case is not None and idempotency_key is not None and case.idempotency_key == idempotency_key
+        retry = case is not None and key is not None and case.idempotency_key == key.stored
         if is_open_case(case) and not retry:
             raise JoinRefused(translator(language).t("error.duplicate"), "already_joined")
     return reservation
-
-
-def attach(reservation: Reservation, consultation: Consultation) -> None:
-    """Link the new case to its reservation (in the intake's transaction)."""
-    reservation.consultation_id = consultation.id

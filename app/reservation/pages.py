@@ -32,6 +32,7 @@ from app.i18n import SUPPORTED, negotiate, translator
 from app.i18n.jinja import install_jinja
 from app.i18n.languages import LANGUAGES
 from app.i18n.runtime import Translator
+from app.idempotency import RESIDENT, IdempotencyKey
 from app.reservation import joining, service
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.router import (
@@ -285,7 +286,14 @@ async def reserve_submit(
     )
     try:
         result = await service.book(
-            db, policy_of(request), service.rules_from(settings), now, booking, key, None, cipher
+            db,
+            policy_of(request),
+            service.rules_from(settings),
+            now,
+            booking,
+            IdempotencyKey(RESIDENT, key),
+            None,
+            cipher,
         )
     except service.SlotTaken:
         return await again(tr.t("reservation.taken"), 409)

@@ -8,12 +8,11 @@ the consoles, booking for a phone caller, (re)assigning the interpreter, cancell
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -22,17 +21,17 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.clock import Clock
 from app.config import Settings
-from app.consultation import service as consultation_service
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
-from app.deps import CipherDep, ClockDep, Counselor, DbSession, SettingsDep, Staff
+from app.deps import CallerKeyed, CipherDep, ClockDep, Counselor, DbSession, ResidentKeyed, SettingsDep, Staff
 from app.enums import Channel, Role
 from app.errors import Forbidden, InvalidField, NotFound, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
+from app.idempotency import IdempotencyKey
+from app.intake.service import open_consultation
 from app.interpreter.models import Interpreter
 from app.live.desk import LiveDesk
 from app.live.gateway import interpreter_id_of
-from app.live.intake import route_reserved
 from app.reservation import joining, repository, service
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.schemas import (
@@ -57,7 +56,6 @@ from routing import DeskPolicy
 resident_router = APIRouter(prefix="/resident", tags=["residents"])
 staff_router = APIRouter(tags=["reservations"])
 
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 _MAX_DAYS = 31
 ENTRY_LINKS = frozenset({LinkKind.poster, LinkKind.invite})
 
@@ -92,13 +90,6 @@ def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> N
     wait = limiter.hit(client, clock.monotonic())
     if wait is not None:
         raise TooManyRequests(translator(lang).t("error.rate_limited"), wait)
-
-
-def _check_key(idempotency_key: str | None) -> None:
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise InvalidField(
-            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
-        )
 
 
 def _days(settings: Settings, now: datetime, first: date | None, last: date | None) -> tuple[date, date]:
@@ -215,18 +206,16 @@ async def resident_reservation_slots(
 async def book_reservation(
     body: ReservationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
     link: ResidentLinkHeader,
-    idempotency_key: Annotated[str, Header(description="generated once by the resident's page")],
+    keyed: ResidentKeyed,
 ) -> ResidentReservationRead:
     """Book a slot; the answer has the reservation code, the join link and the token to cancel it."""
     now = clock.now()
     ui = _resident_lang(body.language, request)
-    _check_key(idempotency_key)
     entry = _entry_link(settings, link, now, ui)
     throttle(request, settings, clock, ui)
     booking = _booking_in(body, entry.municipality, None)
@@ -238,7 +227,7 @@ async def book_reservation(
             service.rules_from(settings),
             now,
             booking,
-            idempotency_key,
+            keyed.key,
             None,
             cipher,
         )
@@ -248,9 +237,7 @@ async def book_reservation(
         raise service.SlotUnavailable(
             exc.refusal, f"{tr.t('reservation.unavailable')} ({exc.message})"
         ) from None
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+    keyed.answer(result.created)
     return resident_view(settings, result.reservation, now, ui, with_manage_token=True)
 
 
@@ -479,16 +466,14 @@ def _staff_rules(settings: Settings) -> SlotRules:
 async def book_for_caller(
     body: StaffReservationCreate,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
     principal: Counselor,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    keyed: CallerKeyed,
 ) -> ReservationRead:
     """Book a slot for a resident on the phone (or at the counter); the code is read out to them."""
-    _check_key(idempotency_key)
     booking = _booking_in(body, None, body.interpreter_id)
     result = await service.book(
         db,
@@ -496,13 +481,11 @@ async def book_for_caller(
         _staff_rules(settings),
         clock.now(),
         booking,
-        idempotency_key,
+        keyed.key,
         principal,
         cipher,
     )
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+    keyed.answer(result.created)
     client_ip = request.client.host if request.client else None
     (read,) = await staff_views(db, principal, cipher, [result.reservation], client_ip)
     return read
@@ -557,9 +540,8 @@ async def start_reserved_call(
     reservation = await _scoped_one(db, principal, code)
     now = clock.now()
     joining.check_window(settings, reservation, now, "en")
-    key = (
-        f"reservation:{reservation.code}:{reservation.consultation_id or 0}"  # a double click opens one case
-    )
+    # a double click opens one case, whoever clicks: the key is the reservation's
+    key = IdempotencyKey("reservation", f"{reservation.code}:{reservation.consultation_id or 0}")
     if reservation.consultation_id is not None:
         case = await db.get(Consultation, reservation.consultation_id)
         if service.is_open_case(case):
@@ -575,10 +557,9 @@ async def start_reserved_call(
             or cipher.decrypt(reservation.contact_email_enc),
         ),
     )
-    result = await consultation_service.create_consultation(db, principal, consultation_in, key, cipher)
-    if result.created:
-        joining.attach(reservation, result.consultation)
+    opened = await open_consultation(
+        db, request.app.state.desk, principal, consultation_in, key, cipher, booking=reservation
+    )
+    if opened.created:
         await record(db, principal, "reservation.start", "reservation", reservation.code)
-        await db.commit()
-        await route_reserved(request, result.consultation, reservation, clock.now())
-    return {"consultation_id": result.consultation.public_id}
+    return {"consultation_id": opened.consultation.public_id}

@@ -8,7 +8,6 @@ Services flush, never commit: the request's session commits at the boundary.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from app.consultation.models import Consultation
 from app.enums import Channel, ConsultationStatus
 from app.errors import Conflict, InvalidField, NotFound
 from app.geography.models import Municipality
+from app.idempotency import IdempotencyKey, check_replay, fingerprint
 from app.interpreter.models import Interpreter
 from app.language.models import Language
 from app.reservation import repository
@@ -147,20 +147,14 @@ async def list_slots(
     )
 
 
-def _fingerprint(booking: BookingIn, principal: Principal | None) -> str:
+def _fingerprint(booking: BookingIn) -> str:
     body = asdict(booking)
     body["starts_at"] = booking.starts_at.astimezone(UTC).isoformat()
-    actor = [principal.actor_kind, principal.actor_id] if principal else ["resident", None]
-    payload = json.dumps({"body": body, "by": actor}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return fingerprint(body)
 
 
 def _replay(existing: Reservation, print_: str) -> BookResult:
-    if existing.request_fingerprint != print_:
-        raise Conflict(
-            "this Idempotency-Key was already used for a different booking; "
-            "send a new key for a new booking, or repeat the original request exactly"
-        )
+    check_replay(existing.request_fingerprint, print_, "booking")
     return BookResult(existing, created=False)
 
 
@@ -190,17 +184,17 @@ async def book(
     rules: SlotRules,
     now: datetime,
     booking: BookingIn,
-    idempotency_key: str | None,
+    key: IdempotencyKey | None,
     principal: Principal | None,
     cipher: PersonalDataCipher,
 ) -> BookResult:
     """Book a seat; a retried key returns the same booking, a seat taken meanwhile is a SlotTaken (409)."""
-    print_ = _fingerprint(booking, principal)
+    print_ = _fingerprint(booking)
     await _check_references(session, booking)
     zone = ZoneInfo(policy.desk_hours.timezone)
     for _attempt in range(_SEAT_ATTEMPTS):
-        if idempotency_key is not None:
-            existing = await repository.by_idempotency_key(session, idempotency_key)
+        if key is not None:
+            existing = await repository.by_idempotency_key(session, key.stored)
             if existing is not None:
                 return _replay(existing, print_)
         day_start, day_end = day_bounds(booking.starts_at.astimezone(zone).date(), zone)
@@ -221,8 +215,8 @@ async def book(
         except SlotRefused as exc:
             if exc.refusal is Refusal.FULL:
                 # The seat may be our own twin's, committed since we looked the key up: then it is a replay.
-                if idempotency_key is not None:
-                    twin = await repository.by_idempotency_key(session, idempotency_key)
+                if key is not None:
+                    twin = await repository.by_idempotency_key(session, key.stored)
                     if twin is not None:
                         return _replay(twin, print_)
                 raise SlotTaken(exc.message) from None
@@ -230,7 +224,7 @@ async def book(
         interpreter_id = _choose(slot, booking.interpreter_id)
         reservation = Reservation(
             code=new_code(),
-            idempotency_key=idempotency_key,
+            idempotency_key=key.stored if key else None,
             request_fingerprint=print_,
             language_code=booking.language,
             starts_at=slot.starts_at,

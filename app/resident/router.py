@@ -3,23 +3,23 @@ consultation (throttled per address, idempotent), in the resident's own language
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.auth.principal import Principal, Via
 from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
-from app.deps import CipherDep, ClockDep, DbSession, SettingsDep
+from app.deps import CipherDep, ClockDep, DbSession, ResidentKeyed, SettingsDep
 from app.enums import Channel, ConsultationStatus
 from app.errors import InvalidField, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
+from app.intake.service import open_consultation
+from app.live.case_status import with_live_status
 from app.live.desk import LiveDesk
-from app.live.intake import route_new_consultation, route_reserved, with_live_status
 from app.reservation import joining
 from app.resident.throttle import throttles
 from app.topic.models import Topic
@@ -28,7 +28,6 @@ from routing import Availability
 router = APIRouter(prefix="/resident", tags=["residents"])
 
 RESIDENT = "resident"
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 
 def _language(lang: str | None, request: Request) -> str:
@@ -103,18 +102,14 @@ class ResidentCase(BaseModel):
 async def ask_for_video_consultation(
     body: ResidentIntake,
     request: Request,
-    response: Response,
     db: DbSession,
     cipher: CipherDep,
     settings: SettingsDep,
     clock: ClockDep,
-    idempotency_key: Annotated[str, Header(description="generated once by the resident's page")],
+    keyed: ResidentKeyed,
 ) -> ResidentCase:
     """A resident at home asks for a video consultation; the answer carries the ticket to follow it live."""
-    if not _KEY.match(idempotency_key):
-        raise InvalidField(
-            ("header", "Idempotency-Key"), "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -"
-        )
+    principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
     limiter = throttles(request).resident_intake
     client = request.client.host if request.client else "unknown"
     wait = limiter.hit(client, clock.monotonic())
@@ -127,27 +122,17 @@ async def ask_for_video_consultation(
     booked = None
     if body.reservation_token is not None:
         booked = await joining.claim(
-            db, settings, body.reservation_token, body.language, clock.now(), idempotency_key
+            db, settings, body.reservation_token, body.language, clock.now(), keyed.key
         )
-    principal = Principal(role=RESIDENT, via=Via.bearer, display_name="resident (own device)")
     consultation_in = ConsultationCreate(
         channel=Channel.video,
         language=body.language,
         resident_municipality=body.resident_municipality or (booked.municipality_code if booked else None),
         topic_hint=body.topic_hint,
     )
-    result = await service.create_consultation(db, principal, consultation_in, idempotency_key, cipher)
-    if result.created:
-        if booked is not None:
-            joining.attach(booked, result.consultation)
-        await db.commit()  # stored before it is routed
-        if booked is not None:
-            await route_reserved(request, result.consultation, booked, clock.now())
-        else:
-            await route_new_consultation(request, result.consultation)
-        await db.refresh(result.consultation)
-    else:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    read = with_live_status(request, service.to_read(result.consultation, principal, cipher))
+    opened = await open_consultation(
+        db, request.app.state.desk, principal, consultation_in, keyed.key, cipher, booking=booked
+    )
+    keyed.answer(opened.created)
+    read = with_live_status(request, service.to_read(opened.consultation, principal, cipher))
     return ResidentCase(id=read.id, status=read.status, live=read.live)

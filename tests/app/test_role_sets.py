@@ -34,7 +34,9 @@ def test_role_sets__deps_has_one_alias_per_set() -> None:
         name: value
         for name, value in vars(deps).items()
         if typing.get_origin(value) is typing.Annotated
-        and typing.get_args(value)[1].dependency.__qualname__.startswith("require_roles.")
+        and getattr(getattr(typing.get_args(value)[1], "dependency", None), "__qualname__", "").startswith(
+            "require_roles."
+        )
     }
     assert len(aliases) == len(_role_sets())
 

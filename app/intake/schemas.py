@@ -1,4 +1,4 @@
-"""What the counselor console sends to log a phone consultation."""
+"""What a counselor sends to log a phone consultation after the call."""
 
 from __future__ import annotations
 

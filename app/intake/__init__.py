@@ -1,0 +1,1 @@
+"""Opening consultations: every entry point (API, resident, reservation start, phone) comes here."""
