@@ -31,7 +31,6 @@ from app.intake.router import router as intake_router
 from app.language.router import router as language_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
-from app.live.ws import router as ws_router
 from app.mt.service import start_machine_translation
 from app.phone.runtime import start_phone_gateway
 from app.report.pages import router as report_pages_router
@@ -45,6 +44,7 @@ from app.resident.pages import router as resident_pages_router
 from app.resident.router import router as resident_router
 from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
+from app.socket.endpoint import router as ws_router
 from app.topic.router import router as topic_router
 from app.ui.call.router import router as call_ui_router
 from app.ui.router import router as ui_router

@@ -1,9 +1,10 @@
-"""Pool presence: which interpreters are connected and alive, without reading the clock.
+"""Pool presence: which members (interpreters, counselors) are connected and alive, without reading the clock.
 
-The app calls :meth:`PresenceTracker.touch` on every frame, :meth:`PresenceTracker.disconnect` when a socket
-closes, and :meth:`PresenceTracker.sweep` on its clock tick; sweep returns the interpreters silent for longer
-than the timeout, which the app feeds to routing as "offline". A reconnect before that (page reload, network
-blip) resumes the same presence, keeping the available/away state, so routing never sees a flap.
+One tracker per pool: the app keeps one for interpreters and one for counselors, keyed by a member id it
+chooses. The app calls :meth:`PresenceTracker.touch` on every frame, :meth:`PresenceTracker.disconnect` when
+a socket closes, and :meth:`PresenceTracker.sweep` on its clock tick; sweep returns the members silent for
+longer than the timeout, which the app feeds to routing as "offline". A reconnect before that (page reload,
+network blip) resumes the same presence, keeping the available/away state, so routing never sees a flap.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ DEFAULT_TIMEOUT = timedelta(seconds=10)
 
 
 class UnknownConnection(LookupError):
-    """The connection id is not (or no longer) an interpreter's live connection, e.g. it was replaced."""
+    """The connection id is not (or no longer) a member's live connection, e.g. it was replaced."""
 
 
 @dataclass(frozen=True, slots=True)
 class PresenceEntry:
-    """One interpreter's presence: their current connection and when they were last heard from."""
+    """One member's presence: their current connection and when they were last heard from."""
 
-    interpreter_id: str
+    member_id: str
     connection_id: str
     state: PresenceState
     connected_at: datetime
@@ -45,11 +46,11 @@ class PresenceEntry:
 class Connected:
     """Result of :meth:`PresenceTracker.connect`.
 
-    ``resumed``: the interpreter was still present (within the grace window): tell routing nothing.
-    ``replaced_connection_id`` is an older socket of the same interpreter that the app should close.
+    ``resumed``: the member was still present (within the grace window): tell routing nothing.
+    ``replaced_connection_id`` is an older socket of the same member that the app should close.
     """
 
-    interpreter_id: str
+    member_id: str
     connection_id: str
     state: PresenceState
     resumed: bool
@@ -58,18 +59,18 @@ class Connected:
 
 @dataclass(frozen=True, slots=True)
 class StateChanged:
-    """An interpreter went available or away: feed it to routing."""
+    """A member went available or away: feed it to routing."""
 
-    interpreter_id: str
+    member_id: str
     state: PresenceState
     at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class WentOffline:
-    """An interpreter was silent past the timeout (or logged out): feed "offline" to routing."""
+    """A member was silent past the timeout (or logged out): feed "offline" to routing."""
 
-    interpreter_id: str
+    member_id: str
     connection_id: str
     state: PresenceState
     last_seen_at: datetime
@@ -83,22 +84,22 @@ def _aware(now: datetime) -> datetime:
 
 
 class PresenceTracker:
-    """In-memory presence of the interpreter pool for one app process (pure: times are passed in)."""
+    """In-memory presence of one pool (interpreters or counselors) in one process; times are passed in."""
 
     def __init__(self, *, timeout: timedelta = DEFAULT_TIMEOUT) -> None:
         if timeout <= timedelta(0):
             raise ValueError("timeout must be positive")
         self.timeout = timeout
-        self._by_interpreter: dict[str, PresenceEntry] = {}
+        self._by_member: dict[str, PresenceEntry] = {}
         self._by_connection: dict[str, str] = {}
 
-    def connect(self, interpreter_id: str, connection_id: str, now: datetime) -> Connected:
-        """Register a new authenticated socket; a new connection replaces the interpreter's old one."""
+    def connect(self, member_id: str, connection_id: str, now: datetime) -> Connected:
+        """Register a new authenticated socket; a new connection replaces the member's old one."""
         _aware(now)
         owner = self._by_connection.get(connection_id)
-        if owner is not None and owner != interpreter_id:
-            raise ValueError(f"connection {connection_id!r} already belongs to another interpreter")
-        old = self._by_interpreter.get(interpreter_id)
+        if owner is not None and owner != member_id:
+            raise ValueError(f"connection {connection_id!r} already belongs to another member")
+        old = self._by_member.get(member_id)
         if old is not None:
             self._by_connection.pop(old.connection_id, None)
             entry = replace(
@@ -111,7 +112,7 @@ class PresenceTracker:
             resumed = True
         else:
             entry = PresenceEntry(
-                interpreter_id=interpreter_id,
+                member_id=member_id,
                 connection_id=connection_id,
                 state="away",
                 connected_at=now,
@@ -120,10 +121,10 @@ class PresenceTracker:
             )
             replaced = None
             resumed = False
-        self._by_interpreter[interpreter_id] = entry
-        self._by_connection[connection_id] = interpreter_id
+        self._by_member[member_id] = entry
+        self._by_connection[connection_id] = member_id
         return Connected(
-            interpreter_id=interpreter_id,
+            member_id=member_id,
             connection_id=connection_id,
             state=entry.state,
             resumed=resumed,
@@ -131,10 +132,10 @@ class PresenceTracker:
         )
 
     def _entry_for(self, connection_id: str) -> PresenceEntry:
-        interpreter_id = self._by_connection.get(connection_id)
-        if interpreter_id is None:
+        member_id = self._by_connection.get(connection_id)
+        if member_id is None:
             raise UnknownConnection(connection_id)
-        return self._by_interpreter[interpreter_id]
+        return self._by_member[member_id]
 
     def touch(self, connection_id: str, now: datetime) -> bool:
         """Record a sign of life (heartbeat or any frame); False if the connection is unknown or replaced."""
@@ -143,19 +144,19 @@ class PresenceTracker:
             entry = self._entry_for(connection_id)
         except UnknownConnection:
             return False
-        self._by_interpreter[entry.interpreter_id] = replace(entry, last_seen_at=max(entry.last_seen_at, now))
+        self._by_member[entry.member_id] = replace(entry, last_seen_at=max(entry.last_seen_at, now))
         return True
 
     def set_state(self, connection_id: str, state: PresenceState, now: datetime) -> StateChanged | None:
         """Apply a ``presence`` frame; returns the change for routing, or None if the state is unchanged."""
         _aware(now)
         entry = self._entry_for(connection_id)
-        self._by_interpreter[entry.interpreter_id] = replace(
+        self._by_member[entry.member_id] = replace(
             entry, state=state, last_seen_at=max(entry.last_seen_at, now)
         )
         if entry.state == state:
             return None
-        return StateChanged(interpreter_id=entry.interpreter_id, state=state, at=now)
+        return StateChanged(member_id=entry.member_id, state=state, at=now)
 
     def disconnect(self, connection_id: str, now: datetime) -> None:
         """A socket closed: keep the presence for the grace window (from now) so a reload resumes it."""
@@ -164,19 +165,19 @@ class PresenceTracker:
             entry = self._entry_for(connection_id)
         except UnknownConnection:
             return  # an already replaced socket closing: nothing to do
-        self._by_interpreter[entry.interpreter_id] = replace(
+        self._by_member[entry.member_id] = replace(
             entry, socket_open=False, last_seen_at=max(entry.last_seen_at, now)
         )
 
-    def remove(self, interpreter_id: str, now: datetime) -> WentOffline | None:
+    def remove(self, member_id: str, now: datetime) -> WentOffline | None:
         """Explicit logout or deactivation: offline at once, without waiting for the timeout."""
         _aware(now)
-        entry = self._by_interpreter.pop(interpreter_id, None)
+        entry = self._by_member.pop(member_id, None)
         if entry is None:
             return None
         self._by_connection.pop(entry.connection_id, None)
         return WentOffline(
-            interpreter_id=interpreter_id,
+            member_id=member_id,
             connection_id=entry.connection_id,
             state=entry.state,
             last_seen_at=entry.last_seen_at,
@@ -184,16 +185,16 @@ class PresenceTracker:
         )
 
     def sweep(self, now: datetime) -> list[WentOffline]:
-        """Drop and return every interpreter silent for more than the timeout (call on each clock tick)."""
+        """Drop and return every member silent for more than the timeout (call on each clock tick)."""
         _aware(now)
-        dead = [e for e in self._by_interpreter.values() if now - e.last_seen_at > self.timeout]
+        dead = [e for e in self._by_member.values() if now - e.last_seen_at > self.timeout]
         out = []
-        for entry in sorted(dead, key=lambda e: (e.last_seen_at, e.interpreter_id)):
-            del self._by_interpreter[entry.interpreter_id]
+        for entry in sorted(dead, key=lambda e: (e.last_seen_at, e.member_id)):
+            del self._by_member[entry.member_id]
             self._by_connection.pop(entry.connection_id, None)
             out.append(
                 WentOffline(
-                    interpreter_id=entry.interpreter_id,
+                    member_id=entry.member_id,
                     connection_id=entry.connection_id,
                     state=entry.state,
                     last_seen_at=entry.last_seen_at,
@@ -204,28 +205,28 @@ class PresenceTracker:
 
     def next_deadline(self) -> datetime | None:
         """The earliest time at which :meth:`sweep` could drop someone (to schedule the next tick)."""
-        if not self._by_interpreter:
+        if not self._by_member:
             return None
-        return min(e.last_seen_at for e in self._by_interpreter.values()) + self.timeout
+        return min(e.last_seen_at for e in self._by_member.values()) + self.timeout
 
-    def interpreter_of(self, connection_id: str) -> str | None:
+    def member_of(self, connection_id: str) -> str | None:
         """Who owns a live connection id (None once replaced or swept)."""
         return self._by_connection.get(connection_id)
 
-    def get(self, interpreter_id: str) -> PresenceEntry | None:
-        """The presence of one interpreter, if present."""
-        return self._by_interpreter.get(interpreter_id)
+    def get(self, member_id: str) -> PresenceEntry | None:
+        """The presence of one member, if present."""
+        return self._by_member.get(member_id)
 
     def entries(self) -> tuple[PresenceEntry, ...]:
         """A snapshot of everyone present (for roster snapshots and admin screens)."""
-        return tuple(sorted(self._by_interpreter.values(), key=lambda e: e.interpreter_id))
+        return tuple(sorted(self._by_member.values(), key=lambda e: e.member_id))
 
     def available(self) -> frozenset[str]:
-        """Interpreters present and available (the app's roster snapshot for routing)."""
-        return frozenset(i for i, e in self._by_interpreter.items() if e.state == "available")
+        """Members present and available (the app's roster snapshot for routing)."""
+        return frozenset(i for i, e in self._by_member.items() if e.state == "available")
 
     def __len__(self) -> int:
-        return len(self._by_interpreter)
+        return len(self._by_member)
 
-    def __contains__(self, interpreter_id: object) -> bool:
-        return interpreter_id in self._by_interpreter
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._by_member

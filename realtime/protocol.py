@@ -4,7 +4,8 @@ Every message is a frozen dataclass with a ``TYPE`` (the ``"type"`` on the wire)
 frame from a client into a typed message or raises :class:`ProtocolError` with a code, a readable message and
 the offending field, so the app can answer with an ``error`` frame instead of guessing. The same type name may
 exist in both directions with different fields (``signal.offer`` carries ``to`` from a client and ``from`` to
-a client).
+a client). The app declares its own frames (desk, chat) the same way, with :func:`wire_field`, and decodes
+all of a socket's frames at once with :func:`decode_with` over the :func:`message_types` of theirs and ours.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Literal, TypeAlias, Union
+from typing import Any, ClassVar, Final, Literal, Protocol, TypeAlias, Union
 
 from realtime.roles import Role
 from realtime.turn import IceServer
@@ -37,6 +38,7 @@ __all__ = [
     "MediaMode",
     "MediaModeChanged",
     "MediaModeSet",
+    "Message",
     "Offer",
     "OfferAccept",
     "OfferDecline",
@@ -64,8 +66,11 @@ __all__ = [
     "check_sdp",
     "decode",
     "decode_server",
+    "decode_with",
     "encode",
     "error_from",
+    "message_types",
+    "wire_field",
 ]
 
 MAX_FRAME_CHARS: Final = 65_536
@@ -206,19 +211,31 @@ class _CrossFieldError(ValueError):
         self.field = field
 
 
-def _f(
+def wire_field(
     check: Callable[[Any], None] | None = None,
     *,
     wire: str | None = None,
     default: Any = MISSING,
+    omit_none: bool = False,
 ) -> Any:
-    """A dataclass field with codec metadata (wire name, value check)."""
+    """A dataclass field with codec metadata (wire name, value check, left out of the frame when None)."""
     meta: dict[str, Any] = {}
     if check is not None:
         meta["check"] = check
     if wire is not None:
         meta["wire"] = wire
+    if omit_none:
+        meta["omit_none"] = True
     return field(default=default, metadata=meta)
+
+
+_f = wire_field
+
+
+class Message(Protocol):
+    """Any frame of the protocol, ours or the app's: a dataclass whose ``TYPE`` is the wire ``"type"``."""
+
+    TYPE: ClassVar[str]
 
 
 # --- client -> server ---------------------------------------------------------------------------------------
@@ -522,6 +539,7 @@ class _FieldSpec:
     hint: Any
     check: Callable[[Any], None] | None
     required: bool
+    omit_none: bool
 
 
 _SPECS: dict[type[Any], tuple[_FieldSpec, ...]] = {}
@@ -541,6 +559,7 @@ def _specs(cls: type[Any]) -> tuple[_FieldSpec, ...]:
                 hint=hints[f.name],
                 check=f.metadata.get("check"),
                 required=f.default is MISSING and f.default_factory is MISSING,
+                omit_none=f.metadata.get("omit_none", False),
             )
         )
     _SPECS[cls] = tuple(out)
@@ -662,6 +681,23 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def message_types(*groups: Mapping[str, type[Any]] | tuple[type[Any], ...]) -> Mapping[str, type[Any]]:
+    """Wire type -> message class over several groups; one type name may not mean two messages."""
+    out: dict[str, type[Any]] = {}
+    for group in groups:
+        classes = group.values() if isinstance(group, Mapping) else group
+        for cls in classes:
+            if out.get(cls.TYPE, cls) is not cls:
+                raise ValueError(f"two messages are called {cls.TYPE!r}")
+            out[cls.TYPE] = cls
+    return out
+
+
+def decode_with(text: str | bytes, known: Mapping[str, type[Any]]) -> Any:
+    """Parse one frame into whichever ``known`` message its ``type`` names (see :func:`message_types`)."""
+    return _decode_with(text, known)
+
+
 def _decode_with(text: str | bytes, registry: Mapping[str, type[Any]]) -> Any:
     if isinstance(text, bytes):
         try:
@@ -714,6 +750,9 @@ def _encode_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_encode_value(v) for v in value]
     if is_dataclass(value) and not isinstance(value, type):
+        wire_type = getattr(type(value), "TYPE", None)
+        if wire_type is not None:  # a whole message inside another (a transcript's lines)
+            return {"type": wire_type, **_encode_fields(value)}
         return _encode_fields(value)
     if isinstance(value, float) and not math.isfinite(value):  # pragma: no cover - no float fields today
         raise ValueError("non-finite numbers are not valid JSON")
@@ -725,13 +764,13 @@ def _encode_fields(obj: Any) -> dict[str, Any]:
     nested = not hasattr(type(obj), "TYPE")
     for spec in _specs(type(obj)):
         value = getattr(obj, spec.name)
-        if value is None and nested:
+        if value is None and (nested or spec.omit_none):
             # RTCIceServer turns `username: null` into "null": omit unset members of nested objects.
             continue
         out[spec.wire] = _encode_value(value)
     return out
 
 
-def encode(msg: ClientMessage | ServerMessage) -> str:
+def encode(msg: Message) -> str:
     """One compact JSON text frame for a message (either direction)."""
     return json.dumps({"type": msg.TYPE, **_encode_fields(msg)}, ensure_ascii=False, separators=(",", ":"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.call.device_check_schemas import DeviceCheckReportRead
 from app.errors import DomainError, InvalidField, NotFound
 from realtime.peers.device_check import DeviceCheck, DeviceCheckBusy, DeviceCheckError, UnknownSession
 
@@ -50,15 +51,14 @@ async def start_device_check(offer: SdpOffer, check: DeviceCheckDep) -> SdpAnswe
     return SdpAnswer(session_id=session_id, sdp=answer)
 
 
-@router.get("/{session_id}")
-async def device_check_report(session_id: str, check: DeviceCheckDep) -> dict[str, Any]:
+@router.get("/{session_id}", response_model=DeviceCheckReportRead)
+async def device_check_report(session_id: str, check: DeviceCheckDep) -> DeviceCheckReportRead:
     """Round-trip time, packet loss and whether audio and video arrived, as measured by the server."""
     try:
         report = await check.report(session_id)
     except UnknownSession:
         raise NotFound(f"no device check {session_id!r} (finished or expired)") from None
-    data: dict[str, Any] = report.to_dict()
-    return data
+    return DeviceCheckReportRead.model_validate(report.to_dict())
 
 
 @router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)

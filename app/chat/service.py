@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import roles
 from app.auth.principal import Principal
 from app.call.service import accept_fallback as accept_call_fallback
+from app.chat import frames
 from app.chat.models import CaseSummary, ChatMessage
 from app.consultation.models import Consultation
 from app.consultation.service import case_in_scope
@@ -33,13 +34,14 @@ from app.mt.exceptions import ModelLoadError, PairUnavailable
 from app.mt.service import STAFF_LANGUAGE
 from app.mt.translator import AsyncMachineTranslator, Translation
 from app.security.crypto import PersonalDataCipher
+from realtime.protocol import encode
 from routing import FallbackOption
+
+Sender = frames.Sender
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SUMMARY_CHARS = 20000
 PURGED = "[purged]"
-
-Sender = Literal["counselor", "resident"]
 
 
 def staff_topic(public_id: str) -> str:
@@ -84,22 +86,21 @@ class Line:
     def text_for(self, side: Sender) -> str:
         return self.original if side == self.sender else self.translated
 
-    def frame(self, audience: Sender) -> dict[str, Any]:
+    def frame(self, audience: Sender) -> frames.ChatMessage:
         """The chat.message frame for one side; `text` is in that side's language."""
-        return {
-            "type": "chat.message",
-            "consultation_id": self.consultation_id,
-            "audience": audience,
-            "id": self.id,
-            "sender": self.sender,
-            "text": self.text_for(audience),
-            "original": self.original,
-            "original_language": self.original_language,
-            "language": self.original_language if audience == self.sender else self.target_language,
-            "machine_translated": self.machine_translated and audience != self.sender,
-            "route": ">".join(self.route),
-            "created_at": self.created_at.isoformat(),
-        }
+        return frames.ChatMessage(
+            consultation_id=self.consultation_id,
+            audience=audience,
+            id=self.id,
+            sender=self.sender,
+            text=self.text_for(audience),
+            original=self.original,
+            original_language=self.original_language,
+            language=self.original_language if audience == self.sender else self.target_language,
+            machine_translated=self.machine_translated and audience != self.sender,
+            route=">".join(self.route),
+            created_at=self.created_at.isoformat(),
+        )
 
 
 # --- who may do what --------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ async def accept_fallback(
     await accept_call_fallback(desk, case.public_id, option)
     if option is not FallbackOption.MT_CHAT:
         return False
-    opened = {"type": "chat.opened", "consultation_id": case.public_id, "language": case.language_code}
+    opened = encode(frames.ChatOpened(consultation_id=case.public_id, language=case.language_code))
     hub.publish(topics.DESK, opened)
     hub.publish(topics.consultation(case.public_id), opened)
     return True
@@ -294,11 +295,9 @@ async def send_message(
 
 
 def publish_line(hub: Hub, line: Line) -> None:
-    hub.publish(topics.consultation(line.consultation_id), line.frame("resident"))
-    hub.publish(staff_topic(line.consultation_id), line.frame("counselor"))
-    hub.publish(
-        topics.DESK, {"type": "chat.activity", "consultation_id": line.consultation_id, "id": line.id}
-    )
+    hub.publish(topics.consultation(line.consultation_id), encode(line.frame("resident")))
+    hub.publish(staff_topic(line.consultation_id), encode(line.frame("counselor")))
+    hub.publish(topics.DESK, encode(frames.ChatActivity(consultation_id=line.consultation_id, id=line.id)))
 
 
 async def transcript(db: AsyncSession, cipher: PersonalDataCipher, case: Consultation) -> list[Line]:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,14 +21,16 @@ from app.clock import Clock
 from app.config import Settings
 from app.consultation.models import Consultation
 from app.enums import Channel, ConsultationStatus
-from app.enums import Outcome as CaseOutcome
 from app.language.models import Language
 from app.live import topics
+from app.live.frames import CallTransferred, QueueChanged
 from app.live.hub import Hub
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
+from app.live.pushes import Push, forced_away, offer_frame, pushes_for
+from app.live.transitions import advance_case
 from app.reservation.routing_fields import with_reservation
-from realtime.protocol import Offer, OfferWithdrawn, QueueUpdate, encode
+from realtime.protocol import encode
 from realtime.roles import Role as RoomRole
 from realtime.rooms import Room, RoomRegistry
 from realtime.signaling import make_invite
@@ -41,18 +40,11 @@ from routing import (
     Decision,
     Engine,
     Event,
-    FallbackOffered,
     InterpreterSetAway,
     LanguageAvailability,
     Offered,
-    OfferEnded,
-    OfferEndReason,
-    Outcome,
     Priority,
-    Queued,
     QueuePosition,
-    Requeued,
-    RequeueReason,
     SafetyFlag,
     Snapshot,
     Tick,
@@ -67,20 +59,6 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 INVITE_TTL_S = 300
 RESIDENT_INVITE_TTL_S = 3600
-
-_TERMINAL = {
-    Outcome.SERVED: ConsultationStatus.ended,
-    Outcome.CANCELLED: ConsultationStatus.cancelled,
-    Outcome.ABANDONED: ConsultationStatus.abandoned,
-    Outcome.FALLBACK_ACCEPTED: ConsultationStatus.fallback,
-}
-_WITHDRAW_REASON = {
-    OfferEndReason.DECLINED: "cancelled",
-    OfferEndReason.EXPIRED: "expired",
-    OfferEndReason.INTERPRETER_UNAVAILABLE: "cancelled",
-    OfferEndReason.COUNSELOR_UNAVAILABLE: "cancelled",
-    OfferEndReason.REQUEST_CLOSED: "cancelled",
-}
 
 
 def requested_event(consultation: Consultation, at: datetime | None = None) -> ConsultationRequested:
@@ -101,25 +79,6 @@ def requested_event(consultation: Consultation, at: datetime | None = None) -> C
         channel=consultation.channel.value,
         site_id=str(consultation.site_id) if consultation.site_id is not None else None,
     )
-
-
-def _offer_frame(case: Consultation, interpreter_id: str, deadline: datetime) -> Offer:
-    """What an interpreter is told about a call: never the resident's name or contact."""
-    return Offer(
-        offer_id=topics.offer_id(case.public_id, interpreter_id, int(deadline.timestamp())),
-        consultation_id=case.public_id,
-        language=case.language_code,
-        channel=case.channel.value,
-        municipality=case.resident_municipality_code or "unknown",
-        topic_hint=case.topic_hint_code,
-        expires_at=deadline,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Push:
-    topic: str
-    message: Mapping[str, Any] | str
 
 
 class LiveDesk:
@@ -264,7 +223,7 @@ class LiveDesk:
                     select(Consultation).where(Consultation.public_id == offer.request_id)
                 )
                 if case is not None:
-                    frames.append(encode(_offer_frame(case, offer.interpreter_id, offer.deadline)))
+                    frames.append(encode(offer_frame(case, offer.interpreter_id, offer.deadline)))
         for call in calls:
             room, _events = await self.rooms.open_room(call.request_id, call.request_id, now)
             secret = self._settings.room_secret
@@ -294,7 +253,7 @@ class LiveDesk:
             interpreter_id=call.interpreter_id,
         )
         push = await self._front_invite(room, assigned)
-        return [push.message if isinstance(push.message, str) else json.dumps(push.message)]
+        return [encode(push.message)]
 
     # -- commands -----------------------------------------------------------------------------------------
 
@@ -315,7 +274,7 @@ class LiveDesk:
                 raise
             pushes += await self._room_invites(decisions)
         for push in pushes:
-            self.hub.publish(push.topic, push.message)
+            self.hub.publish(push.topic, encode(push.message))
         return decisions
 
     async def _record(self, session: AsyncSession, event: Event, decisions: Sequence[Decision]) -> list[Push]:
@@ -348,85 +307,19 @@ class LiveDesk:
             case = cases.get(str(getattr(decision, "request_id", "")))
             pushes += self._apply(decision, case)
         if decisions:
-            pushes.append(Push(topics.DESK, {"type": "queue.changed", "at": event.at.isoformat()}))
+            pushes.append(Push(topics.DESK, QueueChanged(at=event.at.isoformat())))
         await session.flush()
         return pushes
 
     def _apply(self, decision: Decision, case: Consultation | None) -> list[Push]:
-        """Move the case record along and say who must hear about it."""
+        """Move the case row along (transitions), then say who must hear about it (pushes)."""
         if isinstance(decision, InterpreterSetAway):
-            forced = {"type": "presence.forced", "state": "away", "reason": decision.reason.value}
-            return [Push(topics.interpreter(decision.interpreter_id), forced)]
+            return [forced_away(decision)]
         if case is None:
             log.error("decision %s for an unknown consultation", type(decision).__name__)
             return []
-        watchers = topics.consultation(case.public_id)
-        if isinstance(decision, Queued):
-            if case.status is ConsultationStatus.requested:  # an offer made in the same step stands
-                case.status = ConsultationStatus.queued
-            case.routed_at = case.routed_at or decision.at
-            update = QueueUpdate(
-                consultation_id=case.public_id,
-                position=decision.position,
-                estimated_wait_s=decision.estimated_wait_s,
-            )
-            return [Push(watchers, encode(update))]
-        if isinstance(decision, Offered):
-            if case.status is not ConsultationStatus.connected:
-                case.status = ConsultationStatus.offered
-            case.routed_at = case.routed_at or decision.at
-            case.offered_at = case.offered_at or decision.at
-            offer = _offer_frame(case, decision.interpreter_id, decision.deadline)
-            return [
-                Push(topics.interpreter(decision.interpreter_id), encode(offer)),
-                Push(watchers, {"type": "status", "status": "connecting", "consultation_id": case.public_id}),
-            ]
-        if isinstance(decision, OfferEnded):
-            if case.status is ConsultationStatus.offered:
-                case.status = ConsultationStatus.queued
-            withdrawn = OfferWithdrawn(
-                offer_id=self._offer_id_for(case.public_id, decision.interpreter_id),
-                reason=_WITHDRAW_REASON[decision.reason],  # type: ignore[arg-type]
-            )
-            return [Push(topics.interpreter(decision.interpreter_id), encode(withdrawn))]
-        if isinstance(decision, Assigned):
-            case.status = ConsultationStatus.connected
-            case.routed_at = case.routed_at or decision.at
-            case.connected_at = case.connected_at or decision.at
-            return [
-                Push(watchers, {"type": "status", "status": "connected", "consultation_id": case.public_id})
-            ]
-        if isinstance(decision, Transferred):
-            return []  # the call goes on; the room invitations follow in _room_invites
-        if isinstance(decision, Requeued):
-            # the resident hears the interpreter is changing only when one dropped out; a counselor's
-            # request for one shows as "connecting" once an interpreter is rung
-            if decision.reason is not RequeueReason.INTERPRETER_DROPPED:
-                return []
-            return [
-                Push(
-                    watchers,
-                    {"type": "status", "status": "interpreter_changing", "consultation_id": case.public_id},
-                )
-            ]
-        if isinstance(decision, FallbackOffered):
-            if not decision.queued and case.status is ConsultationStatus.requested:
-                case.routed_at = case.routed_at or decision.at
-            message: dict[str, Any] = {
-                "type": "fallback.offered",
-                "consultation_id": case.public_id,
-                "reason": decision.reason.value,
-                "options": [o.value for o in decision.options],
-                "queued": decision.queued,
-            }
-            return [Push(watchers, message), Push(topics.DESK, message)]
-        # what is left is Closed: the request reached its terminal state
-        case.status = _TERMINAL[decision.outcome]
-        case.ended_at = case.ended_at or decision.at
-        if decision.outcome is Outcome.ABANDONED:
-            case.outcome = CaseOutcome.abandoned
-        closed = {"type": "status", "status": case.status.value, "consultation_id": case.public_id}
-        return [Push(watchers, closed)]
+        advance_case(case, decision)
+        return pushes_for(decision, case, self._offer_id_for)
 
     def _offer_id_for(self, request_id: str, interpreter_id: str) -> str:
         """The id of the offer that just ended: rebuilt from the journal's Offered decision deadline."""
@@ -453,7 +346,7 @@ class LiveDesk:
                     decision.at,
                     ttl_s=INVITE_TTL_S,
                 )
-                pushes.append(Push(topics.staff(decision.counselor_id), encode(counselor)))
+                pushes.append(Push(topics.staff(decision.counselor_id), counselor))
             if decision.interpreter_id is not None:
                 offer = self._last_offer_ids.get((decision.request_id, decision.interpreter_id))
                 interpreter = make_invite(
@@ -465,7 +358,7 @@ class LiveDesk:
                     ttl_s=INVITE_TTL_S,
                     offer_id=offer,
                 )
-                pushes.append(Push(topics.interpreter(decision.interpreter_id), encode(interpreter)))
+                pushes.append(Push(topics.interpreter(decision.interpreter_id), interpreter))
             if not decision.rejoin:
                 pushes.append(await self._front_invite(room, decision))
         return pushes
@@ -481,14 +374,13 @@ class LiveDesk:
             decision.at,
             ttl_s=INVITE_TTL_S,
         )
-        handed_over = {
-            "type": "call.transferred",
-            "consultation_id": decision.request_id,
-            "room_id": room.room_id,
-            "to_counselor_id": decision.to_counselor_id,
-        }
+        handed_over = CallTransferred(
+            consultation_id=decision.request_id,
+            room_id=room.room_id,
+            to_counselor_id=decision.to_counselor_id,
+        )
         return [
-            Push(topics.staff(decision.to_counselor_id), encode(invite)),
+            Push(topics.staff(decision.to_counselor_id), invite),
             Push(topics.staff(decision.from_counselor_id), handed_over),
         ]
 
@@ -515,4 +407,4 @@ class LiveDesk:
             decision.at,
             ttl_s=RESIDENT_INVITE_TTL_S if own_device else INVITE_TTL_S,
         )
-        return Push(topics.consultation(decision.request_id), encode(invite))
+        return Push(topics.consultation(decision.request_id), invite)

@@ -108,9 +108,9 @@ class Gateway:
     async def sweep(self, now: datetime) -> None:
         """People whose connection went silent past the timeout leave routing (calls re-offered if needed)."""
         for gone in self.interpreters.sweep(now):
-            await self._quietly(InterpreterOffline(at=now, interpreter_id=gone.interpreter_id))
+            await self._quietly(InterpreterOffline(at=now, interpreter_id=gone.member_id))
         for gone in self.counselors.sweep(now):
-            await self._quietly(CounselorAway(at=now, counselor_id=gone.interpreter_id))
+            await self._quietly(CounselorAway(at=now, counselor_id=gone.member_id))
 
     async def _quietly(self, event: InterpreterAway | InterpreterOffline | CounselorAway) -> None:
         """Leaving when routing never saw you arrive is not an error."""

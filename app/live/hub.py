@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -92,16 +91,11 @@ class Hub:
         if not self._by_subscriber.get(subscriber):
             self._by_subscriber.pop(subscriber, None)
 
-    def publish(self, topic: str, message: Mapping[str, Any] | str) -> int:
-        """Queue the message (a dict, or an already encoded frame) for every subscriber of the topic."""
+    def publish(self, topic: str, text: str) -> int:
+        """Queue an encoded frame (``realtime.protocol.encode`` of a typed message) for its subscribers."""
         members = self._topics.get(topic)
         if not members:
             return 0
-        text = (
-            message
-            if isinstance(message, str)
-            else json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-        )
         return sum(1 for subscriber in list(members) if subscriber.offer(text))
 
     def subscribers(self, topic: str) -> int:

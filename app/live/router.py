@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMem
 from app.enums import Role
 from app.errors import Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
+from app.live.schemas import LiveQueueRead, SiteQueueRead
 from routing import (
     ConsultationAbandoned,
     ConsultationCancelled,
@@ -39,21 +40,19 @@ async def language_availability(desk: DeskDep) -> list[LanguageAvailabilityRead]
     return [LanguageAvailabilityRead.model_validate(to_data(a)) for a in desk.availability()]
 
 
-@router.get("/queue")
-async def live_queue(desk: DeskDep, principal: Front) -> dict[str, Any]:
+@router.get("/queue", response_model=LiveQueueRead | SiteQueueRead)
+async def live_queue(desk: DeskDep, principal: Front) -> LiveQueueRead | SiteQueueRead:
     """The live queue (dispatch order, positions, waits), offers in flight, calls and who is present.
 
     Counter staff and tablets see their own site's entries only, and no roster.
     """
     snapshot = to_data(desk.snapshot())
     if principal.role in (Role.counselor, Role.admin):
-        data: dict[str, Any] = snapshot
-        return data
+        return LiveQueueRead.model_validate(snapshot)
     site = str(principal.site_id)
-    return {
-        "at": snapshot["at"],
-        "queue": [entry for entry in snapshot["queue"] if entry["site_id"] == site],
-    }
+    return SiteQueueRead.model_validate(
+        {"at": snapshot["at"], "queue": [entry for entry in snapshot["queue"] if entry["site_id"] == site]}
+    )
 
 
 class PresenceIn(BaseModel):

@@ -18,11 +18,10 @@ Use from the SIP gateway::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -32,6 +31,7 @@ from app.config import Settings
 from app.consultation.models import Consultation
 from app.enums import ConsultationStatus
 from app.live import topics
+from app.live.frames import CaseStatus
 from app.live.gateway import Gateway
 from app.live.hub import Hub, Subscriber
 from realtime.peers.phone_bridge import PhoneBridge, PhoneBridgeError, RoomTransport
@@ -39,13 +39,15 @@ from realtime.phone_audio import CallAudio
 from realtime.protocol import (
     SERVER_MESSAGE_TYPES,
     ClientMessage,
+    ErrorCode,
     ProtocolError,
     QueueUpdate,
     RoomInvite,
     ServerMessage,
     decode,
-    decode_server,
+    decode_with,
     encode,
+    message_types,
 )
 from realtime.signaling import ROOM_MESSAGE_TYPES, make_invite
 
@@ -53,6 +55,7 @@ __all__ = ["INVITE_TTL_S", "AppRoomTransport", "phone_bridge"]
 
 log = logging.getLogger(__name__)
 
+BRIDGE_HEARS: Final = message_types(SERVER_MESSAGE_TYPES, (CaseStatus,))  # what the hub sends it, typed
 INVITE_TTL_S: Final = 120  # used at once: the bridge signs and presents its own token
 _OVER: Final = frozenset(
     {
@@ -143,29 +146,22 @@ class AppRoomTransport(RoomTransport):
     async def _receive(self, text: str) -> None:
         """A frame the hub would have written to a websocket."""
         try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError:
-            return
-        kind = data.get("type") if isinstance(data, dict) else None
-        if kind == "status":
-            self._status(str(data.get("consultation_id")), str(data.get("status")))
-            return
-        if kind not in SERVER_MESSAGE_TYPES:
-            return  # queue.changed, fallback.offered and the like: nothing for the bridge
-        try:
-            message = decode_server(text)
+            message: ServerMessage | CaseStatus = decode_with(text, BRIDGE_HEARS)
         except ProtocolError as exc:
-            log.warning("phone bridge got a frame it cannot read: %s", exc)
-            return
-        if isinstance(message, QueueUpdate):
-            if self._on_queue is not None:
-                self._on_queue(message.position, message.estimated_wait_s)
-            return
-        if isinstance(message, RoomInvite):
-            self._changed.set()  # the room is open
-            return
-        if self._deliver is not None:
-            self._deliver(message)
+            if exc.code not in (ErrorCode.UNKNOWN_TYPE, ErrorCode.MALFORMED_JSON):
+                log.warning("phone bridge got a frame it cannot read: %s", exc)
+            return  # queue.changed, fallback.offered and the like: nothing for the bridge
+        match message:
+            case CaseStatus():
+                self._status(message.consultation_id, message.status)
+            case QueueUpdate():
+                if self._on_queue is not None:
+                    self._on_queue(message.position, message.estimated_wait_s)
+            case RoomInvite():
+                self._changed.set()  # the room is open
+            case _:
+                if self._deliver is not None:
+                    self._deliver(message)
 
     def _status(self, consultation_id: str, status: str) -> None:
         if status in ConsultationStatus._value2member_map_:  # not "connecting" or "interpreter_changing"

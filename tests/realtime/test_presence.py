@@ -54,7 +54,7 @@ def test_reconnect_within_grace__resumes_state_no_offline() -> None:
     assert result == Connected("i1", "c2", "available", resumed=True, replaced_connection_id=None)
     assert tracker.sweep(at(25)) == []
     assert tracker.available() == {"i1"}
-    assert tracker.interpreter_of("c1") is None and tracker.interpreter_of("c2") == "i1"
+    assert tracker.member_of("c1") is None and tracker.member_of("c2") == "i1"
 
 
 def test_connect__second_tab__replaces_open_connection() -> None:
@@ -76,7 +76,7 @@ def test_disconnect_without_reconnect__offline_after_timeout() -> None:
     tracker.disconnect("c1", at(2))
     assert tracker.next_deadline() == at(7)
     assert tracker.sweep(at(7)) == []
-    assert [o.interpreter_id for o in tracker.sweep(at(7.01))] == ["i1"]
+    assert [o.member_id for o in tracker.sweep(at(7.01))] == ["i1"]
     assert tracker.next_deadline() is None
 
 
@@ -138,11 +138,11 @@ class PresenceMachine(RuleBasedStateMachine):
             for i, m in self.model.items()
             if self.now - m["last_seen"] > timedelta(seconds=10)  # type: ignore[operator]
         )
-        assert sorted(o.interpreter_id for o in gone) == expected
+        assert sorted(o.member_id for o in gone) == expected
         for o in gone:
-            assert o.state == self.model[o.interpreter_id]["state"]
+            assert o.state == self.model[o.member_id]["state"]
             self.dead_connections.add(o.connection_id)
-            del self.model[o.interpreter_id]
+            del self.model[o.member_id]
 
     @rule(interpreter=st.sampled_from(INTERPRETERS))
     def connect(self, interpreter: str) -> None:
@@ -196,7 +196,7 @@ class PresenceMachine(RuleBasedStateMachine):
     def matches_model(self) -> None:
         if not hasattr(self, "tracker"):
             return
-        entries = {e.interpreter_id: e for e in self.tracker.entries()}
+        entries = {e.member_id: e for e in self.tracker.entries()}
         assert set(entries) == set(self.model)
         for interpreter, m in self.model.items():
             e = entries[interpreter]
