@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from app.auth import service
+from app.auth.roles import ROLE_JA
 from app.auth.router import set_session_cookie
 from app.deps import SESSION_COOKIE, ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.errors import Unauthenticated
 from app.security.tokens import same
+from app.ui.templating import templates
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "madoguchi_login_csrf"
-ROLE_JA = {
-    "counter_staff": "窓口職員",
-    "counselor": "相談員",
-    "coordinator": "コーディネーター",
-    "admin": "管理者",
-    "interpreter": "通訳者",
-    "device": "登録端末",
-}
 
 
 def _login_page(
