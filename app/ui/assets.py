@@ -99,20 +99,16 @@ CATALOGUE = catalogue()
 
 
 def accepts_gzip(header: str | None) -> bool:
-    """Whether an Accept-Encoding header allows gzip (``gzip`` or ``*`` with a non-zero q)."""
+    """Whether Accept-Encoding allows gzip: its own weight, else the weight of ``*``, is above zero."""
+    weights: dict[str, float] = {}
     for part in (header or "").split(","):
         coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "*"):
-            continue
         q = params.strip().lower()
-        if q.startswith("q="):
-            try:
-                if float(q[2:]) == 0:
-                    continue
-            except ValueError:
-                continue
-        return True
-    return False
+        try:
+            weights[coding.strip().lower()] = float(q[2:]) if q.startswith("q=") else 1.0
+        except ValueError:
+            weights[coding.strip().lower()] = 0.0
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -140,7 +136,7 @@ async def asset_response(request: Request, screen: str, name: str) -> Response:
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/assets/{screen}/{name}")
+@router.api_route("/assets/{screen}/{name}", methods=["GET", "HEAD"])
 async def serve_asset(request: Request, screen: str, name: str) -> Response:
     """Any screen's asset at its canonical address."""
     return await asset_response(request, screen, name)
@@ -154,4 +150,4 @@ def _alias(screen: str) -> Callable[[Request, str], Awaitable[Response]]:
 
 
 for _prefix, _screen in ALIASES.items():
-    router.add_api_route(f"{_prefix}/{{name}}", _alias(_screen), methods=["GET"])
+    router.add_api_route(f"{_prefix}/{{name}}", _alias(_screen), methods=["GET", "HEAD"])

@@ -55,6 +55,11 @@ async def test_every_asset__one_caching_policy_and_304_when_unchanged(client: As
     assert again.headers["cache-control"] == CACHE_CONTROL
 
 
+async def test_assets__head_gives_the_headers(client: AsyncClient) -> None:
+    response = await client.head("/call/static/call.js")
+    assert response.status_code == 200 and response.headers["cache-control"] == CACHE_CONTROL
+
+
 @pytest.mark.parametrize(
     "path",
     ["/assets/call/pages.py", "/assets/nowhere/call.js", "/assets/call/..%2Fpages.py", "/static/base.html"],
@@ -77,6 +82,8 @@ def test_aliases__name_screens_that_have_assets() -> None:
         ("*", True),
         (None, False),
         ("gzip;q=x", False),
+        ("gzip;q=0, *", False),
+        ("identity, *;q=0.1", True),
     ],
 )
 def test_accepts_gzip(header: str | None, accepted: bool) -> None:
