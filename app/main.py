@@ -5,16 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app.auth.router import router as auth_router
 from app.call.device_check import router as device_check_router
 from app.call.legs import CallLegRecorder
 from app.call.router import router as call_router
-from app.chat.pages import router as chat_pages_router
 from app.chat.router import router as chat_router
 from app.clock import Clock, clock_for
 from app.config import Settings, get_settings
@@ -33,21 +30,23 @@ from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
 from app.mt.service import start_machine_translation
 from app.phone.runtime import start_phone_gateway
-from app.report.pages import router as report_pages_router
 from app.report.router import router as report_router
-from app.reservation.pages import router as reservation_pages_router
 from app.reservation.router import resident_router as reservation_resident_router
 from app.reservation.router import staff_router as reservation_staff_router
 from app.resident.link_api import router as resident_link_router
 from app.resident.own_case import router as resident_own_case_router
-from app.resident.pages import router as resident_pages_router
 from app.resident.router import router as resident_router
 from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
 from app.socket.endpoint import router as ws_router
 from app.topic.router import router as topic_router
-from app.ui.call.router import router as call_ui_router
-from app.ui.router import router as ui_router
+from app.ui.assets import router as assets_router
+from app.ui.call.pages import router as call_ui_router
+from app.ui.chat.pages import router as chat_pages_router
+from app.ui.home.pages import router as ui_router
+from app.ui.report.pages import router as report_pages_router
+from app.ui.reservation.pages import router as reservation_pages_router
+from app.ui.resident.pages import router as resident_pages_router
 from realtime.peers.device_check import DeviceCheck
 from realtime.peers.rtc import PeerRegistry, loopback_candidates
 
@@ -125,5 +124,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(chat_pages_router)
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "ui" / "static"), name="static")
+    app.include_router(assets_router)
     return app

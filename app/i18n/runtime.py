@@ -280,7 +280,7 @@ def negotiate(accept_language: str | None, default: str = FALLBACK) -> str:
 
 
 def catalog_json(lang: str) -> dict[str, str | list[str]]:
-    """All resident text of a language for browser JavaScript (see static/i18n.js).
+    """All resident text of a language for browser JavaScript (see app/ui/shared/static/i18n.js).
 
     Plain messages are strings and counted ones lists of forms; keys starting with "_" describe the
     language: _lang, _bcp47, _dir, _plural (the gettext plural expression) and _plural_categories (the

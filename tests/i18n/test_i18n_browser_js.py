@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import app.i18n
+import app.ui
 from app.i18n import catalog_json, translator
 
-SCRIPT = Path(app.i18n.__file__).parent / "static" / "i18n.js"
+SCRIPT = Path(app.ui.__file__).parent / "shared" / "static" / "i18n.js"
 NODE = shutil.which("node")
 CASES = [
     ("uk", "n", "waiting.minutes", 1, {}),

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.i18n import SUPPORTED, translator
 from app.main import create_app
 from app.resident.links import LinkClaims, LinkKind, issue_link
-from app.resident.pages import closed_days
+from app.ui.resident.pages import closed_days
 from routing.calendar import OpeningHours
 from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
 

@@ -1,92 +1,10 @@
-// Madoguchi call client: the app websocket (JSON frames, heartbeat, reconnect) and mesh WebRTC rooms.
-// No dependencies. Mesh convention: the newcomer sends signal.offer to every existing peer, existing peers
+// Madoguchi call client: mesh WebRTC rooms over the shared LiveSocket (re-exported here for the pages).
+// Mesh convention: the newcomer sends signal.offer to every existing peer, existing peers
 // answer; ICE candidates trickle through signal.ice. One RTCPeerConnection per remote participant.
 
-const HEARTBEAT_MS = 3000;
-const MAX_BACKOFF_MS = 10000;
-
-export function epochMs() {
-  return performance.timeOrigin + performance.now();
-}
-
-// Times in frames (an offer's deadline, when a resident began waiting) are the server's; this device's own clock
-// may be minutes off (or the server's clock set to another day in a demo). The hello frame carries the
-// server's time, and countdowns and waits are measured against it.
-let serverSkewMs = 0;
-export function serverNowMs() {
-  return epochMs() - serverSkewMs;
-}
-export function learnServerTime(iso) {
-  const at = Date.parse(iso);
-  if (!Number.isNaN(at)) serverSkewMs = epochMs() - at;
-}
-
-export function wsUrl(path = "/ws") {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${path}`;
-}
-
-// A websocket that reconnects with backoff, sends {"type":"heartbeat"} every 3 s and calls onMessage(obj).
-export class LiveSocket {
-  constructor({ url = wsUrl(), onOpen = () => {}, onMessage = () => {}, onState = () => {} } = {}) {
-    this.url = url;
-    this.onOpen = onOpen;
-    this.onMessage = onMessage;
-    this.onState = onState;
-    this.ws = null;
-    this.backoff = 500;
-    this.closed = false;
-    this.timer = null;
-  }
-
-  connect() {
-    this.closed = false;
-    const ws = new WebSocket(this.url);
-    this.ws = ws;
-    ws.onopen = () => {
-      this.backoff = 500;
-      this.onState("open");
-      clearInterval(this.timer);
-      this.timer = setInterval(() => this.send({ type: "heartbeat" }), HEARTBEAT_MS);
-      this.onOpen();
-    };
-    ws.onmessage = (event) => {
-      let msg;
-      try {
-        msg = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (msg && msg.type === "hello" && msg.server_time) learnServerTime(msg.server_time);
-      this.onMessage(msg);
-    };
-    ws.onclose = () => {
-      clearInterval(this.timer);
-      if (this.ws !== ws) return;
-      this.onState("closed");
-      if (this.closed) return;
-      const wait = this.backoff * (0.75 + Math.random() / 2);
-      this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
-      setTimeout(() => {
-        if (!this.closed) this.connect();
-      }, wait);
-    };
-  }
-
-  send(obj) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify(obj));
-      return true;
-    }
-    return false;
-  }
-
-  close() {
-    this.closed = true;
-    clearInterval(this.timer);
-    if (this.ws) this.ws.close();
-  }
-}
+export { LiveSocket, epochMs, learnServerTime, serverNowMs, wsUrl } from "/assets/shared/live_socket.js";
+export { show } from "/assets/shared/dom.js";
+import { epochMs } from "/assets/shared/live_socket.js";
 
 // Camera and microphone; falls back to audio only when the camera cannot be opened.
 export async function openMedia({ video = true } = {}) {
@@ -406,10 +324,6 @@ export function beep(ctx) {
     osc.start(now + i * 0.25);
     osc.stop(now + i * 0.25 + 0.24);
   }
-}
-
-export function show(el, visible) {
-  el.hidden = !visible;
 }
 
 /**

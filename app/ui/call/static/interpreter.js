@@ -1,7 +1,7 @@
 // Interpreter console: presence, the ring (visible, audible, with a countdown), accept/decline, then the call.
+import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, serverNowMs, show } from "/call/static/call.js";
 
-const $ = (id) => document.getElementById(id);
 const state = { offer: null, room: null, view: null, ringTimer: null, audio: null, acceptedAt: null, media: null };
 window.madoguchiCall = {
   state,

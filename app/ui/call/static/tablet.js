@@ -2,10 +2,10 @@
 // pictograms, then the call and a thank-you that says how to reach the desk again.
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
 // The case is opened at the language tap, so the resident is in the queue while choosing topics.
+import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 import { pictogram } from "/call/static/pictograms.js";
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "madoguchi.deviceToken";
 const state = {
   token: localStorage.getItem(TOKEN_KEY),

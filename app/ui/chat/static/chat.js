@@ -1,24 +1,23 @@
 // Machine-translated chat: the resident's page (watch ticket) and the counselor's panel (session cookie).
 // Every line written by the other side is labelled as machine translated, with its original one click away.
-(function () {
-  "use strict";
-  var root = document.getElementById("chat-app");
-  var S = JSON.parse(document.getElementById("chat-strings").textContent);
+import { $ } from "/assets/shared/dom.js";
+import { api } from "/assets/shared/api.js";
+import { LiveSocket } from "/assets/shared/live_socket.js";
+
+{
+  var root = $("chat-app");
+  var S = JSON.parse($("chat-strings").textContent);
   var side = root.dataset.side;
   var id = root.dataset.consultation;
   var ticket = root.dataset.ticket || null;
-  var csrf = root.dataset.csrf || "";
-  var api = "/api/v1/consultations/" + encodeURIComponent(id);
+  var base = "/api/v1/consultations/" + encodeURIComponent(id);
   var seen = {};
   var socket = null;
-  var statusEl = document.getElementById("status");
-  var errorEl = document.getElementById("chat-error");
+  var statusEl = $("status");
+  var errorEl = $("chat-error");
 
   function headers() {
-    var h = { "Content-Type": "application/json" };
-    if (ticket) h["X-Watch-Ticket"] = ticket;
-    if (csrf) h["X-CSRF-Token"] = csrf;
-    return h;
+    return ticket ? { "X-Watch-Ticket": ticket } : {};
   }
 
   function showError(text) {
@@ -57,7 +56,7 @@
       d.appendChild(o);
       li.appendChild(d);
     }
-    document.getElementById("messages").appendChild(li);
+    $("messages").appendChild(li);
     li.scrollIntoView({ block: "end" });
   }
 
@@ -71,30 +70,30 @@
   }
 
   function openChat() {
-    var fb = document.getElementById("fallback");
+    var fb = $("fallback");
     if (fb) fb.hidden = true;
-    document.getElementById("chat").hidden = false;
+    $("chat").hidden = false;
     statusEl.textContent = "";
-    fetch(api + "/chat", { headers: headers() }).then(function (r) { return r.ok ? r.json() : null; })
+    api(base + "/chat", { headers: headers() }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data) data.messages.forEach(function (m) { addLine(fromRest(m)); }); });
   }
 
   function showFallback(status) {
-    var fb = document.getElementById("fallback");
+    var fb = $("fallback");
     fb.hidden = false;
     statusEl.textContent = "";
     var options = status.fallback ? status.fallback.options : [];
     ["mt_chat", "callback", "reservation"].forEach(function (o) {
-      document.getElementById("choose-" + o).hidden = options.indexOf(o) < 0;
+      $("choose-" + o).hidden = options.indexOf(o) < 0;
     });
     if (!status.machine_translation.available) {
-      document.getElementById("mt-unavailable").hidden = false;
-      document.getElementById("choose-mt_chat").disabled = true;
+      $("mt-unavailable").hidden = false;
+      $("choose-mt_chat").disabled = true;
     }
   }
 
   function refresh() {
-    return fetch(api + "/chat/status", { headers: headers() })
+    return api(base + "/chat/status", { headers: headers() })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (status) {
         if (!status) return;
@@ -104,20 +103,18 @@
   }
 
   function choose(option) {
-    fetch(api + "/chat/accept-fallback", {
-      method: "POST", headers: headers(), body: JSON.stringify({ option: option })
-    }).then(function (r) {
+    api(base + "/chat/accept-fallback", { method: "POST", headers: headers(), json: { option: option } }).then(function (r) {
       if (r.ok) {
         return r.json().then(function (s) {
           if (s.open) return openChat();
-          document.getElementById("fallback").hidden = true;  // callback or reservation: the desk follows up
+          $("fallback").hidden = true;  // callback or reservation: the desk follows up
           statusEl.textContent = "✓";
         });
       }
       return r.json().then(function (body) {
         if (body.missing_pair) {
-          document.getElementById("mt-unavailable").hidden = false;
-          document.getElementById("choose-mt_chat").disabled = true;
+          $("mt-unavailable").hidden = false;
+          $("choose-mt_chat").disabled = true;
         } else {
           statusEl.textContent = S["error.generic"];
         }
@@ -125,49 +122,51 @@
     });
   }
 
+  // The shared socket: heartbeat and back-off; onOpen (re)announces this page after every reconnect.
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws");
-    socket.onopen = function () {
-      if (side === "resident") socket.send(JSON.stringify({ type: "watch", consultation_id: id, ticket: ticket }));
-      else socket.send(JSON.stringify({ type: "chat.join", consultation_id: id }));
-    };
-    socket.onmessage = function (ev) {
-      var f = JSON.parse(ev.data);
-      if (f.consultation_id && f.consultation_id !== id) return;
-      if (f.type === "chat.message" && f.audience === side) addLine(f);
-      else if (f.type === "chat.joined") {
-        document.getElementById("resident-lang").textContent = f.language;
-        statusEl.textContent = f.open ? "チャット中" : "相談者が機械翻訳チャットを選ぶのを待っています";
-        f.messages.forEach(addLine);
-      } else if (f.type === "chat.opened") {
-        if (side === "resident") openChat(); else statusEl.textContent = "チャット中";
-      } else if (f.type === "fallback.offered" && side === "resident") refresh();
-      else if (f.type === "watching") refresh();
-      else if (f.type === "chat.error") {
-        showError(f.missing_pair ? S["alt.mt_unavailable"] + " (" + f.missing_pair.join("→") + ")" : f.detail);
-      }
-    };
-    socket.onclose = function () {
-      statusEl.textContent = S["error.offline"];
-      setTimeout(connect, 2000);  // a dropped connection comes back by itself
-    };
+    socket = new LiveSocket({
+      onOpen: function () {
+        if (side === "resident") socket.send({ type: "watch", consultation_id: id, ticket: ticket });
+        else socket.send({ type: "chat.join", consultation_id: id });
+      },
+      onState: function (state) {
+        if (state === "closed") statusEl.textContent = S["error.offline"];
+      },
+      onMessage: handle
+    });
+    socket.connect();
+  }
+
+  function handle(f) {
+    if (f.consultation_id && f.consultation_id !== id) return;
+    if (f.type === "chat.message" && f.audience === side) addLine(f);
+    else if (f.type === "chat.joined") {
+      $("resident-lang").textContent = f.language;
+      statusEl.textContent = f.open ? "チャット中" : "相談者が機械翻訳チャットを選ぶのを待っています";
+      f.messages.forEach(addLine);
+    } else if (f.type === "chat.opened") {
+      if (side === "resident") openChat(); else statusEl.textContent = "チャット中";
+    } else if (f.type === "fallback.offered" && side === "resident") refresh();
+    else if (f.type === "watching") refresh();
+    else if (f.type === "chat.error") {
+      showError(f.missing_pair ? S["alt.mt_unavailable"] + " (" + f.missing_pair.join("→") + ")" : f.detail);
+    }
   }
 
   document.querySelectorAll("[data-option]").forEach(function (b) {
     b.addEventListener("click", function () { choose(b.dataset.option); });
   });
-  document.getElementById("composer").addEventListener("submit", function (ev) {
+  $("composer").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var box = document.getElementById("message");
+    var box = $("message");
     var text = box.value.trim();
-    if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (!text || !socket || !socket.isOpen()) return;
     showError("");
     var frame = { type: "chat.send", consultation_id: id, text: text };
     if (ticket) frame.ticket = ticket;
-    socket.send(JSON.stringify(frame));
+    socket.send(frame);
     box.value = "";
   });
   connect();
   refresh();  // do not wait for the socket to show what is already decided
-})();
+}

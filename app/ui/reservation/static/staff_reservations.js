@@ -1,10 +1,11 @@
 // Staff reservation list: cancel, mark no-show, reassign, through the reservations API (session + CSRF header).
-(() => {
-  const csrf = document.currentScript.dataset.csrf;
+import { api, errorDetail } from "/assets/shared/api.js";
+
+{
   const error = document.getElementById("action-error");
   const table = document.getElementById("reservations");
   const show = (element, response, body) => {
-    const detail = Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : body.detail;
+    const detail = errorDetail(body);
     element.textContent = `エラー Error ${response.status}: ${detail || ""}`;
     element.hidden = false;
   };
@@ -18,7 +19,7 @@
     document.getElementById("load-slots").addEventListener("click", async () => {
       const day = form.elements.day.value;
       const params = new URLSearchParams({ lang: form.elements.language.value, from: day, to: day });
-      const response = await fetch(`/api/v1/reservation-slots?${params}`);
+      const response = await api(`/api/v1/reservation-slots?${params}`);
       const body = await response.json().catch(() => ({}));
       slot.replaceChildren();
       if (!response.ok) return show(result, response, body);
@@ -38,11 +39,7 @@
         channel: form.elements.channel.value,
         contact,
       };
-      const response = await fetch("/api/v1/reservations", {
-        method: "POST",
-        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json", "Idempotency-Key": key },
-        body: JSON.stringify(body),
-      });
+      const response = await api("/api/v1/reservations", { method: "POST", json: body, headers: { "Idempotency-Key": key } });
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) return show(result, response, answer);
       key = newKey();
@@ -50,20 +47,16 @@
       result.dataset.code = answer.code;
     });
   }
-  if (!table) return;
-  table.addEventListener("click", async (event) => {
+  table?.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const row = button.closest("tr");
     const code = row.dataset.code;
     const action = button.dataset.action;
-    const init = { method: "POST", headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" } };
-    if (action === "assign") {
-      const id = Number(row.querySelector("[data-interpreter]").value);
-      init.body = JSON.stringify({ interpreter_id: id });
-    }
+    const init = { method: "POST", headers: { "Content-Type": "application/json" } };
+    if (action === "assign") init.json = { interpreter_id: Number(row.querySelector("[data-interpreter]").value) };
     button.disabled = true;
-    const response = await fetch(`/api/v1/reservations/${encodeURIComponent(code)}/${action}`, init);
+    const response = await api(`/api/v1/reservations/${encodeURIComponent(code)}/${action}`, init);
     if (response.ok) {
       window.location.reload();
       return;
@@ -71,4 +64,4 @@
     show(error, response, await response.json().catch(() => ({})));
     button.disabled = false;
   });
-})();
+}

@@ -1,7 +1,7 @@
 // Staff page: make a resident link through the API (session cookie + CSRF header) and show its QR code.
-(function () {
-  "use strict";
-  var root = document.getElementById("links-app");
+import { api } from "/assets/shared/api.js";
+
+{
   var form = document.getElementById("link-form");
   var error = document.getElementById("form-error");
   function value(id) {
@@ -14,11 +14,7 @@
     var body = { kind: value("kind"), municipality: value("municipality"), site: value("site"), language: value("language") };
     var days = value("valid-days");
     if (days !== null) body.valid_days = Number(days);
-    fetch("/api/v1/resident/links", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-      body: JSON.stringify(body)
-    }).then(function (response) {
+    api("/api/v1/resident/links", { method: "POST", json: body }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
     }).then(function (r) {
       if (!r.ok) {
@@ -36,4 +32,4 @@
     }).catch(function () { error.textContent = "通信できません Network error"; });
   });
   document.getElementById("print").addEventListener("click", function () { window.print(); });
-})();
+}

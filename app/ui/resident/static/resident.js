@@ -3,7 +3,9 @@
 // then the call as role "resident" through call.js. Every text comes from the server's catalogue.
 import { LiveSocket, endCall, joinCall, openMedia } from "/call/static/call.js";
 
-const $ = (id) => document.getElementById(id);
+import { $ } from "/assets/shared/dom.js";
+import { closeEcho, offerEcho, pollEcho, worstLoss } from "/assets/shared/device_check.js";
+
 const cfg = JSON.parse($("resident-config").textContent);
 const tr = MadoguchiI18n.create(cfg.catalog);
 const STEPS = ["language", "consent", "declined", "closed", "device", "waiting", "call", "ended"];
@@ -69,15 +71,7 @@ async function stopCheck({ keepStream = false } = {}) {
   state.check = { sessionId: null, pc: null, stream: keepStream ? stream : null };
   pc?.close();
   if (!keepStream) stream?.getTracks().forEach((t) => t.stop());
-  if (sessionId) await fetch(`/api/v1/device-check/${sessionId}`, { method: "DELETE" }).catch(() => {});
-}
-
-function gathered(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-    setTimeout(resolve, 3000); // use the candidates we have
-  });
+  if (sessionId) await closeEcho(sessionId).catch(() => {});
 }
 
 async function check() {
@@ -119,33 +113,23 @@ async function check() {
 async function echo(stream) {
   const pc = new RTCPeerConnection({ iceServers: [] });
   state.check.pc = pc;
-  for (const track of stream.getTracks()) pc.addTrack(track, stream);
-  await pc.setLocalDescription(await pc.createOffer());
-  await gathered(pc);
-  const response = await fetch("/api/v1/device-check", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
+  const sessionId = await offerEcho(pc, stream, (id) => (state.check.sessionId = id));
+  await pollEcho(sessionId, {
+    rounds: 20,
+    current: () => state.check.sessionId === sessionId,
+    onReport: (report) => {
+      if (!state.audioOnly) mark("camera-result", report.video_ok, "device.camera_ok", "device.camera_failed");
+      mark("mic-result", report.audio_ok, "device.microphone_ok", "device.microphone_failed");
+      const rtt = report.round_trip_time_s;
+      const loss = Math.max(0, worstLoss(report) ?? 0);
+      if (rtt != null) mark("net-result", rtt < 0.4 && loss < 0.05, "device.connection_good", "device.connection_weak");
+      if (report.audio_ok && (report.video_ok || state.audioOnly) && rtt != null) {
+        $("device").dataset.checked = "true";
+        return true;
+      }
+      return false;
+    },
   });
-  if (!response.ok) throw new Error(`device check refused: ${response.status}`);
-  const answer = await response.json();
-  state.check.sessionId = answer.session_id;
-  await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
-  for (let i = 0; i < 20 && state.check.sessionId === answer.session_id; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const reply = await fetch(`/api/v1/device-check/${answer.session_id}`);
-    if (!reply.ok) return;
-    const report = await reply.json();
-    if (!state.audioOnly) mark("camera-result", report.video_ok, "device.camera_ok", "device.camera_failed");
-    mark("mic-result", report.audio_ok, "device.microphone_ok", "device.microphone_failed");
-    const rtt = report.round_trip_time_s;
-    const loss = Math.max(0, ...[report.audio?.loss_ratio, report.video?.loss_ratio].filter((x) => x != null));
-    if (rtt != null) mark("net-result", rtt < 0.4 && loss < 0.05, "device.connection_good", "device.connection_weak");
-    if (report.audio_ok && (report.video_ok || state.audioOnly) && rtt != null) {
-      $("device").dataset.checked = "true";
-      return;
-    }
-  }
 }
 
 $("retry").addEventListener("click", () => check());

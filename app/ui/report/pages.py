@@ -1,62 +1,37 @@
 """The coordinators' dashboard and the printable monthly report, rendered on the server (Japanese first).
 
-Charts are drawn in the browser by plotly.js, served from the installed `plotly` package: nothing is fetched
-from a CDN and no third-party JavaScript is committed to this repository.
+Charts are drawn in the browser by plotly.js, served by `app.ui.assets` from the installed `plotly` package:
+nothing is fetched from a CDN and no third-party JavaScript is committed to this repository.
 """
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.audit.service import record
+from app.auth import roles
 from app.auth.principal import Principal
 from app.auth.roles import ROLE_JA
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
-from app.enums import Role
 from app.errors import Forbidden, InvalidField
 from app.report import monthly, service
 from app.report.period import Month
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
+from app.ui.templating import templates
 
-_HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=[_HERE / "templates", _HERE.parent / "ui" / "templates"])
 router = APIRouter(prefix="/reports", include_in_schema=False)
-_STATIC = {"dashboard.js": "text/javascript", "report.css": "text/css"}
-_ONE_DAY = "public, max-age=86400"
-
-
-def plotly_js_path() -> Path:
-    """plotly.min.js as shipped inside the installed plotly wheel."""
-    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
-
-
-@router.get("/assets/plotly.min.js")
-async def plotly_js() -> Response:
-    return FileResponse(plotly_js_path(), media_type="text/javascript", headers={"Cache-Control": _ONE_DAY})
-
-
-@router.get("/assets/{name}")
-async def report_asset(name: str) -> Response:
-    if name not in _STATIC:
-        return Response("not found", status_code=404)
-    return FileResponse(
-        _HERE / "static" / name, media_type=_STATIC[name], headers={"Cache-Control": _ONE_DAY}
-    )
 
 
 def _gate(request: Request, principal: Principal | None) -> Response | None:
     """Anonymous visitors go to the sign-in page; staff without a reporting role get a 403 page."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in (Role.coordinator, Role.admin):
+    if principal.role not in roles.REPORT_READERS:
         return templates.TemplateResponse(
             request,
             "report_error.html",

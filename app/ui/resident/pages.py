@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from app.auth import roles
@@ -24,27 +22,18 @@ from app.auth.principal import Principal
 from app.chat.service import mt_status
 from app.config import Settings
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
-from app.errors import NotFound
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED, catalog_json, negotiate, translator
-from app.i18n.jinja import install_jinja
 from app.i18n.runtime import Translator
 from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
 from app.resident.links import LinkExpired, LinkInvalid, LinkKind, ResidentLink, read_link
+from app.ui.templating import templates
 from routing import Availability, ServiceMode
 from routing.calendar import OpeningHours
 
-_UI = Path(__file__).resolve().parent.parent / "ui" / "resident"
-templates = Jinja2Templates(directory=_UI / "templates")
-install_jinja(templates.env)
 router = APIRouter(include_in_schema=False)
 
-ASSETS = {
-    "resident.js": "text/javascript",
-    "resident.css": "text/css",
-    "links.js": "text/javascript",
-}
 CLOSED_DAYS_AHEAD = 31
 STEPS = ("language", "consent")
 
@@ -179,13 +168,6 @@ async def resident_page(
         },
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
-
-
-@router.get("/resident-assets/{name}")
-async def resident_asset(name: str) -> Response:
-    if name not in ASSETS:
-        raise NotFound(f"no resident asset {name!r}")
-    return FileResponse(_UI / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
 
 
 def _may_make_links(principal: Principal | None) -> Response | None:

@@ -14,28 +14,26 @@ from __future__ import annotations
 import contextlib
 import secrets
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from babel.dates import format_skeleton
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.auth import roles
 from app.config import Settings
 from app.deps import CipherDep, ClockDep, DbSession, OptionalPrincipal, SettingsDep
-from app.enums import Channel, Role
-from app.errors import Conflict, InvalidField, NotFound, TooManyRequests
+from app.enums import Channel
+from app.errors import Conflict, InvalidField, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
-from app.i18n.jinja import install_jinja
 from app.i18n.languages import LANGUAGES
 from app.i18n.runtime import Translator
 from app.idempotency import RESIDENT, IdempotencyKey
 from app.reservation import joining, service
 from app.reservation.models import Reservation, ReservationStatus
-from app.reservation.router import (
+from app.reservation.schemas import ContactIn
+from app.reservation.views import (
     ENTRY_LINKS,
     day_list,
     policy_of,
@@ -44,18 +42,14 @@ from app.reservation.router import (
     throttle,
     upcoming,
 )
-from app.reservation.schemas import ContactIn
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
 from app.resident.qr import qr_svg
 from app.security.tokens import same
+from app.ui.templating import templates
 from routing import ServiceMode
 
-_UI = Path(__file__).resolve().parent.parent / "ui" / "reservation"
-templates = Jinja2Templates(directory=[_UI / "templates", _UI.parent / "templates"])
-install_jinja(templates.env)
 router = APIRouter(include_in_schema=False)
 
-ASSETS = {"reserve.css": "text/css", "staff_reservations.js": "text/javascript"}
 DAYS_SHOWN = 14
 STATUS_JA = {
     "booked": "予約済",
@@ -65,13 +59,6 @@ STATUS_JA = {
 }
 CHANNEL_JA = {"video": "ビデオ", "phone": "電話"}
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-@router.get("/reservation-assets/{name}")
-async def reservation_asset(name: str) -> Response:
-    if name not in ASSETS:
-        raise NotFound(f"no reservation asset {name!r}")
-    return FileResponse(_UI / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
 
 
 # -- residents ---------------------------------------------------------------------------------------------
@@ -402,7 +389,7 @@ async def staff_reservations_page(
         {
             "display_name": principal.display_name,
             "csrf_token": principal.csrf_token or "",
-            "can_act": principal.role in (Role.counselor, Role.admin),
+            "can_act": principal.role in roles.COUNSELORS,
             "day": shown,
             "previous": shown - timedelta(days=1),
             "next": shown + timedelta(days=1),

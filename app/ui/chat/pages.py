@@ -6,29 +6,22 @@ Both pages are thin: the browser script talks to the chat API and the websocket 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from app.auth import roles
 from app.chat.service import open_chats
 from app.deps import DbSession, OptionalPrincipal
-from app.enums import Role
-from app.i18n.jinja import install_jinja
 from app.i18n.languages import SUPPORTED
 from app.i18n.runtime import translator
 from app.language.models import Language
 from app.live.tickets import TicketError, verify_watch_ticket
+from app.ui.templating import templates
 
-_UI = Path(__file__).resolve().parent.parent / "ui"
-_STATIC = _UI / "chat" / "static"
-templates = Jinja2Templates(directory=[_UI / "chat" / "templates", _UI / "templates"])
-install_jinja(templates.env)
 router = APIRouter(include_in_schema=False)
-_ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 RESIDENT_KEYS = (
     "waiting.please_wait",
     "alt.mt_chat",
@@ -43,13 +36,6 @@ RESIDENT_KEYS = (
     "error.generic",
     "error.offline",
 )
-
-
-@router.get("/chat-assets/{name}")
-async def chat_asset(name: str) -> Response:
-    if name not in _ASSETS:
-        return Response("not found", status_code=404)
-    return FileResponse(_STATIC / name, media_type=_ASSETS[name], headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/chat/{consultation_id}", response_class=HTMLResponse)
@@ -88,7 +74,7 @@ async def counselor_chat_list(request: Request, db: DbSession, principal: Option
     """The console's list of machine-translated chats; it reloads when a resident opens a new one."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in (Role.counselor, Role.admin):
+    if principal.role not in roles.COUNSELORS:
         return HTMLResponse("相談員と管理者のみ利用できます (counselors and admins only)", status_code=403)
     names = {code: name for code, name in (await db.execute(select(Language.code, Language.name_ja))).all()}
     zone = request.app.state.settings.zone
@@ -113,7 +99,7 @@ async def counselor_chat_page(
     """The counselor's chat panel for one consultation (Japanese first)."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in (Role.counselor, Role.admin):
+    if principal.role not in roles.COUNSELORS:
         return HTMLResponse("相談員と管理者のみ利用できます (counselors and admins only)", status_code=403)
     return templates.TemplateResponse(
         request,

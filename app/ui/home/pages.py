@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from app.auth import service
 from app.auth.roles import ROLE_JA
@@ -16,8 +14,8 @@ from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.errors import Unauthenticated
 from app.security.tokens import same
+from app.ui.templating import templates
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "madoguchi_login_csrf"

@@ -1,41 +1,23 @@
 """Call screens: the interpreter console, the counselor's call view, the counter tablet and the device check.
 
-Pages are thin server-rendered shells; the work happens in ``static/call.js`` (websocket client and mesh
-WebRTC) and a small script per page. Static files are served from a fixed list (no directory mount), and the
+Pages are thin server-rendered shells; the work happens in ``static/call.js`` (mesh WebRTC) on top of the
+shared browser modules, and a small script per page. Static files go out through ``app.ui.assets``; the
 resident-facing catalogue for the tablet comes from ``app.i18n``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.auth.principal import Principal
 from app.deps import OptionalPrincipal
 from app.enums import Role
-from app.errors import NotFound
 from app.i18n import catalog_json
 from app.i18n.languages import LANGUAGES
+from app.ui.templating import templates
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
-
-STATIC = {
-    "call.js": (HERE / "static" / "call.js", "text/javascript"),
-    "interpreter.js": (HERE / "static" / "interpreter.js", "text/javascript"),
-    "counselor.js": (HERE / "static" / "counselor.js", "text/javascript"),
-    "tablet.js": (HERE / "static" / "tablet.js", "text/javascript"),
-    "tablet.css": (HERE / "static" / "tablet.css", "text/css"),
-    "pictograms.js": (HERE / "static" / "pictograms.js", "text/javascript"),
-    "console.css": (HERE / "static" / "console.css", "text/css"),
-    "device_check.js": (HERE / "static" / "device_check.js", "text/javascript"),
-    "call.css": (HERE / "static" / "call.css", "text/css"),
-    "i18n.js": (HERE.parent.parent / "i18n" / "static" / "i18n.js", "text/javascript"),
-}
 
 
 def _staff_page(request: Request, principal: Principal | None, role: Role, template: str) -> Response:
@@ -70,15 +52,6 @@ async def counter_tablet(request: Request) -> Response:
 @router.get("/device-check")
 async def device_check_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "device_check.html", {})
-
-
-@router.get("/call/static/{name}")
-async def call_static(name: str) -> Response:
-    found = STATIC.get(name)
-    if found is None:
-        raise NotFound(f"no call asset {name!r}")
-    path, media_type = found
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/call/i18n/{lang}.json")

@@ -1,0 +1,153 @@
+"""The one assets route: every screen's static files, one caching policy, gzip for clients that accept it.
+
+Each screen serves the files in its own ``app/ui/<screen>/static`` folder (listed when first asked, so nothing
+outside those folders can be named); the browser modules every screen shares sit in ``app/ui/shared/static``.
+The canonical address is ``/assets/<screen>/<name>``; the older per-screen prefixes (``/call/static``,
+``/reports/assets``, ...) stay as aliases of the same handler because pages and tests use them.
+
+One policy for all: ``no-cache`` with a strong ETag. The modules are native ES modules without a build step,
+so their URLs carry no version; revalidating on every use (a 304 when unchanged) is what keeps a browser from
+mixing old and new modules after a deploy. Large text files go out gzipped to clients that send
+``Accept-Encoding: gzip``; the compressed copy is made once, on first use, and kept in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import anyio
+from fastapi import APIRouter, Request, Response
+
+from app.errors import NotFound
+from app.ui.templating import SCREENS, UI
+
+CACHE_CONTROL = "no-cache"
+GZIP_MIN_BYTES = 1024
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+SHARED = "shared"
+ALIASES = {
+    "/static": "home",
+    "/call/static": "call",
+    "/chat-assets": "chat",
+    "/reservation-assets": "reservation",
+    "/resident-assets": "resident",
+    "/reports/assets": "report",
+}
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as shipped inside the installed plotly wheel (nothing from a CDN, nothing committed)."""
+    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+@dataclass
+class Asset:
+    """One file as served: its bytes, their gzip and an ETag per encoding, read once while unchanged."""
+
+    path: Path
+    media_type: str
+    _stamp: tuple[int, int] | None = field(default=None, repr=False)
+    _body: bytes = field(default=b"", repr=False)
+    _gzipped: bytes | None = field(default=None, repr=False)
+
+    def body(self) -> bytes:
+        stat = self.path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            self._body, self._gzipped, self._stamp = self.path.read_bytes(), None, stamp
+        return self._body
+
+    def compressible(self) -> bool:
+        return len(self.body()) >= GZIP_MIN_BYTES and not self.media_type.startswith("image/")
+
+    def gzipped(self) -> bytes:
+        body = self.body()
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    def etag(self, encoding: str | None) -> str:
+        digest = hashlib.sha256(self.body()).hexdigest()[:32]
+        return f'"{digest}-{encoding}"' if encoding else f'"{digest}"'
+
+
+def _files(folder: Path) -> dict[str, Asset]:
+    if not folder.is_dir():
+        return {}
+    return {
+        path.name: Asset(path, MEDIA_TYPES[path.suffix])
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix in MEDIA_TYPES
+    }
+
+
+def catalogue() -> dict[str, dict[str, Asset]]:
+    """Screen -> file name -> asset; the fixed list of everything the assets route may serve."""
+    found = {screen: _files(UI / screen / "static") for screen in (*SCREENS, SHARED)}
+    found["report"]["plotly.min.js"] = Asset(plotly_js_path(), "text/javascript")
+    # The tablet and resident pages loaded the catalogue renderer from here before it was shared.
+    found["call"]["i18n.js"] = found[SHARED]["i18n.js"]
+    return found
+
+
+CATALOGUE = catalogue()
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether Accept-Encoding allows gzip: its own weight, else the weight of ``*``, is above zero."""
+    weights: dict[str, float] = {}
+    for part in (header or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        q = params.strip().lower()
+        try:
+            weights[coding.strip().lower()] = float(q[2:]) if q.startswith("q=") else 1.0
+        except ValueError:
+            weights[coding.strip().lower()] = 0.0
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")]
+    return etag in tags or "*" in tags
+
+
+async def asset_response(request: Request, screen: str, name: str) -> Response:
+    """The asset, gzipped when the client accepts it, or a 304 when its ETag still matches."""
+    asset = CATALOGUE.get(screen, {}).get(name)
+    if asset is None:
+        raise NotFound(f"no asset {name!r} for the {screen!r} screen")
+    encoding = (
+        "gzip" if asset.compressible() and accepts_gzip(request.headers.get("accept-encoding")) else None
+    )
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": asset.etag(encoding), "Vary": "Accept-Encoding"}
+    if _matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    if encoding is None:
+        return Response(asset.body(), media_type=asset.media_type, headers=headers)
+    body = await anyio.to_thread.run_sync(asset.gzipped)
+    return Response(body, media_type=asset.media_type, headers={**headers, "Content-Encoding": "gzip"})
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.api_route("/assets/{screen}/{name}", methods=["GET", "HEAD"])
+async def serve_asset(request: Request, screen: str, name: str) -> Response:
+    """Any screen's asset at its canonical address."""
+    return await asset_response(request, screen, name)
+
+
+def _alias(screen: str) -> Callable[[Request, str], Awaitable[Response]]:
+    async def serve_aliased_asset(request: Request, name: str) -> Response:
+        return await asset_response(request, screen, name)
+
+    return serve_aliased_asset
+
+
+for _prefix, _screen in ALIASES.items():
+    router.add_api_route(f"{_prefix}/{{name}}", _alias(_screen), methods=["GET", "HEAD"])
