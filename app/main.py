@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.auth.router import router as auth_router
-from app.call.device_check import router as device_check_router
+from app.call.device_check_router import router as device_check_router
 from app.call.legs import CallLegRecorder
 from app.call.router import router as call_router
 from app.chat.router import router as chat_router
@@ -33,8 +33,8 @@ from app.phone.runtime import start_phone_gateway
 from app.report.router import router as report_router
 from app.reservation.router import resident_router as reservation_resident_router
 from app.reservation.router import staff_router as reservation_staff_router
-from app.resident.link_api import router as resident_link_router
-from app.resident.own_case import router as resident_own_case_router
+from app.resident.link_router import router as resident_link_router
+from app.resident.own_case_router import router as resident_own_case_router
 from app.resident.router import router as resident_router
 from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
