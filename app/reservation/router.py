@@ -37,6 +37,7 @@ from app.reservation.schemas import (
     SlotRead,
     SlotsRead,
     StaffReservationCreate,
+    StartedCallRead,
     UpcomingRead,
 )
 from app.reservation.slots import Slot, SlotRules
@@ -352,7 +353,9 @@ async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Cou
     await service.mark_no_show(db, reservation, clock.now(), principal)
 
 
-@staff_router.post("/reservations/{code}/start", status_code=status.HTTP_201_CREATED)
+@staff_router.post(
+    "/reservations/{code}/start", status_code=status.HTTP_201_CREATED, response_model=StartedCallRead
+)
 async def start_reserved_call(
     code: str,
     request: Request,
@@ -361,7 +364,7 @@ async def start_reserved_call(
     settings: SettingsDep,
     clock: ClockDep,
     principal: Counselor,
-) -> dict[str, str]:
+) -> StartedCallRead:
     """At the time of a phone booking, open its case: routing rings the reserved interpreter first, and the
     counselor who takes it calls the resident (the name and number are on the case, encrypted)."""
     reservation = await _scoped_one(db, principal, code)
@@ -373,7 +376,7 @@ async def start_reserved_call(
         case = await db.get(Consultation, reservation.consultation_id)
         if service.is_open_case(case):
             assert case is not None
-            return {"consultation_id": case.public_id}
+            return StartedCallRead(consultation_id=case.public_id)
     consultation_in = ConsultationCreate(
         channel=Channel.phone,
         language=reservation.language_code,
@@ -389,4 +392,4 @@ async def start_reserved_call(
     )
     if opened.created:
         await record(db, principal, "reservation.start", "reservation", reservation.code)
-    return {"consultation_id": opened.consultation.public_id}
+    return StartedCallRead(consultation_id=opened.consultation.public_id)

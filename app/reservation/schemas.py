@@ -150,3 +150,9 @@ class UpcomingRead(BaseModel):
     interpreter_name: str | None
     joined: bool
     minutes_to_start: int
+
+
+class StartedCallRead(BaseModel):
+    """The case a reservation's start opened (or had opened already): the console follows it from here."""
+
+    consultation_id: str

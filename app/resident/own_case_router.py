@@ -4,9 +4,10 @@ and fetch the call invitation again (a call that started before their page was l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Response, status
+from pydantic import BaseModel
 
 from app.deps import ClockDep
 from app.errors import Forbidden, NotFound
@@ -42,7 +43,18 @@ async def cancel_own_consultation(
     await desk.submit(ConsultationCancelled(at=now, request_id=consultation_id))  # a RoutingConflict is a 409
 
 
-@router.get("/consultations/{consultation_id}/invite")
+class RoomInviteRead(BaseModel):
+    """The `room.invite` frame, as JSON over HTTP: the same bytes the websocket would carry."""
+
+    type: Literal["room.invite"]
+    room_id: str
+    consultation_id: str
+    role: Literal["resident"]
+    token: str
+    offer_id: str | None = None
+
+
+@router.get("/consultations/{consultation_id}/invite", responses={200: {"model": RoomInviteRead}})
 async def own_call_invite(
     consultation_id: str, request: Request, clock: ClockDep, ticket: WatchTicket
 ) -> Response:
