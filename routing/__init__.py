@@ -4,6 +4,7 @@ Feed `Engine.handle` events, act on the decisions it returns; query `snapshot`, 
 """
 
 from routing.calendar import AnnualClosure, OpeningHours
+from routing.checkpoint import CHECKPOINT_FORMAT, CheckpointError, policy_version
 from routing.codec import decision_from_dict, decision_to_dict, event_from_dict, event_to_dict, to_data
 from routing.decisions import (
     Assigned,
@@ -88,6 +89,7 @@ from routing.snapshot import (
 )
 
 __all__ = [
+    "CHECKPOINT_FORMAT",
     "DEFAULT_VENDOR",
     "AnnualClosure",
     "Assigned",
@@ -96,6 +98,7 @@ __all__ = [
     "CallEnded",
     "CallTransferred",
     "CallView",
+    "CheckpointError",
     "Closed",
     "ConsultationAbandoned",
     "ConsultationCancelled",
@@ -165,5 +168,6 @@ __all__ = [
     "default_policy_data",
     "event_from_dict",
     "event_to_dict",
+    "policy_version",
     "to_data",
 ]

@@ -18,11 +18,19 @@ before changing anything, so a rejected event must simply not be stored.
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import assert_never
+from typing import Any, assert_never
 
+from routing.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    decode_record,
+    decode_value,
+    encode_record,
+)
 from routing.decisions import (
     Assigned,
     AwayReason,
@@ -123,6 +131,10 @@ _VendorOpen = Callable[[str], bool]
 class Engine:
     """Routes consultation requests to counselors and interpreters for one desk."""
 
+    # Outcomes of this many recently closed requests are remembered (duplicates, late events, `outcome`);
+    # older ones are forgotten so memory (and a checkpoint) is bounded by the live state, not by history.
+    CLOSED_MEMORY = 10_000
+
     def __init__(self, policy: DeskPolicy) -> None:
         self._policy = policy
         self._now: datetime | None = None
@@ -131,7 +143,7 @@ class Engine:
         self._timer_seq = 0
         self._requests: dict[str, RequestRecord] = {}  # live requests
         self._by_seq: dict[int, RequestRecord] = {}
-        self._closed: dict[str, Outcome] = {}
+        self._closed: OrderedDict[str, Outcome] = OrderedDict()  # the latest CLOSED_MEMORY outcomes
         self._queues: dict[str, LanguageQueue] = {}
         self._waiting_reoffers = 0
         self._counselors: dict[str, CounselorRecord] = {}
@@ -172,6 +184,122 @@ class Engine:
         for event in events:
             engine.handle(event)
         return engine
+
+    # -- checkpoints ------------------------------------------------------------------------------
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The engine's whole state as JSON-ready data; `Engine.restore` turns it back into an engine.
+
+        Engine-level state, explicitly (a new piece of state must be added here and in `restore`):
+        now, the three sequence counters, the live requests (with their offers), the remembered outcomes of
+        closed requests, counselors, interpreters, pending timers (offer deadlines and relaxation rules are
+        facts already announced: kept as they are), learned handling times and the vendors seen. Everything
+        else (queues, waiting buckets, the idle pool, free counselors, holds, online and here counts, offers
+        by request) is an index, rebuilt from these records on restore.
+        """
+        return {
+            "format_version": CHECKPOINT_FORMAT,
+            "now": None if self._now is None else self._now.isoformat(),
+            "request_seq": self._request_seq,
+            "offer_seq": self._offer_seq,
+            "timer_seq": self._timer_seq,
+            "requests": [encode_record(r) for r in sorted(self._requests.values(), key=_seq_of)],
+            "closed": [[request_id, outcome.value] for request_id, outcome in self._closed.items()],
+            "counselors": [encode_record(c) for c in self._counselors.values()],
+            "interpreters": [encode_record(i) for i in self._interpreters.values()],
+            "timers": [
+                [due.isoformat(), seq, int(kind), request_id, token]
+                for due, seq, kind, request_id, token in self._timers
+            ],
+            "handling_means": self._handling.means,
+            "vendors": list(self._vendors),
+        }
+
+    @classmethod
+    def restore(cls, policy: DeskPolicy, data: Any) -> Engine:
+        """An engine in the state `checkpoint` saved, applying `policy` from now on.
+
+        With the policy the checkpoint was taken under, the engine behaves exactly as the one that wrote it.
+        With another policy, this is how a policy change applies: the past (who waits since when, what was
+        offered until when, who is in a call) is kept, the new rules decide everything after this moment.
+        Raises CheckpointError on malformed data or an unknown format.
+        """
+        if not isinstance(data, dict):
+            raise CheckpointError("a checkpoint is a JSON object")
+        version = data.get("format_version")
+        if version != CHECKPOINT_FORMAT:
+            raise CheckpointError(f"unknown checkpoint format {version!r}")
+        engine = cls(policy)
+        try:
+            engine._load(data)
+        except CheckpointError:
+            raise
+        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"malformed checkpoint: {exc!r}") from exc
+        return engine
+
+    def _load(self, data: dict[str, Any]) -> None:
+        """Fill a fresh engine from checkpoint data, then rebuild every index by the engine's own helpers."""
+        now = decode_value(datetime | None, data["now"], "now")
+        self._now = now
+        self._request_seq = decode_value(int, data["request_seq"], "request_seq")
+        self._offer_seq = decode_value(int, data["offer_seq"], "offer_seq")
+        self._timer_seq = decode_value(int, data["timer_seq"], "timer_seq")
+        for item in data["closed"]:
+            request_id, outcome = item
+            self._closed[decode_value(str, request_id, "closed")] = Outcome(outcome)
+        for index, item in enumerate(data["requests"]):
+            request = decode_record(RequestRecord, item, f"requests[{index}]")
+            self._requests[request.request_id] = request
+            self._by_seq[request.seq] = request
+        for index, item in enumerate(data["counselors"]):
+            counselor = decode_record(CounselorRecord, item, f"counselors[{index}]")
+            self._counselors[counselor.counselor_id] = counselor
+        for index, item in enumerate(data["interpreters"]):
+            interpreter = decode_record(InterpreterRecord, item, f"interpreters[{index}]")
+            self._interpreters[interpreter.interpreter_id] = interpreter
+        for due, seq, kind, request_id, token in data["timers"]:
+            self._timers.append(
+                (
+                    decode_value(datetime, due, "timers.due"),
+                    decode_value(int, seq, "timers.seq"),
+                    _TimerKind(kind),
+                    decode_value(str, request_id, "timers.request_id"),
+                    decode_value(int, token, "timers.token"),
+                )
+            )
+        heapq.heapify(self._timers)  # already a heap when written; cheap insurance for hand-made data
+        self._handling.load(decode_value(dict[str, float], data["handling_means"], "handling_means"))
+        for vendor in data["vendors"]:
+            self._vendors.setdefault(decode_value(str, vendor, "vendors"), None)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Rebuild the indexes from the records, through the same helpers the events use."""
+        if (self._requests or self._counselors or self._interpreters) and self._now is None:
+            raise CheckpointError("a checkpoint with records must have a time")
+        for request in self._requests.values():
+            if request.offer is not None:
+                if request.offer.request_id != request.request_id:
+                    raise CheckpointError(f"offer of {request.request_id!r} names another request")
+                self._offers[request.request_id] = request.offer
+                if request.offer.holds_counselor:
+                    self._holds += 1
+            if request.live_key is not None:
+                self._queue(request.language).add_live(request.live_key)
+            if request.bucket is not None:
+                bucket, request.bucket = request.bucket, None
+                if bucket != request.bucket_key() or request.live_key is None:
+                    raise CheckpointError(f"request {request.request_id!r} is filed in the wrong bucket")
+                self._make_waiting(request)
+        for counselor in self._counselors.values():
+            idle_since = counselor.idle_since
+            self._sync_counselor(counselor)
+            counselor.idle_since = idle_since  # filing a free counselor must not restart their idle time
+        for interpreter in self._interpreters.values():
+            self._sync_interpreter(interpreter)
+        if self._holds > len(self._free):
+            raise CheckpointError("more ringing offers hold a counselor than there are free counselors")
 
     def handle(self, event: Event) -> list[Decision]:
         """Apply one event and return the decisions it causes, in the order the app should act on them.
@@ -624,6 +752,8 @@ class Engine:
         del self._requests[request.request_id]
         del self._by_seq[request.seq]
         self._closed[request.request_id] = outcome
+        if len(self._closed) > self.CLOSED_MEMORY:
+            self._closed.popitem(last=False)
         out.append(Closed(at=self._clock(), request_id=request.request_id, outcome=outcome))
 
     def _on_counselor_present(self, event: CounselorPresent) -> None:
@@ -1222,6 +1352,10 @@ class Engine:
 
 def _first(head: tuple[QueueKey, str, BucketKey, list[QueueKey]]) -> QueueKey:
     return head[0]
+
+
+def _seq_of(request: RequestRecord) -> int:
+    return request.seq
 
 
 def _live_key(request: RequestRecord) -> QueueKey:

@@ -25,6 +25,15 @@ class HandlingTimes:
         else:
             self._means[language] = previous + self._smoothing * (duration_s - previous)
 
+    @property
+    def means(self) -> dict[str, float]:
+        """The learned means by language (a copy), for a checkpoint."""
+        return dict(self._means)
+
+    def load(self, means: dict[str, float]) -> None:
+        """Take over means learned before a restart (a checkpoint's)."""
+        self._means = dict(means)
+
     def mean_s(self, language: str) -> float:
         """The current mean handling time for a language, in seconds."""
         return self._means.get(language, self._default_s)
