@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         default=None,
         description='JSON overriding parts of the routing policy, e.g. {"offers": {"timeout_s": 30}}',
     )
+    routing_checkpoint_events: int = Field(
+        default=500, ge=1, description="write a routing checkpoint after this many journalled events"
+    )
+    routing_checkpoint_seconds: int = Field(
+        default=60, ge=1, description="or when this many seconds passed since the last one (routing time)"
+    )
     mt_models_dir: Path = Field(
         default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
     )

@@ -9,7 +9,7 @@ from app.device.models import Device
 from app.geography.models import Municipality, Site
 from app.interpreter.models import Interpreter, interpreter_language
 from app.language.models import Language
-from app.live.models import RoutingDecision, RoutingEvent
+from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.reservation.models import Reservation
 from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
@@ -33,8 +33,10 @@ __all__ = [
     "ReportRollupMonth",
     "ReportStaleHour",
     "Reservation",
+    "RoutingCheckpoint",
     "RoutingDecision",
     "RoutingEvent",
+    "RoutingPolicy",
     "Site",
     "StaffSession",
     "StaffUser",

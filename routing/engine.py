@@ -383,6 +383,10 @@ class Engine:
             targets.append(counselor)
         return tuple(c.counselor_id for c in sorted(targets, key=counselor_order))
 
+    def knows(self, request_id: str) -> bool:
+        """Live, or closed recently enough that its outcome is remembered."""
+        return request_id in self._requests or request_id in self._closed
+
     def outcome(self, request_id: str) -> Outcome | None:
         """The terminal state of a closed request; None while it is live (UnknownRequest if never seen)."""
         if request_id in self._requests:

@@ -1,9 +1,11 @@
 """The live desk: feeds routing events to the engine, journals them, applies decisions, pushes to screens.
 
 Event sourcing keeps it honest: an event is accepted only if the engine accepts it, and it is journalled with
-its decisions in the same transaction as the consultation rows they change. If that transaction fails, the
-engine is rebuilt from the journal, so memory never runs ahead of the database. After a restart the journal
-is replayed, and consultations stored but never routed (a crash between intake and routing) are routed then.
+its decisions (and the policy version they were decided under) in the same transaction as the consultation
+rows they change; every so often that transaction also saves a checkpoint of the engine's state. If it fails,
+the engine is rebuilt from the journal, so memory never runs ahead of the database. After a restart the newest
+checkpoint plus the events after it are replayed (app/live/journal.py), and consultations stored but never
+routed (a crash between intake and routing) are routed then.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from app.config import Settings
 from app.consultation.models import Consultation
 from app.enums import Channel, ConsultationStatus
 from app.language.models import Language
-from app.live import topics
+from app.live import journal, topics
 from app.live.frames import CallTransferred, QueueChanged
 from app.live.hub import Hub
+from app.live.journal import JournalStatus
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
 from app.live.pushes import Push, forced_away, offer_frame, pushes_for
@@ -50,8 +53,6 @@ from routing import (
     Tick,
     Transferred,
     decision_to_dict,
-    event_from_dict,
-    event_to_dict,
 )
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,18 @@ class LiveDesk:
         self._engine: Engine | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._last_offer_ids: dict[tuple[str, str], str] = {}
+        self._policy_version = ""
+        self._last_seq = 0  # the newest journalled event the engine includes
+        self._checkpoint_seq: int | None = None
+        self._checkpoint_at: datetime | None = None  # routing time of the last checkpoint written or read
+        self._since_checkpoint = 0  # events journalled after it
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
     async def start(self, *, tick: bool = True) -> None:
         """Rebuild from the journal, route what was stored but never routed, then keep time."""
         async with self._lock:
-            self._engine = await self._rebuild()
+            self._engine = await self._rebuild(save=True)
         await self._reopen_rooms()
         await self.route_unrouted()
         await self.submit(Tick(at=self.clock.now()))
@@ -115,28 +121,78 @@ class LiveDesk:
             self._ticker = asyncio.create_task(self._keep_time(), name="routing-ticker")
 
     async def stop(self) -> None:
+        """Stop keeping time; a clean shutdown saves a checkpoint, so the next start replays nothing."""
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        async with self._lock:
+            if self._engine is None or self._since_checkpoint == 0:
+                return
+            try:
+                async with self._sessionmaker() as session:
+                    await self._checkpoint(session, self._engine)
+                    await session.commit()
+            except Exception:  # the journal is intact: the next start replays the tail instead
+                log.exception("routing checkpoint at shutdown failed")
 
-    async def _rebuild(self) -> Engine:
+    @property
+    def journal_status(self) -> JournalStatus:
+        """The policy version in force and the checkpoint the state was last saved to (for /readyz)."""
+        return JournalStatus(self._policy_version, self._checkpoint_seq, self._last_seq)
+
+    async def _rebuild(self, *, save: bool = False) -> Engine:
+        """The newest checkpoint plus the journal after it, each event under its own policy; then today's.
+
+        With `save`, a rebuild that had to replay anything (or switch policy) saves a checkpoint at once.
+        """
         async with self._sessionmaker() as session:
             languages = (await session.scalars(select(Language))).all()
             policy = build_policy(self._settings, languages)
-            rows = (await session.scalars(select(RoutingEvent).order_by(RoutingEvent.seq))).all()
-        engine = Engine(policy)
-        self._last_offer_ids = {}
-        for row in rows:
-            for decision in engine.handle(event_from_dict(row.payload)):
-                if isinstance(decision, Offered):
-                    self._remember_offer(decision)
-        return engine
+            self._last_offer_ids = {}
+            rebuilt = await journal.rebuild(session, policy, self._remember_offer_of)
+            self._policy_version = await journal.remember_policy(session, policy, self.clock.now())
+            self._last_seq, self._checkpoint_seq = rebuilt.last_seq, rebuilt.checkpoint_seq
+            self._checkpoint_at, self._since_checkpoint = (
+                rebuilt.engine.now,
+                rebuilt.replayed + rebuilt.skipped,
+            )
+            log.info(
+                "routing rebuilt from checkpoint %s plus %d events (policy %s%s)",
+                rebuilt.checkpoint_seq,
+                rebuilt.replayed,
+                self._policy_version,
+                ", changed" if rebuilt.policy_changed else "",
+            )
+            if rebuilt.diverged or rebuilt.skipped:
+                log.error(
+                    "routing replay: %d events decided differently than recorded, %d no longer applied",
+                    rebuilt.diverged,
+                    rebuilt.skipped,
+                )
+            if save and (self._since_checkpoint or rebuilt.policy_changed):
+                await self._checkpoint(session, rebuilt.engine)
+            await session.commit()
+        return rebuilt.engine
+
+    async def _checkpoint(self, session: AsyncSession, engine: Engine) -> None:
+        await journal.write_checkpoint(session, engine, self._last_seq, self._policy_version)
+        self._checkpoint_seq, self._checkpoint_at, self._since_checkpoint = self._last_seq, engine.now, 0
+
+    def _checkpoint_due(self, at: datetime) -> bool:
+        if self._since_checkpoint >= self._settings.routing_checkpoint_events:
+            return True
+        if self._checkpoint_at is None:
+            return True  # the first event of an empty journal
+        return (at - self._checkpoint_at).total_seconds() >= self._settings.routing_checkpoint_seconds
+
+    def _remember_offer_of(self, request_id: str, interpreter_id: str, deadline: datetime) -> None:
+        self._last_offer_ids[(request_id, interpreter_id)] = topics.offer_id(
+            request_id, interpreter_id, int(deadline.timestamp())
+        )
 
     def _remember_offer(self, decision: Offered) -> None:
-        self._last_offer_ids[(decision.request_id, decision.interpreter_id)] = topics.offer_id(
-            decision.request_id, decision.interpreter_id, int(decision.deadline.timestamp())
-        )
+        self._remember_offer_of(decision.request_id, decision.interpreter_id, decision.deadline)
 
     async def _reopen_rooms(self) -> None:
         """Rooms live in memory: after a restart, calls in progress get their rooms back for rejoining."""
@@ -163,9 +219,10 @@ class LiveDesk:
                     requested_event(consultation, at=max(consultation.requested_at, self._now())),
                 )
                 for consultation in stranded
+                if not self.engine.knows(consultation.public_id)  # its request may predate the journal kept
             ]
-        for consultation, event in zip(stranded, events, strict=True):
-            log.warning("routing consultation %s stored before a restart", consultation.public_id)
+        for event in events:
+            log.warning("routing consultation %s stored before a restart", event.request_id)
             await self.submit(event)
 
     async def _keep_time(self) -> None:
@@ -278,14 +335,12 @@ class LiveDesk:
         return decisions
 
     async def _record(self, session: AsyncSession, event: Event, decisions: Sequence[Decision]) -> list[Push]:
-        row = RoutingEvent(
-            at=event.at,
-            kind=type(event).__name__,
-            request_id=getattr(event, "request_id", None),
-            payload=event_to_dict(event),
-        )
+        row = journal.journal_row(event, self._policy_version)
         session.add(row)
         await session.flush()
+        self._last_seq, self._since_checkpoint = row.seq, self._since_checkpoint + 1
+        if self._checkpoint_due(event.at):
+            await self._checkpoint(session, self.engine)
         for decision in decisions:
             session.add(
                 RoutingDecision(
