@@ -1,4 +1,8 @@
-"""Liveness and readiness: readiness means the database answers and its schema is at the latest migration."""
+"""Liveness and readiness: readiness means the database answers and its schema is at the latest migration.
+
+Readiness also says which routing policy version is in force and which journal checkpoint the live desk last
+saved, so an operator can see a policy change took effect.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +23,35 @@ class Migrations(BaseModel):
     head: str | None
 
 
+class RoutingJournal(BaseModel):
+    """The live desk's routing state: the policy it applies and how far its last checkpoint reaches."""
+
+    policy_version: str
+    checkpoint_seq: int | None
+    last_event_seq: int
+
+
 class Readiness(BaseModel):
     """Whether this process may take traffic, and if not, what is missing (503 carries the same shape)."""
 
     status: Literal["ok", "unavailable"]
     database: str
     migrations: Migrations | None = None
+    routing: RoutingJournal | None = None
 
 
-def _answer(readiness: Readiness) -> JSONResponse:
+def _answer(readiness: Readiness, request: Request) -> JSONResponse:
     code = 200 if readiness.status == "ok" else 503
-    # migrations are unknown when the database cannot be reached: the key is left out, not null
-    absent = {"migrations"} if readiness.migrations is None else set()
+    desk = getattr(request.app.state, "desk", None)
+    if desk is not None and desk.journal_status.policy_version:
+        status = desk.journal_status
+        readiness.routing = RoutingJournal(
+            policy_version=status.policy_version,
+            checkpoint_seq=status.checkpoint_seq,
+            last_event_seq=status.last_seq,
+        )
+    # unknown parts (the database unreachable, no live desk in this process) are left out, not null
+    absent = {name for name in ("migrations", "routing") if getattr(readiness, name) is None}
     return JSONResponse(readiness.model_dump(exclude=absent), code)
 
 
@@ -54,10 +75,14 @@ async def readyz(request: Request) -> JSONResponse:
             await connection.execute(text("SELECT 1"))
         current = await current_revision(engine)
     except Exception as exc:  # any driver error means not ready; say which
-        return _answer(Readiness(status="unavailable", database=f"unreachable: {type(exc).__name__}"))
+        return _answer(
+            Readiness(status="unavailable", database=f"unreachable: {type(exc).__name__}"), request
+        )
     head = head_revision(settings.database_url)
     if current != head:
         return _answer(
-            Readiness(status="unavailable", database="ok", migrations=Migrations(current=current, head=head))
+            Readiness(status="unavailable", database="ok", migrations=Migrations(current=current, head=head)),
+            request,
         )
-    return _answer(Readiness(status="ok", database="ok", migrations=Migrations(current=current, head=head)))
+    ready = Readiness(status="ok", database="ok", migrations=Migrations(current=current, head=head))
+    return _answer(ready, request)
