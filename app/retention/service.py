@@ -1,6 +1,7 @@
 """The retention rule: personal data of closed cases is removed after a period; statistics are untouched.
 
-Only the encrypted personal columns are cleared. Everything the reports count (timestamps, channel, language,
+Only the encrypted personal columns are cleared (and the routing journal rows that name those cases, once no
+rebuild needs them: app/retention/journal.py). Everything the reports count (timestamps, channel, language,
 municipality, topics, outcome, attributes, call legs) stays, so every figure is the same before and after.
 """
 
@@ -18,6 +19,7 @@ from app.chat.service import purge_texts
 from app.consultation.models import Consultation
 from app.enums import ConsultationStatus
 from app.reservation.retention import purge_contacts
+from app.retention.journal import prune_journal
 
 CLOSED = (
     ConsultationStatus.ended,
@@ -32,6 +34,7 @@ class PurgeReport:
     purged: int
     cutoff: datetime
     dry_run: bool
+    journal_rows: int = 0  # routing journal events deleted with them (app/retention/journal.py)
 
 
 def _due(cutoff: datetime) -> ColumnElement[bool]:
@@ -62,7 +65,9 @@ async def purge_personal_data(
         count = int(
             await session.scalar(select(func.count()).select_from(Consultation).where(condition)) or 0
         )
-        return PurgeReport(count, cutoff, dry_run=True)
+        return PurgeReport(
+            count, cutoff, dry_run=True, journal_rows=await prune_journal(session, purging=condition)
+        )
     await purge_texts(session, condition)  # chat lines and summaries first, while the condition holds
     await purge_contacts(session, cutoff, now, actor)  # reservation contacts follow the same rule
     result = await session.execute(
@@ -74,6 +79,7 @@ async def purge_personal_data(
         .execution_options(synchronize_session=False)
     )
     count = int(getattr(result, "rowcount", 0) or 0)
+    journal_rows = await prune_journal(session)  # after the purge: rows of the cases just purged go too
     await record(
         session,
         actor,
@@ -82,4 +88,8 @@ async def purge_personal_data(
         None,
         {"purged": count, "cutoff": cutoff.isoformat(), "older_than_days": older_than_days},
     )
-    return PurgeReport(count, cutoff, dry_run=False)
+    if journal_rows:
+        await record(
+            session, actor, "routing_journal.prune", "routing_event", None, {"deleted": journal_rows}
+        )
+    return PurgeReport(count, cutoff, dry_run=False, journal_rows=journal_rows)
