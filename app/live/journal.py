@@ -87,11 +87,16 @@ async def _policies(session: AsyncSession) -> dict[str, DeskPolicy]:
 async def _latest_checkpoint(
     session: AsyncSession, policy_for: Callable[[str], DeskPolicy]
 ) -> tuple[Engine, RoutingCheckpoint] | None:
-    """The newest checkpoint that restores; a corrupt one is logged and the previous one tried."""
-    rows = await session.scalars(
-        select(RoutingCheckpoint).order_by(RoutingCheckpoint.event_seq.desc(), RoutingCheckpoint.id.desc())
-    )
-    for row in rows:
+    """The newest checkpoint that restores; a corrupt one is logged and the previous one tried.
+
+    Payloads are read one at a time: usually only the newest is ever loaded.
+    """
+    newest_first = RoutingCheckpoint.event_seq.desc(), RoutingCheckpoint.id.desc()
+    ids = (await session.scalars(select(RoutingCheckpoint.id).order_by(*newest_first))).all()
+    for checkpoint_id in ids:
+        row = await session.get(RoutingCheckpoint, checkpoint_id)
+        if row is None:  # pragma: no cover - deleted by a concurrent writer
+            continue
         if row.format_version != CHECKPOINT_FORMAT:
             log.error(
                 "routing checkpoint %s has unknown format %s; trying an older one", row.id, row.format_version
@@ -121,7 +126,7 @@ async def _tail(
         decisions = await session.execute(
             select(RoutingDecision.event_seq, RoutingDecision.payload)
             .where(RoutingDecision.event_seq > last, RoutingDecision.event_seq <= rows[-1].seq)
-            .order_by(RoutingDecision.id)
+            .order_by(RoutingDecision.event_seq, RoutingDecision.id)  # the event_seq index serves both
         )
         for event_seq, payload in decisions:
             recorded[event_seq].append(payload)
