@@ -367,3 +367,32 @@ async def test_offer_deadline_clock__advances_past_a_checkpoint(
     frozen.advance((ringing[0].deadline - frozen.now()).total_seconds() + 1)
     decisions = await again.submit(event_from_dict({"type": "Tick", "at": frozen.now().isoformat()}))
     assert "OfferEnded" in [type(d).__name__ for d in decisions]
+
+
+async def test_a_failed_journal_write__rebuilds_from_checkpoint_and_tail(
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    frozen: ControlledClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desk = new_desk(database_url, sessionmaker, frozen, routing_checkpoint_events=3)
+    await desk.start(tick=False)
+    await busy_desk(desk, frozen)
+    before, status = desk.snapshot(), desk.journal_status
+    assert status.checkpoint_seq is not None and status.checkpoint_seq < status.last_seq
+
+    async def broken(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(desk, "_record", broken)
+    caplog.set_level(logging.INFO)
+    with pytest.raises(OSError, match="disk full"):
+        await desk.submit(requested(frozen.now(), "r-lost", "en"))
+    monkeypatch.undo()
+    same_state(desk.snapshot(), before)  # the engine never runs ahead of the database
+    assert (
+        f"from checkpoint {status.checkpoint_seq} plus {status.last_seq - status.checkpoint_seq} events"
+        in (caplog.text)
+    )
+    assert desk.journal_status == status
