@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
-from routing_kit import Desk, jst, policy
+from routing_kit import Desk, jst, policy, random_scenario
 from test_routing_stateful import POLICY, RoutingMachine
 
 from routing import (
@@ -195,3 +195,37 @@ def test_closed_outcomes__are_bounded_so_a_checkpoint_is_too(monkeypatch: pytest
         desk.request("r-4", "en")
     with pytest.raises(UnknownRequest):  # long closed and forgotten: a late event is an unknown case
         desk.engine.outcome("r-0")
+
+
+# -- a policy change at any point -----------------------------------------------------------------------
+
+OTHER_POLICIES = {
+    "closed desk": policy(desk_hours={"opens": "16:00", "closes": "17:00"}),
+    "short offers": policy(offers={"timeout_s": 5, "max_missed_in_row": 1, "redial_cooldown_s": 5}),
+    "vendor closed": policy(interpreter_hours={"opens": "16:00", "closes": "18:00"}),
+    "modes swapped": policy(
+        languages={**DeskPolicy.default().to_dict()["languages"], "en": "remote", "ko": "on_site"}
+    ),
+    "new staff language": policy(staff_language="en"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_POLICIES))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_restore_under_another_policy__keeps_the_state_and_goes_on_consistently(name: str, seed: int) -> None:
+    """At several cut points the state moves to another policy unchanged, and the rest of the events either
+    apply or are refused as conflicts: never an index out of step (KeyError, AssertionError)."""
+    events = random_scenario(seed, 240)
+    for cut in (30, 120, 200):
+        head = Engine.replay(DeskPolicy.default(), events[:cut])
+        switched = Engine.restore(OTHER_POLICIES[name], json_round_trip(head))
+        assert switched.snapshot() == head.snapshot()
+        assert switched.policy is OTHER_POLICIES[name]
+        for event in events[cut:]:
+            try:
+                switched.handle(event)
+            except RoutingConflict:
+                continue
+        again = Engine.restore(OTHER_POLICIES[name], json_round_trip(switched))
+        assert again.snapshot() == switched.snapshot()
+        assert again.checkpoint() == switched.checkpoint()
