@@ -39,6 +39,7 @@ from realtime.rooms import Room, RoomRegistry
 from realtime.signaling import make_invite
 from routing import (
     Assigned,
+    Closed,
     ConsultationRequested,
     Decision,
     Engine,
@@ -185,6 +186,10 @@ class LiveDesk:
         if self._checkpoint_at is None:
             return True  # the first event of an empty journal
         return (at - self._checkpoint_at).total_seconds() >= self._settings.routing_checkpoint_seconds
+
+    def _forget_offers(self, request_id: str) -> None:
+        for key in [key for key in self._last_offer_ids if key[0] == request_id]:
+            del self._last_offer_ids[key]
 
     def _remember_offer_of(self, request_id: str, interpreter_id: str, deadline: datetime) -> None:
         self._last_offer_ids[(request_id, interpreter_id)] = topics.offer_id(
@@ -361,6 +366,9 @@ class LiveDesk:
         for decision in decisions:
             case = cases.get(str(getattr(decision, "request_id", "")))
             pushes += self._apply(decision, case)
+        for decision in decisions:  # a closed case rings nobody again: its offer ids are not needed any more
+            if isinstance(decision, Closed):
+                self._forget_offers(decision.request_id)
         if decisions:
             pushes.append(Push(topics.DESK, QueueChanged(at=event.at.isoformat())))
         await session.flush()

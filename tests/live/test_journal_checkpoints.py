@@ -396,3 +396,19 @@ async def test_a_failed_journal_write__rebuilds_from_checkpoint_and_tail(
         in (caplog.text)
     )
     assert desk.journal_status == status
+
+
+async def test_offer_ids__of_closed_cases_are_forgotten(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], frozen: ControlledClock
+) -> None:
+    """The desk's own memory is bounded by the live state too."""
+    desk = new_desk(database_url, sessionmaker, frozen)
+    await desk.start(tick=False)
+    await busy_desk(desk, frozen)
+    assert ("r-ne", "i-ne") in desk._last_offer_ids
+    await desk.submit(
+        event_from_dict(
+            {"type": "ConsultationCancelled", "at": frozen.now().isoformat(), "request_id": "r-ne"}
+        )
+    )
+    assert not [key for key in desk._last_offer_ids if key[0] == "r-ne"]
