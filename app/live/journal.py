@@ -184,7 +184,7 @@ async def rebuild(session: AsyncSession, policy: DeskPolicy, on_offer: OfferSeen
             engine, version = Engine.restore(policies[wanted], engine.checkpoint()), wanted
         try:
             decisions = engine.handle(event_from_dict(row.payload))
-        except RoutingConflict as exc:
+        except (RoutingConflict, ValueError) as exc:  # refused now, or unreadable: never stop a start
             skipped += 1
             log.error("journal event %s (%s) no longer applies, skipped: %s", row.seq, row.kind, exc)
             continue

@@ -412,3 +412,26 @@ async def test_offer_ids__of_closed_cases_are_forgotten(
         )
     )
     assert not [key for key in desk._last_offer_ids if key[0] == "r-ne"]
+
+
+async def test_an_unreadable_tail_event__is_logged_and_skipped_not_fatal(
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    frozen: ControlledClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desk = new_desk(database_url, sessionmaker, frozen, routing_checkpoint_events=10_000)
+    await desk.start(tick=False)
+    await busy_desk(desk, frozen)
+    async with sessionmaker() as session:
+        last = await session.scalar(select(func.max(RoutingEvent.seq)))
+        await session.execute(
+            update(RoutingEvent).where(RoutingEvent.seq == last).values(payload={"type": "Nope"})
+        )
+        await session.commit()
+    again = new_desk(database_url, sessionmaker, frozen)
+    await again.start(tick=False)  # starts; the last event (the decline) is lost, and said so
+    assert "no longer applies, skipped" in caplog.text and "unknown type 'Nope'" in caplog.text
+    assert [o.request_id for o in again.snapshot().offers] == [
+        "r-ne"
+    ]  # still ringing: the decline was skipped
