@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
 from app.clock import Clock, clock_for
+from app.cluster.sqlite_guard import DatabaseInUse, hold_sqlite_database
 from app.config import Mode, Settings, describe_settings_error
 from app.db import create_engine, create_sessionmaker
 from app.enums import Role
@@ -178,6 +179,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = load_settings(demo=args.demo)
     clock = command_clock(args, settings)
+    try:
+        serving = hold_sqlite_database(settings.database_url)  # held until the process ends
+    except DatabaseInUse as exc:
+        raise SystemExit(f"Madoguchi cannot start: {exc}") from None
     if not args.no_migrate:
         migrate.upgrade(settings.database_url)
         _seed(settings, clock)
@@ -188,6 +193,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Madoguchi serving on http://{host}:{port}/ ({settings.mode.value} mode, {_db_label(settings)})")
     app = create_app(settings, clock=clock)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    if serving is not None:
+        serving.close()
 
 
 def _print_demo_access(settings: Settings, base_url: str, clock: Clock) -> None:

@@ -96,6 +96,24 @@ class Settings(BaseSettings):
     routing_checkpoint_seconds: int = Field(
         default=60, ge=1, description="or when this many seconds passed since the last one (routing time)"
     )
+    cluster: bool = Field(
+        default=False,
+        description="several processes share one desk: needs PostgreSQL and MADOGUCHI_REDIS_URL",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:6379/0: fan-out between the processes of a cluster"
+    )
+    node_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="this process's name in the cluster (default: host name and process id)",
+    )
+    cluster_lease_seconds: float = Field(
+        default=3.0, ge=1, le=60, description="the routing leader's lease; another process may take it after"
+    )
+    cluster_renew_seconds: float = Field(
+        default=1.0, gt=0, le=20, description="how often the leader renews its lease (well under the lease)"
+    )
     mt_models_dir: Path = Field(
         default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
     )
@@ -189,6 +207,18 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "expected redis://host:6379/0 (rediss:// with TLS, unix:///path.sock), "
+                f"got {value.split('://', 1)[0]}://..."
+            )
+        return value.strip()
+
     @field_validator("routing_policy_json")
     @classmethod
     def _policy_json(cls, value: str | None) -> str | None:
@@ -214,6 +244,29 @@ class Settings(BaseSettings):
                 "expected an instant with its UTC offset, e.g. 2026-12-29T10:00:00+09:00, got a local time"
             )
         return value
+
+    @model_validator(mode="after")
+    def _cluster_needs_shared_engines(self) -> Self:
+        """Several processes share state only through PostgreSQL (journal, lease) and Redis (fan-out)."""
+        if not self.cluster:
+            return self
+        if self.is_sqlite:
+            raise ValueError(
+                "MADOGUCHI_CLUSTER=true needs PostgreSQL: set "
+                "MADOGUCHI_DATABASE_URL=postgresql://user@host/db (SQLite is one process's database; "
+                "for one process leave MADOGUCHI_CLUSTER unset)"
+            )
+        if self.redis_url is None:
+            raise ValueError(
+                "MADOGUCHI_CLUSTER=true needs Redis for fan-out between the processes: set "
+                "MADOGUCHI_REDIS_URL=redis://host:6379/0"
+            )
+        if self.cluster_renew_seconds * 2 > self.cluster_lease_seconds:
+            raise ValueError(
+                "MADOGUCHI_CLUSTER_RENEW_SECONDS must be at most half of MADOGUCHI_CLUSTER_LEASE_SECONDS, "
+                "so one late renewal does not cost the lease"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Self:
