@@ -248,6 +248,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _cluster_needs_shared_engines(self) -> Self:
         """Several processes share state only through PostgreSQL (journal, lease) and Redis (fan-out)."""
+        if self.cluster_renew_seconds * 2 > self.cluster_lease_seconds:
+            raise ValueError(
+                "MADOGUCHI_CLUSTER_RENEW_SECONDS must be at most half of MADOGUCHI_CLUSTER_LEASE_SECONDS, "
+                "so one late renewal does not cost the lease"
+            )
         if not self.cluster:
             return self
         if self.is_sqlite:
@@ -260,11 +265,6 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MADOGUCHI_CLUSTER=true needs Redis for fan-out between the processes: set "
                 "MADOGUCHI_REDIS_URL=redis://host:6379/0"
-            )
-        if self.cluster_renew_seconds * 2 > self.cluster_lease_seconds:
-            raise ValueError(
-                "MADOGUCHI_CLUSTER_RENEW_SECONDS must be at most half of MADOGUCHI_CLUSTER_LEASE_SECONDS, "
-                "so one late renewal does not cost the lease"
             )
         return self
 

@@ -117,6 +117,7 @@ Counter = Annotated[Principal, Depends(require_roles(*roles.COUNTER))]
 Interpreter = Annotated[Principal, Depends(require_roles(*roles.INTERPRETERS))]
 PoolMember = Annotated[Principal, Depends(require_roles(*roles.POOL_MEMBERS))]
 ReportReader = Annotated[Principal, Depends(require_roles(*roles.REPORT_READERS))]
+Admin = Annotated[Principal, Depends(require_roles(*roles.ADMINS))]
 
 
 def get_desk(connection: HTTPConnection) -> LiveDesk:

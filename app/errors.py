@@ -62,6 +62,15 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class ServiceUnavailable(DomainError):
+    """This process cannot do it right now (e.g. another process leads routing); the client retries soon."""
+
+    status_code = 503
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": "1"}
+
+
 class TooManyRequests(DomainError):
     """A throttle said no; the answer says when to try again."""
 

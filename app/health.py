@@ -24,8 +24,12 @@ class Migrations(BaseModel):
 
 
 class RoutingJournal(BaseModel):
-    """The live desk's routing state: the policy it applies and how far its last checkpoint reaches."""
+    """The live desk's routing state: whether this process leads routing, the policy it applies and how far
+    its last checkpoint reaches. A follower's figures are those of its read model."""
 
+    role: Literal["leader", "follower"]
+    node_id: str | None  # this process's name; None for the embedded desk (SQLite, no lease)
+    lease_epoch: int | None  # the fencing token while this process leads on PostgreSQL
     policy_version: str
     checkpoint_seq: int | None
     last_event_seq: int
@@ -45,7 +49,11 @@ def _answer(readiness: Readiness, request: Request) -> JSONResponse:
     desk = getattr(request.app.state, "desk", None)
     if desk is not None and desk.journal_status.policy_version:
         status = desk.journal_status
+        lease = desk.lease
         readiness.routing = RoutingJournal(
+            role="leader" if desk.role == "leader" else "follower",
+            node_id=lease.node_id if lease is not None else None,
+            lease_epoch=lease.epoch if lease is not None else None,
             policy_version=status.policy_version,
             checkpoint_seq=status.checkpoint_seq,
             last_event_seq=status.last_seq,

@@ -14,6 +14,7 @@ from app.call.legs import CallLegRecorder
 from app.call.router import router as call_router
 from app.chat.router import router as chat_router
 from app.clock import Clock, clock_for
+from app.cluster.router import router as cluster_router
 from app.config import Settings, get_settings
 from app.consultation.own_cases_router import router as own_cases_router
 from app.consultation.record_router import router as case_record_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         report_router,
         device_check_router,
         live_router,
+        cluster_router,
         call_router,
         own_cases_router,
         device_router,

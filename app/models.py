@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.chat.models import CaseSummary, ChatMessage
+from app.cluster.models import ClusterProcess, RoutingLease
 from app.consultation.models import CallLeg, Consultation, consultation_topic
 from app.consultation.record_models import ConsultationMediaChange
 from app.db import Base
@@ -22,6 +23,7 @@ __all__ = [
     "CallLeg",
     "CaseSummary",
     "ChatMessage",
+    "ClusterProcess",
     "Consultation",
     "ConsultationMediaChange",
     "Device",
@@ -36,6 +38,7 @@ __all__ = [
     "RoutingCheckpoint",
     "RoutingDecision",
     "RoutingEvent",
+    "RoutingLease",
     "RoutingPolicy",
     "Site",
     "StaffSession",

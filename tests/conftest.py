@@ -119,6 +119,8 @@ def postgres_database() -> Iterator[str]:
 
 
 TRANSIENT_TABLES = (
+    "routing_lease",
+    "cluster_process",
     "routing_checkpoint",
     "routing_policy",
     "routing_decision",

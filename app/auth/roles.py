@@ -36,6 +36,9 @@ POOL_MEMBERS: tuple[str, ...] = (Role.interpreter, Role.counselor)
 REPORT_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
 """Who reads the monthly reports."""
 
+ADMINS: tuple[str, ...] = (Role.admin,)
+"""The desk's admin alone: the processes serving the desk."""
+
 ROLE_JA: dict[str, str] = {
     Role.counter_staff: "窓口職員",
     Role.counselor: "相談員",

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
+from app.cluster.lease import Lease, LeaseHeldElsewhere, NotLeader
 from app.config import Settings
 from app.consultation.models import Consultation
 from app.enums import Channel, ConsultationStatus
@@ -54,11 +55,14 @@ from routing import (
     Tick,
     Transferred,
     decision_to_dict,
+    policy_version,
 )
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+WAIT_STEP_S = 0.25  # how often a starting process looks whether a departed holder's lease has expired
+ROUTE_STRANDED_EVERY = 5  # lease steps: how often the leader routes cases stored while no process led
 INVITE_TTL_S = 300
 RESIDENT_INVITE_TTL_S = 3600
 
@@ -84,7 +88,13 @@ def requested_event(consultation: Consultation, at: datetime | None = None) -> C
 
 
 class LiveDesk:
-    """One per process (the embedded default); holds the engine and serialises every event through it."""
+    """One per process; holds the engine and serialises every event through it.
+
+    Embedded (SQLite) it always leads. On PostgreSQL it leads only while it holds the routing lease
+    (app/cluster/lease.py): every journal write is fenced by the lease's epoch. A follower keeps a read model
+    (the engine rebuilt from checkpoint plus tail whenever the journal moved) for queues and availability,
+    refuses routing events with NotLeader (503), and takes the lease when the leader's expires.
+    """
 
     def __init__(
         self,
@@ -93,8 +103,13 @@ class LiveDesk:
         hub: Hub,
         rooms: RoomRegistry,
         clock: Clock,
+        lease: Lease | None = None,
     ) -> None:
         self._settings = settings
+        self._lease = lease
+        self._keeper: asyncio.Task[None] | None = None
+        self._tick = True
+        self._steps = 0
         self.clock = clock
         self._sessionmaker = sessionmaker
         self.hub = hub
@@ -112,30 +127,130 @@ class LiveDesk:
     # -- life cycle ---------------------------------------------------------------------------------------
 
     async def start(self, *, tick: bool = True) -> None:
-        """Rebuild from the journal, route what was stored but never routed, then keep time."""
+        """Lead (rebuild, route what was stored but never routed, keep time) or, in a cluster, follow."""
+        self._tick = tick
+        lease = self._lease
+        if lease is None:
+            await self._lead()
+            return
+        if not await lease.try_take() and not self._settings.cluster:
+            await self._wait_for_lease(lease)
+        if lease.held:
+            log.info("routing: leading (lease epoch %s, node %s)", lease.epoch, lease.node_id)
+            await self._lead()
+        else:
+            log.info("routing: following (node %s)", lease.node_id)
+            async with self._lock:
+                self._engine = await self._rebuild()
+        await lease.heartbeat(self.role)
+        self._keeper = asyncio.create_task(self._keep_lease(lease), name="routing-lease")
+
+    async def _lead(self) -> None:
         async with self._lock:
             self._engine = await self._rebuild(save=True)
         await self._reopen_rooms()
         await self.route_unrouted()
         await self.submit(Tick(at=self.clock.now()))
-        if tick:
+        if self._tick:
             self._ticker = asyncio.create_task(self._keep_time(), name="routing-ticker")
+
+    async def _wait_for_lease(self, lease: Lease) -> None:
+        """Not a cluster: a lease left by a process that died is waited out; a live holder is a mistake."""
+        for _ in range(int((lease.ttl_s + 1) / WAIT_STEP_S) + 1):
+            await asyncio.sleep(WAIT_STEP_S)
+            if await lease.try_take():
+                return
+        view = await lease.view()
+        holder = view.node_id if view is not None else "unknown"
+        raise LeaseHeldElsewhere(
+            f"another process ({holder}) leads routing on this PostgreSQL database: two processes that are "
+            "not one cluster would be two desks on one journal. To run several processes, set "
+            "MADOGUCHI_CLUSTER=true and MADOGUCHI_REDIS_URL=redis://host:6379/0 on every process; "
+            "otherwise stop the other process."
+        )
+
+    async def _keep_lease(self, lease: Lease) -> None:
+        while True:
+            await asyncio.sleep(self._settings.cluster_renew_seconds)
+            try:
+                await self.check_lease()
+            except Exception:  # keep trying: a database hiccup must not end leadership checks for good
+                log.exception("routing lease step failed")
+
+    async def check_lease(self) -> None:
+        """Leader: renew, or step down. Follower: take an expired lease and lead, or refresh the reads."""
+        lease = self._lease
+        if lease is None:
+            return
+        self._steps += 1
+        if lease.held:
+            if not await lease.renew():
+                log.warning("routing lease lost (another process took it): following")
+                await self._step_down()
+            elif self._steps % ROUTE_STRANDED_EVERY == 0:
+                await self.route_unrouted()
+        elif await lease.try_take():
+            log.warning(
+                "routing: took the lease (epoch %s), leading from checkpoint plus journal", lease.epoch
+            )
+            await self._lead()
+        else:
+            await self._follow()
+        await lease.heartbeat(self.role)
+
+    async def _follow(self) -> None:
+        """A follower's read model catches up when the journal moved on."""
+        async with self._sessionmaker() as session:
+            newest = await journal.last_event_seq(session)
+        if newest != self._last_seq:
+            async with self._lock:
+                self._engine = await self._rebuild()
+
+    async def _step_down(self) -> None:
+        self._stop_ticker()
+        async with self._lock:
+            self._engine = await self._rebuild()
+
+    def _stop_ticker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()  # not awaited: the ticker itself may be the one stepping down
+            self._ticker = None
+
+    @property
+    def role(self) -> str:
+        """leader (applies routing events) or follower (reads; another process leads)."""
+        return "leader" if self._lease is None or self._lease.held else "follower"
+
+    @property
+    def lease(self) -> Lease | None:
+        return self._lease
+
+    @property
+    def cluster(self) -> bool:
+        return self._settings.cluster
 
     async def stop(self) -> None:
         """Stop keeping time; a clean shutdown saves a checkpoint, so the next start replays nothing."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._keeper, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keeper = self._ticker = None
         async with self._lock:
-            if self._engine is None or self._since_checkpoint == 0:
-                return
+            if self._engine is not None and self._since_checkpoint and self.role == "leader":
+                try:
+                    async with self._sessionmaker() as session:
+                        await self._checkpoint(session, self._engine)
+                        await session.commit()
+                except Exception:  # the journal is intact: the next start replays the tail instead
+                    log.exception("routing checkpoint at shutdown failed")
+        if self._lease is not None:
             try:
-                async with self._sessionmaker() as session:
-                    await self._checkpoint(session, self._engine)
-                    await session.commit()
-            except Exception:  # the journal is intact: the next start replays the tail instead
-                log.exception("routing checkpoint at shutdown failed")
+                await self._lease.release()
+                await self._lease.leave()
+            except Exception:  # the lease expires by itself
+                log.exception("releasing the routing lease failed")
 
     @property
     def journal_status(self) -> JournalStatus:
@@ -152,7 +267,10 @@ class LiveDesk:
             policy = build_policy(self._settings, languages)
             self._last_offer_ids = {}
             rebuilt = await journal.rebuild(session, policy, self._remember_offer_of)
-            self._policy_version = await journal.remember_policy(session, policy, self.clock.now())
+            if self.role == "leader":
+                self._policy_version = await journal.remember_policy(session, policy, self.clock.now())
+            else:  # a follower writes nothing; the leader stores the policy it decides under
+                self._policy_version = policy_version(policy)
             self._last_seq, self._checkpoint_seq = rebuilt.last_seq, rebuilt.checkpoint_seq
             self._checkpoint_at, self._since_checkpoint = (
                 rebuilt.engine.now,
@@ -171,12 +289,14 @@ class LiveDesk:
                     rebuilt.diverged,
                     rebuilt.skipped,
                 )
-            if save and (self._since_checkpoint or rebuilt.policy_changed):
+            if save and self.role == "leader" and (self._since_checkpoint or rebuilt.policy_changed):
                 await self._checkpoint(session, rebuilt.engine)
             await session.commit()
         return rebuilt.engine
 
     async def _checkpoint(self, session: AsyncSession, engine: Engine) -> None:
+        if self._lease is not None:
+            await self._lease.fence(session)
         await journal.write_checkpoint(session, engine, self._last_seq, self._policy_version)
         self._checkpoint_seq, self._checkpoint_at, self._since_checkpoint = self._last_seq, engine.now, 0
 
@@ -322,6 +442,8 @@ class LiveDesk:
     async def submit(self, event: Event) -> list[Decision]:
         """Apply one event; raises routing's RoutingConflict (nothing changed) when it makes no sense."""
         async with self._lock:
+            if self._lease is not None and not self._lease.held:
+                raise NotLeader("routing is led by another process; the event was not applied, retry")
             engine = self.engine
             decisions = engine.handle(event)
             if isinstance(event, Tick) and not decisions:
@@ -330,6 +452,11 @@ class LiveDesk:
                 async with self._sessionmaker() as session:
                     pushes = await self._record(session, event, decisions)
                     await session.commit()
+            except NotLeader:
+                log.warning("routing lease lost at a journal write: following, rebuilt from the journal")
+                self._stop_ticker()
+                self._engine = await self._rebuild()
+                raise
             except BaseException:
                 log.exception("journal write failed; rebuilding routing state from the journal")
                 self._engine = await self._rebuild()
@@ -340,6 +467,8 @@ class LiveDesk:
         return decisions
 
     async def _record(self, session: AsyncSession, event: Event, decisions: Sequence[Decision]) -> list[Push]:
+        if self._lease is not None:
+            await self._lease.fence(session)  # a deposed leader's write fails here, before any row
         row = journal.journal_row(event, self._policy_version)
         session.add(row)
         await session.flush()

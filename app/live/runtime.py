@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from app.clock import Clock
+from app.cluster.lease import Lease, default_node_id
 from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
@@ -44,7 +45,14 @@ async def start_live_desk(
 ) -> None:
     hub = Hub()
     rooms = RoomRegistry(InMemoryRoomStore(), settings.room_secret)
-    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock)
+    lease = None
+    if not settings.is_sqlite:  # on PostgreSQL the routing lease decides who leads, cluster or not
+        lease = Lease(
+            app.state.sessionmaker,
+            node_id=settings.node_id or default_node_id(),
+            ttl_s=settings.cluster_lease_seconds,
+        )
+    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock, lease)
     timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
     gateway = Gateway(
         desk,

@@ -62,13 +62,7 @@ def test_bad_cluster_values__name_the_setting(values: dict[str, object], field: 
 
 def test_renewal_slower_than_half_the_lease__refused() -> None:
     with pytest.raises(ValidationError) as raised:
-        _settings(
-            cluster=True,
-            database_url=POSTGRES,
-            redis_url="redis://cache:6379/0",
-            cluster_lease_seconds=3,
-            cluster_renew_seconds=2,
-        )
+        _settings(database_url=POSTGRES, cluster_lease_seconds=3, cluster_renew_seconds=2)
     assert "MADOGUCHI_CLUSTER_RENEW_SECONDS" in describe_settings_error(raised.value)
 
 

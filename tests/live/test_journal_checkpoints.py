@@ -344,7 +344,11 @@ async def test_readyz__shows_the_policy_version_and_checkpoint(
     app, client = app_and_client
     body = (await client.get("/readyz")).json()
     status = app.state.desk.journal_status
+    lease = app.state.desk.lease  # PostgreSQL: the one process leads by the routing lease; SQLite: embedded
     assert body["routing"] == {
+        "role": "leader",
+        "node_id": lease.node_id if lease is not None else None,
+        "lease_epoch": 1 if lease is not None else None,
         "policy_version": status.policy_version,
         "checkpoint_seq": status.checkpoint_seq,
         "last_event_seq": status.last_seq,

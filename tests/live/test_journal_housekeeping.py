@@ -93,6 +93,7 @@ async def test_purge__deletes_journal_rows_of_purged_cases_and_keeps_what_is_sti
     assert audit is not None and audit.detail == {"deleted": report.journal_rows}
 
     # a restart after the housekeeping rebuilds the same desk, and nothing is routed twice
+    await app.state.desk.stop()  # the first process's desk ends first: one desk per database
     again = create_app(settings, clock=clock)
     async with again.router.lifespan_context(again):
         after = again.state.desk.snapshot()

@@ -587,6 +587,7 @@ async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reserv
     settings: Settings,
     auth: dict[str, dict[str, str]],
     clock: ControlledClock,
+    app_and_client: tuple[Any, AsyncClient],
 ) -> None:
     """The process died between opening a booking's case and routing it: the next start routes it with the
     reservation and its interpreter (without them Ukrainian would be pended as reservation-only)."""
@@ -606,6 +607,7 @@ async def test_restart__a_reserved_case_stored_but_never_routed_keeps_its_reserv
     reservation.consultation_id = stranded.id
     await db.commit()
 
+    await app_and_client[0].state.desk.stop()  # the first process's desk ends: one desk per database
     app = create_app(settings, clock=clock)  # restarted on the same clock
     async with app.router.lifespan_context(app):
         pass
