@@ -1,4 +1,4 @@
-"""One routing leader at a time: the PostgreSQL lease, its fencing epoch, and desks that lead or follow by it."""
+"""One routing leader at a time: the PostgreSQL lease, its fencing epoch, and desks that lead or follow."""
 
 from __future__ import annotations
 

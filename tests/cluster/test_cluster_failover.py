@@ -1,0 +1,250 @@
+"""Three `madoguchi serve` processes on one PostgreSQL database: one leads routing, the others follow; kill -9
+the leader and another takes the lease and goes on from the journal with nobody lost or doubled.
+
+Each test has its own database. The processes' clocks start where a real clock shared by all would be
+(MADOGUCHI_CLOCK_START moved on by the time since the test began), as processes on synchronised hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.db import create_engine
+from tests.browser_support import free_port
+from tests.conftest import ALL_DAYS, NO_CLOSURES, POSTGRES_ADMIN_URL, TEST_NOW, need_postgres
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]  # real processes: seconds, not milliseconds
+
+LANGUAGES = ["en", "zh", "vi", "ne", "pt"]  # nobody of the pool is online: every case stays queued
+
+
+def _admin(sql: str) -> None:
+    async def run() -> None:
+        engine = create_engine(POSTGRES_ADMIN_URL)
+        try:
+            async with engine.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def cluster_database() -> Iterator[str]:
+    """A database of this test's own (created empty; the CLI migrates and seeds it)."""
+    need_postgres()
+    name = f"madoguchi_cluster_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Cluster:
+    """The processes of one test, started on loopback ports; every one is ended when the test ends."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.url, self.workdir = url, workdir
+        self.began = time.monotonic()
+        self.redis_db = str(int(uuid.uuid4().int % 14) + 1)
+        self.processes: dict[str, tuple[subprocess.Popen[str], int]] = {}
+
+    def env(self, node: str | None = None) -> dict[str, str]:
+        clock_start = TEST_NOW + timedelta(seconds=time.monotonic() - self.began)
+        env = {
+            **os.environ,
+            "MADOGUCHI_MODE": "dev",
+            "MADOGUCHI_DATABASE_URL": self.url,
+            "MADOGUCHI_CLUSTER": "true",
+            "MADOGUCHI_REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
+            "MADOGUCHI_TIMEZONE": "Asia/Tokyo",
+            "MADOGUCHI_CLOCK_START": clock_start.isoformat(),
+            "MADOGUCHI_DESK_HOURS": "06:00-20:00",
+            "MADOGUCHI_DESK_DAYS": ",".join(ALL_DAYS),
+            "MADOGUCHI_VENDOR_HOURS": "06:00-20:00",
+            "MADOGUCHI_VENDOR_DAYS": ",".join(ALL_DAYS),
+            "MADOGUCHI_ROUTING_POLICY_JSON": NO_CLOSURES,
+            "PYTHONUNBUFFERED": "1",
+        }
+        if node is not None:
+            env["MADOGUCHI_NODE_ID"] = node
+        return env
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "app.cli", *args],
+            env=self.env(),
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return result.stdout
+
+    def start(self, node: str, port: int | None = None) -> str:
+        port = port or free_port()
+        with (self.workdir / f"{node}.log").open("a") as log:  # the child keeps its own descriptor
+            process = subprocess.Popen(  # noqa: S603 - our own CLI
+                [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)],
+                env=self.env(node),
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        self.processes[node] = (process, port)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base(node)}/readyz", timeout=2).status_code == 200:
+                    return self.base(node)
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, (self.workdir / f"{node}.log").read_text()
+            time.sleep(0.2)
+        raise AssertionError(f"{node} did not become ready")
+
+    def base(self, node: str) -> str:
+        return f"http://127.0.0.1:{self.processes[node][1]}"
+
+    def kill(self, node: str) -> None:
+        process, _port = self.processes[node]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=20)
+
+    def role(self, node: str) -> str:
+        body = httpx.get(f"{self.base(node)}/readyz", timeout=5).json()
+        return str(body["routing"]["role"])
+
+    def readiness(self, node: str) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.base(node)}/readyz", timeout=5).json()["routing"])
+
+    def stop_all(self) -> None:
+        for process, _port in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+@pytest.fixture
+def cluster(cluster_database: str, tmp_path: Path) -> Iterator[Cluster]:
+    running = Cluster(cluster_database, tmp_path)
+    running.cli("migrate")
+    running.cli("seed")
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+Entry = tuple[str, str, int, str]
+
+
+def _queue(base: str, headers: dict[str, str]) -> list[Entry]:
+    body = httpx.get(f"{base}/api/v1/queue", headers=headers, timeout=5).json()
+    return [(e["request_id"], e["language"], e["position"], e["waiting_since"]) for e in body["queue"]]
+
+
+def _until(check: Any, what: str, within_s: float = 20.0) -> Any:
+    """Poll `check` until it returns something true (a liveness bound, not a timing claim)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except httpx.TransportError:
+            found = None
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"never: {what}")
+
+
+def _open(base: str, headers: dict[str, str], n: int) -> httpx.Response:
+    return httpx.post(
+        f"{base}/api/v1/consultations",
+        json={"channel": "counter", "language": LANGUAGES[n % len(LANGUAGES)], "urgent": n == 3},
+        headers={**headers, "Idempotency-Key": f"cluster-test-{n:04d}"},
+        timeout=10,
+    )
+
+
+def test_failover__kill_the_leader_and_another_leads_with_the_same_queue(cluster: Cluster) -> None:
+    token = (
+        cluster.cli("register-device", "--site", "kurashiki-desk", "--name", "tablet")
+        .strip()
+        .splitlines()[-1]
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    for node in ("a", "b", "c"):
+        cluster.start(node)
+    roles = {node: cluster.role(node) for node in ("a", "b", "c")}
+    assert sorted(roles.values()) == ["follower", "follower", "leader"]  # one leader, whichever came first
+    leader = next(node for node, role in roles.items() if role == "leader")
+    followers = [node for node in roles if node != leader]
+
+    ids = []
+    for n in range(5):
+        response = _open(cluster.base(leader), headers, n)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    # a follower applies no routing event: the case is stored and the leader routes it, never twice
+    refused = _open(cluster.base(followers[0]), headers, 5)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    retried = _open(cluster.base(leader), headers, 5)  # the client retries with the same key
+    assert retried.status_code in (200, 201) and retried.json()["id"] not in ids
+    ids.append(retried.json()["id"])
+
+    before = _until(
+        lambda: (q := _queue(cluster.base(leader), headers)) and len(q) == 6 and q, "six queued on the leader"
+    )
+    assert sorted(entry[0] for entry in before) == sorted(ids)
+    for node in followers:  # every process's /api/v1/queue agrees
+        _until(lambda node=node: _queue(cluster.base(node), headers) == before, f"{node} agrees")
+
+    cluster.kill(leader)  # kill -9: no clean shutdown, no lease released
+    new_leader = _until(
+        lambda: next((node for node in followers if cluster.role(node) == "leader"), None),
+        "a follower takes the lease",
+    )
+    status = cluster.readiness(new_leader)
+    assert status["lease_epoch"] == 2
+    assert _queue(cluster.base(new_leader), headers) == before  # same order, positions and waits
+    other = next(node for node in followers if node != new_leader)
+    assert cluster.role(other) == "follower"
+
+    # routing goes on: a new case through the new leader, and a retry of an old one is the same case
+    fresh = _open(cluster.base(new_leader), headers, 6)
+    assert fresh.status_code == 201, fresh.text
+    again = _open(cluster.base(new_leader), headers, 0)
+    assert again.status_code == 200 and again.json()["id"] == ids[0]
+    after = _until(lambda: (q := _queue(cluster.base(new_leader), headers)) and len(q) == 7 and q, "seven")
+    assert [entry for entry in after if entry[0] != fresh.json()["id"]] == before  # nothing lost or doubled
+    _until(lambda: _queue(cluster.base(other), headers) == after, "the remaining follower agrees")
+
+    # the old leader comes back (same name): it follows, and its reads agree
+    cluster.start(leader)
+    assert cluster.role(leader) == "follower"
+    _until(lambda: _queue(cluster.base(leader), headers) == after, "the restarted process agrees")
+    assert cluster.role(new_leader) == "leader"
+    assert cluster.readiness(new_leader)["lease_epoch"] == 2
