@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://host:6379/0: fan-out between the processes of a cluster"
     )
+    redis_prefix: str = Field(
+        default="madoguchi",
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description="prefix of this desk's Redis channels and keys (several desks may share one Redis)",
+    )
     node_id: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9._-]{1,64}$",

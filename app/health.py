@@ -42,9 +42,15 @@ class Readiness(BaseModel):
     database: str
     migrations: Migrations | None = None
     routing: RoutingJournal | None = None
+    redis: Literal["ok", "unreachable"] | None = None  # a cluster's fan-out; absent for one process
 
 
 def _answer(readiness: Readiness, request: Request) -> JSONResponse:
+    fanout = getattr(request.app.state, "fanout", None)
+    if fanout is not None:  # pushes would not cross processes: not ready until Redis is back
+        readiness.redis = "ok" if fanout.connected else "unreachable"
+        if not fanout.connected:
+            readiness.status = "unavailable"
     code = 200 if readiness.status == "ok" else 503
     desk = getattr(request.app.state, "desk", None)
     if desk is not None and desk.journal_status.policy_version:
@@ -59,7 +65,7 @@ def _answer(readiness: Readiness, request: Request) -> JSONResponse:
             last_event_seq=status.last_seq,
         )
     # unknown parts (the database unreachable, no live desk in this process) are left out, not null
-    absent = {name for name in ("migrations", "routing") if getattr(readiness, name) is None}
+    absent = {name for name in ("migrations", "routing", "redis") if getattr(readiness, name) is None}
     return JSONResponse(readiness.model_dump(exclude=absent), code)
 
 

@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,20 @@ class Subscriber:
                 await self._task
 
 
+class Relay(Protocol):
+    """Carries what this hub publishes to the other processes of a cluster (app/cluster/fanout.py)."""
+
+    def send(self, topic: str, text: str) -> None: ...
+
+
 class Hub:
-    """Topic registry in one process; a Redis-backed fan-out can sit behind the same publish() later."""
+    """Topic registry in one process; in a cluster a relay carries every publish to the other processes, and
+    their publishes arrive through `deliver`."""
 
     def __init__(self) -> None:
         self._topics: dict[str, set[Subscriber]] = defaultdict(set)
         self._by_subscriber: dict[Subscriber, set[str]] = defaultdict(set)
+        self.relay: Relay | None = None
 
     def subscribe(self, subscriber: Subscriber, topics: Iterable[str]) -> None:
         for topic in topics:
@@ -92,7 +100,14 @@ class Hub:
             self._by_subscriber.pop(subscriber, None)
 
     def publish(self, topic: str, text: str) -> int:
-        """Queue an encoded frame (``realtime.protocol.encode`` of a typed message) for its subscribers."""
+        """Queue an encoded frame (``realtime.protocol.encode`` of a typed message) for its subscribers, here
+        and (through the relay) in every other process; returns how many local subscribers took it."""
+        if self.relay is not None:
+            self.relay.send(topic, text)
+        return self.deliver(topic, text)
+
+    def deliver(self, topic: str, text: str) -> int:
+        """Queue a frame for this process's subscribers only."""
         members = self._topics.get(topic)
         if not members:
             return 0

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from app.clock import Clock
+from app.cluster.fanout import RedisFanout
 from app.cluster.lease import Lease, default_node_id
 from app.config import Settings
 from app.live.desk import LiveDesk
@@ -52,6 +53,12 @@ async def start_live_desk(
             node_id=settings.node_id or default_node_id(),
             ttl_s=settings.cluster_lease_seconds,
         )
+    app.state.fanout = None
+    if settings.cluster and settings.redis_url is not None and lease is not None:
+        fanout = RedisFanout(settings.redis_url, settings.redis_prefix, lease.instance, hub.deliver)
+        await fanout.start()
+        stack.push_async_callback(fanout.stop)
+        hub.relay = app.state.fanout = fanout
     desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock, lease)
     timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
     gateway = Gateway(

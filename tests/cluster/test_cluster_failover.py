@@ -8,6 +8,7 @@ Each test has its own database. The processes' clocks start where a real clock s
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from sqlalchemy import text
 
 from app.db import create_engine
@@ -64,6 +66,7 @@ class Cluster:
         self.url, self.workdir = url, workdir
         self.began = time.monotonic()
         self.redis_db = str(int(uuid.uuid4().int % 14) + 1)
+        self.redis_prefix = f"test-{uuid.uuid4().hex[:10]}"  # channels of this test's own
         self.processes: dict[str, tuple[subprocess.Popen[str], int]] = {}
 
     def env(self, node: str | None = None) -> dict[str, str]:
@@ -74,6 +77,7 @@ class Cluster:
             "MADOGUCHI_DATABASE_URL": self.url,
             "MADOGUCHI_CLUSTER": "true",
             "MADOGUCHI_REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
+            "MADOGUCHI_REDIS_PREFIX": self.redis_prefix,
             "MADOGUCHI_TIMEZONE": "Asia/Tokyo",
             "MADOGUCHI_CLOCK_START": clock_start.isoformat(),
             "MADOGUCHI_DESK_HOURS": "06:00-20:00",
@@ -87,10 +91,10 @@ class Cluster:
             env["MADOGUCHI_NODE_ID"] = node
         return env
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, **extra: str) -> str:
         result = subprocess.run(  # noqa: S603 - our own CLI
             [sys.executable, "-m", "app.cli", *args],
-            env=self.env(),
+            env={**self.env(), **extra},
             cwd=self.workdir,
             capture_output=True,
             text=True,
@@ -248,3 +252,58 @@ def test_failover__kill_the_leader_and_another_leads_with_the_same_queue(cluster
     _until(lambda: _queue(cluster.base(leader), headers) == after, "the restarted process agrees")
     assert cluster.role(new_leader) == "leader"
     assert cluster.readiness(new_leader)["lease_epoch"] == 2
+
+
+async def _signed_in(url: str, token: str) -> Any:
+    ws = await websockets.connect(url)
+    await _frame(ws, "hello")  # the welcome
+    await ws.send(json.dumps({"type": "hello", "token": token}))
+    signed = await _frame(ws, "hello")  # signed in: the socket hears the desk's topics from now on
+    assert signed["role"] == "admin"
+    return ws
+
+
+async def _frame(ws: Any, kind: str, within_s: float = 10.0) -> dict[str, Any]:
+    """The next frame of this type (others are skipped); a liveness bound, not a timing claim."""
+    async with asyncio.timeout(within_s):
+        while True:
+            frame: dict[str, Any] = json.loads(await ws.recv())
+            if frame["type"] == kind:
+                return frame
+
+
+def test_fanout__a_push_decided_by_the_leader_reaches_consoles_on_every_process(cluster: Cluster) -> None:
+    token = (
+        cluster.cli("register-device", "--site", "kurashiki-desk", "--name", "tablet")
+        .strip()
+        .splitlines()[-1]
+    )
+    cluster.cli(
+        "create-user", "--username", "boss", "--role", "admin", MADOGUCHI_NEW_PASSWORD="a long passphrase"
+    )
+    admin = cluster.cli("create-api-token", "--username", "boss", "--name", "test").strip().splitlines()[-1]
+    for node in ("a", "b", "c"):
+        cluster.start(node)
+    leader = next(node for node in ("a", "b", "c") if cluster.role(node) == "leader")
+
+    async def scenario() -> None:
+        sockets = {
+            node: await _signed_in(cluster.base(node).replace("http", "ws") + "/ws", admin)
+            for node in ("a", "b", "c")
+        }
+        try:
+            async with httpx.AsyncClient() as http:
+                response = await http.post(
+                    f"{cluster.base(leader)}/api/v1/consultations",
+                    json={"channel": "counter", "language": "en"},
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "fanout-0001"},
+                    timeout=10,
+                )
+            assert response.status_code == 201, response.text
+            heard = [await _frame(sockets[node], "queue.changed") for node in ("a", "b", "c")]
+            assert len({frame["at"] for frame in heard}) == 1  # the one decision, heard on every process
+        finally:
+            for ws in sockets.values():
+                await ws.close()
+
+    asyncio.run(scenario())

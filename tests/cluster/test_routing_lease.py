@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -133,6 +134,7 @@ async def _start(stack: AsyncExitStack, url: str, node: str, **overrides: object
     values: dict[str, object] = {
         "cluster": True,
         "redis_url": REDIS,
+        "redis_prefix": f"test-{uuid.uuid4().hex[:10]}",
         "node_id": node,
         "cluster_lease_seconds": 60,
         "cluster_renew_seconds": 20,

@@ -1,0 +1,115 @@
+"""The cluster fan-out on a real Redis: a push published in one process reaches subscribers in another, once;
+a lost Redis connection is noticed and re-established."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+import redis.asyncio as redis
+
+from app.cluster.fanout import RedisFanout
+from app.live.hub import Hub, Subscriber
+from tests.conftest import IN_CI
+
+REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+pytestmark = pytest.mark.redis
+
+Processes = tuple[Hub, RedisFanout, Hub, RedisFanout, str]
+
+
+async def _need_redis() -> None:
+    """Redis tests fail loudly in CI when the server is missing, and skip only on a laptop without it."""
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (redis.RedisError, OSError):
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI but {REDIS_URL} does not answer")
+        pytest.skip(f"Redis not reachable at {REDIS_URL} (set MADOGUCHI_TEST_REDIS_URL)")
+    finally:
+        await client.aclose()
+
+
+class Screen:
+    """A websocket stand-in: what a subscriber was sent."""
+
+    def __init__(self, hub: Hub, topic: str) -> None:
+        self.received: list[str] = []
+        self.subscriber = Subscriber(self._send, self._close, "screen")
+        self.subscriber.start()
+        hub.subscribe(self.subscriber, [topic])
+
+    async def _send(self, text: str) -> None:
+        self.received.append(text)
+
+    async def _close(self, _code: int, _reason: str) -> None:
+        return None
+
+
+async def _until(check: Callable[[], bool], what: str, within_s: float = 10.0) -> None:
+    """Poll until `check` holds (a liveness bound, not a timing claim)."""
+    for _ in range(int(within_s / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never: {what}")
+
+
+@pytest.fixture
+async def two_processes() -> AsyncIterator[Processes]:
+    """Two hubs with their fan-outs, as two processes have; channels under a prefix of this test's own."""
+    await _need_redis()
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    hubs, fanouts = [], []
+    for name in ("a", "b"):
+        hub = Hub()
+        fanout = RedisFanout(REDIS_URL, prefix, f"{name}.{prefix}", hub.deliver)
+        await fanout.start()
+        hub.relay = fanout
+        hubs.append(hub)
+        fanouts.append(fanout)
+    try:
+        yield hubs[0], fanouts[0], hubs[1], fanouts[1], prefix
+    finally:
+        for hub, fanout in zip(hubs, fanouts, strict=True):
+            await fanout.stop()
+            await hub.close_all()
+
+
+async def test_fanout__a_push_in_one_process_reaches_the_other_once(two_processes: Processes) -> None:
+    hub_a, _fan_a, hub_b, _fan_b, _prefix = two_processes
+    here, there = Screen(hub_a, "staff-7"), Screen(hub_b, "staff-7")
+    elsewhere = Screen(hub_b, "staff-8")
+    for n in range(3):
+        hub_a.publish("staff-7", f'{{"n": {n}}}')
+    await _until(lambda: len(there.received) == 3, "the other process's screen hears all three")
+    hub_b.publish("staff-7", '{"n": "from b"}')
+    await _until(lambda: len(here.received) == 4, "and back")
+    await asyncio.sleep(0.2)  # a doubled frame would have arrived by now
+    expected = ['{"n": 0}', '{"n": 1}', '{"n": 2}', '{"n": "from b"}']
+    assert here.received == expected  # in order, each once: its own frames are not echoed back
+    assert there.received == expected
+    assert elsewhere.received == []  # topics stay apart across processes
+
+
+async def test_fanout__a_lost_redis_connection_is_reported_and_recovered(two_processes: Processes) -> None:
+    hub_a, _fan_a, hub_b, fan_b, prefix = two_processes
+    there = Screen(hub_b, "desk")
+    assert fan_b.connected and fan_b.reconnects == 0
+    admin = redis.from_url(REDIS_URL)
+    try:
+        killed = 0
+        for client in await admin.client_list():  # Redis drops process B's connections (this test's only)
+            if str(client.get("name", "")).startswith(f"{prefix}:b."):
+                await admin.client_kill_filter(_id=client["id"])
+                killed += 1
+        assert killed >= 1
+    finally:
+        await admin.aclose()
+    await _until(lambda: fan_b.reconnects >= 1 and fan_b.connected, "B subscribes again")
+    hub_a.publish("desk", '{"after": "recovery"}')
+    await _until(lambda: there.received == ['{"after": "recovery"}'], "pushes flow again")
