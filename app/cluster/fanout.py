@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 10_000
 BATCH = 200
+HEALTH_CHECK_S = 2
 BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 Deliver = Callable[[str, str], int]
@@ -38,7 +39,10 @@ class RedisFanout:
         self.channel = f"{prefix}:hub"
         self.instance = instance
         self._deliver = deliver
-        self._client: redis.Redis = redis.from_url(url, client_name=f"{prefix}:{instance}"[:120])
+        # a ping every few quiet seconds tells a dead connection from a quiet channel
+        self._client: redis.Redis = redis.from_url(
+            url, client_name=f"{prefix}:{instance}"[:120], health_check_interval=HEALTH_CHECK_S
+        )
         self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self._tasks: list[asyncio.Task[None]] = []
         self.connected = False
@@ -102,8 +106,10 @@ class RedisFanout:
                         log.warning("cluster fan-out: Redis subscription re-established")
                     self.connected, attempt = True, 0
                     self._subscribed.set()
-                    async for message in pubsub.listen():
-                        self._relay(message)
+                    while True:
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if message is not None:
+                            self._relay(message)
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:

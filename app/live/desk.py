@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
+from app.cluster.forwarding import Forwarding
 from app.cluster.lease import Lease, LeaseHeldElsewhere, NotLeader
 from app.config import Settings
 from app.consultation.models import Consultation
@@ -104,9 +105,12 @@ class LiveDesk:
         rooms: RoomRegistry,
         clock: Clock,
         lease: Lease | None = None,
+        forwarding: Forwarding | None = None,
     ) -> None:
         self._settings = settings
         self._lease = lease
+        self._forwarding = forwarding
+        self._server: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._tick = True
         self._steps = 0
@@ -153,6 +157,10 @@ class LiveDesk:
         await self.submit(Tick(at=self.clock.now()))
         if self._tick:
             self._ticker = asyncio.create_task(self._keep_time(), name="routing-ticker")
+        if self._forwarding is not None and (self._server is None or self._server.done()):
+            self._server = asyncio.create_task(
+                self._forwarding.serve(self.submit, lambda: self.role == "leader"), name="routing-forwarded"
+            )
 
     async def _wait_for_lease(self, lease: Lease) -> None:
         """Not a cluster: a lease left by a process that died is waited out; a live holder is a mistake."""
@@ -231,12 +239,12 @@ class LiveDesk:
 
     async def stop(self) -> None:
         """Stop keeping time; a clean shutdown saves a checkpoint, so the next start replays nothing."""
-        for task in (self._keeper, self._ticker):
+        for task in (self._keeper, self._ticker, self._server):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._keeper = self._ticker = None
+        self._keeper = self._ticker = self._server = None
         async with self._lock:
             if self._engine is not None and self._since_checkpoint and self.role == "leader":
                 try:
@@ -440,7 +448,15 @@ class LiveDesk:
     # -- commands -----------------------------------------------------------------------------------------
 
     async def submit(self, event: Event) -> list[Decision]:
-        """Apply one event; raises routing's RoutingConflict (nothing changed) when it makes no sense."""
+        """Apply one event; raises routing's RoutingConflict (nothing changed) when it makes no sense.
+
+        A follower hands the event to the leader (app/cluster/forwarding.py) and returns the leader's
+        decisions; its read model catches up at once (the leader answered after its journal commit).
+        """
+        if self._lease is not None and not self._lease.held and self._forwarding is not None:
+            decisions = await self._forwarding.forward(event)
+            await self._follow()
+            return decisions
         async with self._lock:
             if self._lease is not None and not self._lease.held:
                 raise NotLeader("routing is led by another process; the event was not applied, retry")

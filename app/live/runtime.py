@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from app.clock import Clock
 from app.cluster.fanout import RedisFanout
+from app.cluster.forwarding import Forwarding
 from app.cluster.lease import Lease, default_node_id
 from app.config import Settings
 from app.live.desk import LiveDesk
@@ -53,13 +54,18 @@ async def start_live_desk(
             node_id=settings.node_id or default_node_id(),
             ttl_s=settings.cluster_lease_seconds,
         )
-    app.state.fanout = None
+    app.state.fanout = forwarding = None
     if settings.cluster and settings.redis_url is not None and lease is not None:
         fanout = RedisFanout(settings.redis_url, settings.redis_prefix, lease.instance, hub.deliver)
         await fanout.start()
         stack.push_async_callback(fanout.stop)
         hub.relay = app.state.fanout = fanout
-    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock, lease)
+        # a follower's event waits out a failover (one lease, a renewal, a rebuild) before it is refused
+        forwarding = Forwarding(
+            settings.redis_url, settings.redis_prefix, timeout_s=2 * settings.cluster_lease_seconds + 4
+        )
+        stack.push_async_callback(forwarding.close)
+    desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock, lease, forwarding)
     timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
     gateway = Gateway(
         desk,

@@ -18,12 +18,13 @@ from app.cluster.models import RoutingLease
 from app.db import create_engine, create_sessionmaker
 from app.live.models import RoutingEvent
 from app.main import create_app
-from routing import CounselorPresent
+from routing import CounselorPresent, OfferAccepted, RoutingConflict
 from tests.conftest import _async_run, _seed, _truncate_postgres, open_desk_settings, pinned_clock
 
 pytestmark = pytest.mark.postgres
 
 REDIS = "redis://127.0.0.1:6379/15"
+TEST_RUN = uuid.uuid4().hex[:8]  # with the database's name: channels no other test run shares
 
 
 @pytest.fixture
@@ -130,14 +131,15 @@ class Process:
 
 
 async def _start(stack: AsyncExitStack, url: str, node: str, **overrides: object) -> Process:
+    """`url` names this test's database; its Redis channels are named after it too (one desk, one prefix)."""
     # renewals far apart: the test drives every lease step itself (check_lease), nothing runs behind it
     values: dict[str, object] = {
         "cluster": True,
         "redis_url": REDIS,
-        "redis_prefix": f"test-{uuid.uuid4().hex[:10]}",
+        "redis_prefix": f"test-{url.rsplit('/', 1)[1]}-{TEST_RUN}",
         "node_id": node,
-        "cluster_lease_seconds": 60,
-        "cluster_renew_seconds": 20,
+        "cluster_lease_seconds": 20,
+        "cluster_renew_seconds": 10,
         **overrides,
     }
     app = create_app(open_desk_settings(url, **values), clock=pinned_clock(running=False))
@@ -165,11 +167,15 @@ async def test_cluster__one_leads_one_follows_and_a_deposed_leader_cannot_write(
         assert (await a.role(), await b.role()) == ("leader", "follower")
         assert a.desk.lease.epoch == 1 and b.desk.lease.epoch is None
 
-        # the follower refuses routing events: nothing is applied or journalled by it
+        # the follower applies nothing itself: it hands the event to the leader, which journals it once
         before = await _journal(sessionmaker)
-        with pytest.raises(NotLeader):
-            await b.desk.submit(CounselorPresent(at=a.desk.engine.now, counselor_id="998"))
-        assert await _journal(sessionmaker) == before
+        await b.desk.submit(CounselorPresent(at=a.desk.engine.now, counselor_id="998"))
+        assert await _journal(sessionmaker) == [*before, ("CounselorPresent", None)]
+        assert a.desk.engine.snapshot() == b.desk.engine.snapshot()  # the follower's reads caught up
+        # a refusal by the leader comes back as the same conflict
+        with pytest.raises(RoutingConflict):
+            await b.desk.submit(OfferAccepted(at=a.desk.engine.now, request_id="nobody", interpreter_id="1"))
+        assert len(await _journal(sessionmaker)) == len(before) + 1
 
         # A's lease runs out (A paused); B takes over on its next step and leads from the journal
         await _expire(sessionmaker)
