@@ -306,3 +306,71 @@ def test_fanout__a_push_decided_by_the_leader_reaches_consoles_on_every_process(
                 await ws.close()
 
     asyncio.run(scenario())
+
+
+def test_routing_across_processes__interpreter_on_one_counselor_on_another_tablet_on_a_third(
+    cluster: Cluster,
+) -> None:
+    """Every event through a follower (handed to the leader), every push crossing processes (Redis)."""
+    from tests.live.test_live_websocket import PASSWORD, _prepare
+
+    device = asyncio.run(_prepare(cluster.url))  # counselor "cns", interpreter "itp" (Nepali), a Soja tablet
+    for node in ("a", "b", "c"):
+        cluster.start(node)
+    leader = next(node for node in ("a", "b", "c") if cluster.role(node) == "leader")
+    followers = [node for node in ("a", "b", "c") if node != leader]
+    on_interpreter, on_counselor = followers  # the tablet's intake and socket go through the counselor's too
+    on_tablet = on_counselor
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            cookies = {}
+            for username in ("cns", "itp"):
+                login = await http.post(
+                    f"{cluster.base(leader)}/api/v1/auth/login",
+                    json={"username": username, "password": PASSWORD},
+                )
+                assert login.status_code == 200, login.text
+                cookies[username] = {"Cookie": f"madoguchi_session={login.cookies['madoguchi_session']}"}
+            ws_of = {node: cluster.base(node).replace("http", "ws") + "/ws" for node in ("a", "b", "c")}
+            async with (
+                websockets.connect(ws_of[on_counselor], additional_headers=cookies["cns"]) as counselor,
+                websockets.connect(ws_of[on_interpreter], additional_headers=cookies["itp"]) as interp,
+                websockets.connect(ws_of[on_tablet]) as tablet,
+            ):
+                assert (await _frame(counselor, "hello"))["role"] == "counselor"
+                assert (await _frame(interp, "hello"))["role"] == "interpreter"
+                await _frame(tablet, "hello")
+                await tablet.send(json.dumps({"type": "hello", "token": device}))
+                assert (await _frame(tablet, "hello"))["role"] == "device"
+                seq = int(cluster.readiness(leader)["last_event_seq"])
+                await counselor.send(json.dumps({"type": "presence", "state": "available"}))
+                await interp.send(json.dumps({"type": "presence", "state": "available"}))
+                _until(lambda: int(cluster.readiness(leader)["last_event_seq"]) >= seq + 2, "both present")
+
+                created = await http.post(
+                    f"{cluster.base(on_tablet)}/api/v1/consultations",
+                    json={"channel": "satellite", "language": "ne"},
+                    headers={"Authorization": f"Bearer {device}", "Idempotency-Key": "cluster-ws-0001"},
+                )
+                assert created.status_code == 201, created.text
+                case_id = created.json()["id"]
+                await tablet.send(json.dumps({"type": "watch", "consultation_id": case_id}))
+                offer = await _frame(interp, "offer")  # decided on the leader, rung on another process
+                assert offer["consultation_id"] == case_id
+                await interp.send(json.dumps({"type": "offer.accept", "offer_id": offer["offer_id"]}))
+                invites = [await _frame(ws, "room.invite") for ws in (interp, counselor, tablet)]
+                assert {invite["role"] for invite in invites} == {
+                    "interpreter",
+                    "counselor",
+                    "counter_tablet",
+                }
+                assert len({invite["room_id"] for invite in invites}) == 1  # all three, one room
+            # every process's queue agrees: the case left it for the call
+            for node in ("a", "b", "c"):
+                _until(
+                    lambda node=node: _queue(cluster.base(node), {"Authorization": f"Bearer {device}"}) == [],
+                    node,
+                )
+
+    asyncio.run(scenario())
