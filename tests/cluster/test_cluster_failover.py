@@ -366,11 +366,26 @@ def test_routing_across_processes__interpreter_on_one_counselor_on_another_table
                     "counter_tablet",
                 }
                 assert len({invite["room_id"] for invite in invites}) == 1  # all three, one room
-            # every process's queue agrees: the case left it for the call
-            for node in ("a", "b", "c"):
-                _until(
-                    lambda node=node: _queue(cluster.base(node), {"Authorization": f"Bearer {device}"}) == [],
-                    node,
+                # every process shows the one call, and no offer ringing
+                for node in ("a", "b", "c"):
+                    _until(lambda node=node: _calls(cluster.base(node), cookies["cns"]) == [case_id], node)
+                calls_before = _full(cluster.base(leader), cookies["cns"])["calls"]
+
+                # kill -9 the leader during the call: another takes over, and the call goes on
+                cluster.kill(leader)
+                new_leader = _until(
+                    lambda: next((n for n in followers if cluster.role(n) == "leader"), None), "a new leader"
                 )
+                after = _full(cluster.base(new_leader), cookies["cns"])
+                assert after["calls"] == calls_before and after["offers"] == [] and after["queue"] == []
 
     asyncio.run(scenario())
+
+
+def _full(base: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The whole live desk as a counselor sees it (queue, offers, calls)."""
+    return dict(httpx.get(f"{base}/api/v1/queue", headers=headers, timeout=5).json())
+
+
+def _calls(base: str, headers: dict[str, str]) -> list[str]:
+    return [call["request_id"] for call in _full(base, headers)["calls"]]
