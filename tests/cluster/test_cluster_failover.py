@@ -27,9 +27,14 @@ from sqlalchemy import text
 
 from app.db import create_engine
 from tests.browser_support import free_port
+from tests.cluster.conftest import REDIS_URL
 from tests.conftest import ALL_DAYS, NO_CLOSURES, POSTGRES_ADMIN_URL, TEST_NOW, need_postgres
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]  # real processes: seconds, not milliseconds
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+]  # real processes: seconds, not milliseconds
 
 LANGUAGES = ["en", "zh", "vi", "ne", "pt"]  # nobody of the pool is online: every case stays queued
 
@@ -65,7 +70,6 @@ class Cluster:
     def __init__(self, url: str, workdir: Path) -> None:
         self.url, self.workdir = url, workdir
         self.began = time.monotonic()
-        self.redis_db = str(int(uuid.uuid4().int % 14) + 1)
         self.redis_prefix = f"test-{uuid.uuid4().hex[:10]}"  # channels of this test's own
         self.processes: dict[str, tuple[subprocess.Popen[str], int]] = {}
 
@@ -76,7 +80,7 @@ class Cluster:
             "MADOGUCHI_MODE": "dev",
             "MADOGUCHI_DATABASE_URL": self.url,
             "MADOGUCHI_CLUSTER": "true",
-            "MADOGUCHI_REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
+            "MADOGUCHI_REDIS_URL": REDIS_URL,
             "MADOGUCHI_REDIS_PREFIX": self.redis_prefix,
             "MADOGUCHI_TIMEZONE": "Asia/Tokyo",
             "MADOGUCHI_CLOCK_START": clock_start.isoformat(),
@@ -152,7 +156,7 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(cluster_database: str, tmp_path: Path) -> Iterator[Cluster]:
+def cluster(cluster_database: str, redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
     running = Cluster(cluster_database, tmp_path)
     running.cli("migrate")
     running.cli("seed")

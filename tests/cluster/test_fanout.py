@@ -4,7 +4,6 @@ a lost Redis connection is noticed and re-established."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -13,25 +12,11 @@ import redis.asyncio as redis
 
 from app.cluster.fanout import RedisFanout
 from app.live.hub import Hub, Subscriber
-from tests.conftest import IN_CI
+from tests.cluster.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = pytest.mark.redis
 
 Processes = tuple[Hub, RedisFanout, Hub, RedisFanout, str]
-
-
-async def _need_redis() -> None:
-    """Redis tests fail loudly in CI when the server is missing, and skip only on a laptop without it."""
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (redis.RedisError, OSError):
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI but {REDIS_URL} does not answer")
-        pytest.skip(f"Redis not reachable at {REDIS_URL} (set MADOGUCHI_TEST_REDIS_URL)")
-    finally:
-        await client.aclose()
 
 
 class Screen:
@@ -60,9 +45,8 @@ async def _until(check: Callable[[], bool], what: str, within_s: float = 10.0) -
 
 
 @pytest.fixture
-async def two_processes() -> AsyncIterator[Processes]:
+async def two_processes(redis_url: str) -> AsyncIterator[Processes]:
     """Two hubs with their fan-outs, as two processes have; channels under a prefix of this test's own."""
-    await _need_redis()
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     hubs, fanouts = [], []
     for name in ("a", "b"):

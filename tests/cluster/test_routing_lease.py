@@ -19,11 +19,13 @@ from app.db import create_engine, create_sessionmaker
 from app.live.models import RoutingEvent
 from app.main import create_app
 from routing import CounselorPresent, OfferAccepted, RoutingConflict
+from tests.cluster.conftest import REDIS_URL as REDIS
+from tests.cluster.conftest import need_redis
 from tests.conftest import _async_run, _seed, _truncate_postgres, open_desk_settings, pinned_clock
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-REDIS = "redis://127.0.0.1:6379/15"
+
 TEST_RUN = uuid.uuid4().hex[:8]  # with the database's name: channels no other test run shares
 
 
@@ -132,6 +134,7 @@ class Process:
 
 async def _start(stack: AsyncExitStack, url: str, node: str, **overrides: object) -> Process:
     """`url` names this test's database; its Redis channels are named after it too (one desk, one prefix)."""
+    need_redis()
     # renewals far apart: the test drives every lease step itself (check_lease), nothing runs behind it
     values: dict[str, object] = {
         "cluster": True,
