@@ -20,13 +20,17 @@ from app.live.models import RoutingEvent
 from app.main import create_app
 from routing import CounselorPresent, OfferAccepted, RoutingConflict
 from tests.cluster.conftest import REDIS_URL as REDIS
-from tests.cluster.conftest import need_redis
 from tests.conftest import _async_run, _seed, _truncate_postgres, open_desk_settings, pinned_clock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 TEST_RUN = uuid.uuid4().hex[:8]  # with the database's name: channels no other test run shares
+
+
+@pytest.fixture(autouse=True)
+def _redis_here(redis_url: str) -> None:
+    """The clustered desks here fan out through Redis (skipped on a laptop without it, loud in CI)."""
 
 
 @pytest.fixture
@@ -134,7 +138,6 @@ class Process:
 
 async def _start(stack: AsyncExitStack, url: str, node: str, **overrides: object) -> Process:
     """`url` names this test's database; its Redis channels are named after it too (one desk, one prefix)."""
-    need_redis()
     # renewals far apart: the test drives every lease step itself (check_lease), nothing runs behind it
     values: dict[str, object] = {
         "cluster": True,
@@ -202,7 +205,7 @@ async def test_not_a_cluster__a_second_process_on_postgresql_fails_at_start_sayi
     async with AsyncExitStack() as stack:
         # the first renews its lease (twice a second) as a live process does; the second waits out one lease
         # (a process that died would have let it expire by then) and then refuses to be a second desk
-        alone = {"cluster": False, "redis_url": None, "cluster_lease_seconds": 2}
+        alone = {"cluster": False, "redis_url": None, "cluster_lease_seconds": 4}
         alone["cluster_renew_seconds"] = 0.5
         await _start(stack, pg_url, "first", **alone)
         with pytest.raises(LeaseHeldElsewhere, match="MADOGUCHI_CLUSTER=true") as raised:
