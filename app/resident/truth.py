@@ -54,10 +54,11 @@ async def language_truth(
     *,
     joining_reservation: bool = False,
 ) -> LanguageTruth:
-    """The truth about `tr`'s language at `now` (`availability` is routing's answer for that language)."""
+    """The truth about a language at `now` (`availability` is routing's answer for it), told in `tr`'s."""
     desk_open = policy.desk_hours.is_open(now)
+    language = availability.language if availability is not None else tr.lang  # tr may be the staff's
     status = availability.status if availability is not None else Availability.CLOSED
-    reservation_only = policy.mode_of(tr.lang) is ServiceMode.RESERVATION and not joining_reservation
+    reservation_only = policy.mode_of(language) is ServiceMode.RESERVATION and not joining_reservation
     served_now = joining_reservation or status is Availability.AVAILABLE_NOW
     opens_at = availability.opens_at if availability is not None else None
     title: str | None = None
@@ -76,7 +77,7 @@ async def language_truth(
     if availability is not None and not served_now:
         choices = await language_choices(availability, policy, mt, desk_phone)
     return LanguageTruth(
-        language=tr.lang,
+        language=language,
         status=status,
         served_now=served_now,
         can_wait=desk_open
