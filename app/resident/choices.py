@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.chat.service import mt_status
+from app.mt.service import STAFF_LANGUAGE
 from app.mt.translator import AsyncMachineTranslator
 from routing import Availability, DeskPolicy, FallbackOption, LanguageAvailability
 
 Choice = Literal["mt_chat", "reservation", "phone"]
 SCREEN_CHOICES: tuple[Choice, ...] = ("mt_chat", "reservation", "phone")
+
+
+async def reaches_japanese(translator: AsyncMachineTranslator, language: str) -> bool:
+    """Machine translation between `language` and Japanese works both ways (the chat's own test)."""
+    if language == STAFF_LANGUAGE:
+        return True
+    return (await translator.reachable(language, STAFF_LANGUAGE)).both_ways
 
 
 async def choices_for(
@@ -25,7 +32,7 @@ async def choices_for(
 ) -> list[Choice]:
     """Of routing's fallback `options`, those a screen can offer for `language` now, and the desk's phone."""
     found: list[Choice] = []
-    if FallbackOption.MT_CHAT.value in options and (await mt_status(translator, language))["available"]:
+    if FallbackOption.MT_CHAT.value in options and await reaches_japanese(translator, language):
         found.append("mt_chat")
     if FallbackOption.RESERVATION.value in options:
         found.append("reservation")

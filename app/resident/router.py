@@ -44,7 +44,7 @@ class DeskStatusRead(BaseModel):
     next_opening_at: datetime | None
     messages: dict[str, str] = Field(description="texts in the resident's language, ready to show")
     languages: dict[str, str] = Field(
-        description="each language's status now: available_now, book_ahead, closed"
+        description="each language's status now: available_now, later_today, book_ahead, closed (not now)"
     )
 
 
