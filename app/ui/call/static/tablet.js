@@ -32,10 +32,11 @@ window.madoguchiCall = {
 // Resident-facing text: the chosen language's catalogue first, Japanese after it for the counter staff, each in
 // a span marked with its own language (screen readers switch voice; Japanese breaks lines the Japanese way).
 let ja = null;
-function say(el, key, count, params) {
-  const text = (tr) => (tr ? (count === undefined ? tr.t(key, params) : tr.n(key, count, params)) : "");
-  const own = text(state.tr);
-  const jaText = state.lang !== "ja" ? text(ja) : "";
+// `jaParams`: where a value is itself written per language (a time range), the Japanese line's own.
+function say(el, key, count, params, jaParams = params) {
+  const text = (tr, values) => (tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "");
+  const own = text(state.tr, params);
+  const jaText = state.lang !== "ja" ? text(ja, jaParams) : "";
   const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
   if (jaText && jaText !== own) {
     parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
@@ -129,7 +130,8 @@ function waiting(position, waitS) {
   say($("cancel"), "waiting.cancel");
   show($("topics"), state.topicsOpen);
   if (state.fallback && !state.fallback.queued) return; // not in the queue: no place, no wait, no promise
-  say($("wait-title"), "waiting.please_wait");
+  // nobody free for the language: the title says so instead of "a counselor will come soon"
+  say($("wait-title"), state.fallback ? "resident.fallback_offered" : "waiting.please_wait");
   if (position) say($("wait-position"), "waiting.position", position);
   else $("wait-position").textContent = "";
   if (waitS != null) say($("wait-time"), "waiting.minutes", Math.max(1, Math.round(waitS / 60)));
@@ -142,18 +144,16 @@ function fallback({ options = [], queued = false }) {
   state.fallback = { options, queued };
   if (!$("call").hidden) return;
   screen("waiting");
-  say($("fallback-text"), queued ? "resident.fallback_offered" : "waiting.choose_other");
+  say($("wait-title"), queued ? "resident.fallback_offered" : "waiting.choose_other");
   if (!queued) {
-    say($("wait-title"), "waiting.choose_other");
     $("wait-position").textContent = "";
     $("wait-time").textContent = "";
-    show($("fallback-text"), false);
     show($("topics"), false);
   }
   const phone = state.context?.desk_phone;
   show($("fallback-phone"), Boolean(phone));
   if (phone) say($("fallback-phone"), "alt.call", undefined, { phone });
-  show($("fallback"), true);
+  show($("fallback"), Boolean(phone));
   $("waiting").dataset.fallback = queued ? "queued" : "pending";
 }
 
@@ -178,7 +178,7 @@ function unavailable(truth) {
   both($("na-title"), truth.own.title, truth.ja.title);
   show($("na-next"), Boolean(truth.own.next_opening));
   both($("na-next"), truth.own.next_opening, truth.ja.next_opening);
-  say($("na-hours"), "closed.hours", undefined, { hours: truth.own.hours });
+  say($("na-hours"), "closed.hours", undefined, { hours: truth.own.hours }, { hours: truth.ja.hours });
   show($("na-phone"), Boolean(truth.own.phone));
   both($("na-phone"), truth.own.phone, truth.ja.phone);
   show($("na-wait"), truth.can_wait);
@@ -226,7 +226,6 @@ async function begin(lang) {
 async function openCase(lang) {
   state.fallback = null;
   show($("fallback"), false);
-  show($("fallback-text"), true);
   const response = await api("/api/v1/consultations", {
     method: "POST",
     headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey },
@@ -379,8 +378,9 @@ function finish() {
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
   const hours = state.truth?.own.hours || state.context?.desk_hours;
+  const jaHours = state.truth?.ja.hours || state.context?.desk_hours;
   show($("ended-hours"), Boolean(hours));
-  if (hours) say($("ended-hours"), "ended.hours", undefined, { hours });
+  if (hours) say($("ended-hours"), "ended.hours", undefined, { hours }, { hours: jaHours });
   $("status").textContent = "";
 }
 

@@ -272,10 +272,9 @@ function fallback({ options = [], queued = false }) {
   chat.href = chatUrl();
   $("fallback-note").hidden = chat.hidden;
   $("fallback-reserve").hidden = !options.includes("reservation");
-  $("fallback-text").textContent = tr.t(queued ? "resident.fallback_offered" : "waiting.choose_other");
+  // nobody free for the language: the title says so instead of "a counselor will come soon"
+  $("wait-title").textContent = tr.t(queued ? "resident.fallback_offered" : "waiting.choose_other");
   if (!queued) {
-    $("wait-title").textContent = tr.t("waiting.choose_other");
-    $("fallback-text").hidden = true;
     $("wait-position").textContent = "";
     $("wait-time").textContent = "";
   }
