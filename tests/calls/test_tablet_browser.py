@@ -10,7 +10,7 @@ import pytest
 from app.i18n import catalog_json
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
-from tests.calls.calls_support import assert_no_page_errors, wait_for
+from tests.calls.calls_support import assert_no_page_errors, choose_language, wait_for
 from tests.calls.console_support import (
     DESK_PHONE,
     TABLET_LANDSCAPE,
@@ -58,7 +58,7 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         tablet = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_PORTRAIT, logs)
         assert "矢掛" in (tablet.text_content("#site") or "")
         shot(tablet, "tablet-languages-portrait")
-        tablet.click("button[data-language=pt]")
+        choose_language(tablet, "pt")  # nobody is on yet: "not now", and the resident waits anyway
         tablet.wait_for_selector("#topics:not([hidden])")
         # resident text in Portuguese from the catalogue, Japanese underneath for the staff
         assert (tablet.text_content("#topics-title") or "").startswith(PT["topic.title"])
@@ -135,7 +135,7 @@ def test_console_tablet_double_tap_makes_one_case(
     logs: list[str] = []
     with console_server(desk) as server:
         tablet = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
-        tablet.dblclick("button[data-language=pt]")
+        choose_language(tablet, "pt", "dblclick")
         tablet.wait_for_selector("#waiting:not([hidden])")
         first = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
         assert first
@@ -148,7 +148,7 @@ def test_console_tablet_double_tap_makes_one_case(
         # the next resident: a new case with a new key, again only one for a double tap
         tablet.click("#cancel")
         tablet.click("#again")
-        tablet.dblclick("button[data-language=en]")
+        choose_language(tablet, "en", "dblclick")
         tablet.wait_for_selector("#waiting:not([hidden])")
         second = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
         ids = [c["id"] for c in admin_get(server.url, "/api/v1/consultations")["items"]]
