@@ -131,9 +131,11 @@ def test_resident_rate_limit__told_in_the_residents_language(
     logs: list[str] = []
     with desk_server(desk, resident_intake_limit=1) as server:
         first = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=en"), logs)
+        first.click("#closed-wait")  # nobody is signed in: "not now" first, and they wait anyway
         agree_and_start(first)
         first.wait_for_selector("#waiting:not([hidden])")
         second = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=hi"), logs)
+        second.click("#closed-wait")
         agree_and_start(second)
         error = second.locator("#device [data-error]")
         error.wait_for(state="visible")

@@ -226,6 +226,7 @@ async function begin(lang) {
 async function openCase(lang) {
   state.fallback = null;
   show($("fallback"), false);
+  delete $("waiting").dataset.fallback;
   const response = await api("/api/v1/consultations", {
     method: "POST",
     headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey },
