@@ -62,7 +62,8 @@ def test_console_satellite_walk_in_portuguese(
             tablet.tap("button.topic[data-topic=medical]")
             tablet.tap("#topic-done")
             tablet.wait_for_selector("#topics[hidden]", state="attached")
-            assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+            # nobody interprets Portuguese now: the title says so (no "a counselor will come soon")
+            assert (tablet.text_content("#wait-title") or "").startswith(PT["resident.fallback_offered"])
             assert (tablet.text_content("#wait-position") or "").startswith(
                 PT["waiting.position"][0].replace("{position}", "1")
             )

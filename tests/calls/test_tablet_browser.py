@@ -3,11 +3,12 @@ thank-you screens at a satellite counter, and a double tap that makes one case."
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
 
-from app.i18n import catalog_json
+from app.i18n import catalog_json, translator
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import assert_no_page_errors, choose_language, wait_for
@@ -63,7 +64,8 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         # resident text in Portuguese from the catalogue, Japanese underneath for the staff
         assert (tablet.text_content("#topics-title") or "").startswith(PT["topic.title"])
         assert JA["topic.title"] in (tablet.text_content("#topics-title") or "")
-        assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+        # nobody is on for Portuguese: the title says so (no "a counselor will come soon")
+        assert (tablet.text_content("#wait-title") or "").startswith(PT["resident.fallback_offered"])
         topics = [t["code"] for t in admin_get(server.url, "/api/v1/topics")]
         labels = tablet.eval_on_selector_all(
             "#topic-grid button.topic",
@@ -112,9 +114,8 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
         assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])  # a satellite
         assert PT["ended.phone"].replace("{phone}", DESK_PHONE) in (tablet.text_content("#ended-phone") or "")
-        assert PT["ended.hours"].replace("{hours}", "06:00–20:00") in (
-            tablet.text_content("#ended-hours") or ""
-        )
+        hours = translator("pt").format_hours(time(6), time(20))  # the locale's own range, not a "–"
+        assert PT["ended.hours"].replace("{hours}", hours) in (tablet.text_content("#ended-hours") or "")
         shot(tablet, "tablet-ended-portrait")
         tablet.set_viewport_size(TABLET_LANDSCAPE)
         assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
