@@ -155,3 +155,11 @@ async def test_a_case_opened_anyway__straight_to_its_choices_never_waiting(
     assert fallback_choices(app.state.desk, case["id"]) is None  # nothing left to choose
     queue = (await client.get("/api/v1/queue", headers=auth["counselor"])).json()
     assert queue["pending"] == []
+
+
+async def test_resident_desk__thai_is_told_its_own_opening_not_the_desks(client: AsyncClient) -> None:
+    body = (await client.get("/api/v1/resident/desk?lang=th")).json()
+    th = translator("th")
+    assert _at(body["next_opening_at"]) == NINE  # the desk
+    assert (body["language_status"], _at(body["language_opens_at"])) == ("later_today", TEN)
+    assert body["messages"]["next"] == th.t("closed.later_today", time=th.format_time(TEN))
