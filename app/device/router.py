@@ -7,7 +7,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from app.deps import ClockDep, Counter, DbSession, SettingsDep
-from app.device.schemas import LanguageTruthText, TabletContextRead, TabletLanguageRead
+from app.device.schemas import (
+    LanguageTruthText,
+    TabletContextRead,
+    TabletLanguageRead,
+    TabletLanguageStatusRead,
+)
 from app.enums import Channel, SiteKind
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Site
@@ -15,6 +20,14 @@ from app.i18n import SUPPORTED, translator
 from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
 from app.resident.truth import LanguageTruth, language_truth
+from routing import Availability
+
+STATUS_KEYS = {
+    Availability.AVAILABLE_NOW: "tablet.status_now",
+    Availability.LATER_TODAY: "tablet.status_later",
+    Availability.BOOK_AHEAD: "tablet.status_book",
+    Availability.CLOSED: "tablet.status_not_now",
+}
 
 router = APIRouter(tags=["counter tablets"])
 
@@ -39,6 +52,26 @@ async def tablet_context(
         desk_hours=translator("ja").format_hours(hours.opens, hours.closes),  # the locale's range, not "–"
         desk_days=list(settings.desk_days),
     )
+
+
+@router.get("/tablet/languages", response_model=list[TabletLanguageStatusRead])
+async def tablet_languages(
+    request: Request, settings: SettingsDep, clock: ClockDep, principal: Counter
+) -> list[TabletLanguageStatusRead]:
+    """Each language button's line, in that language: available now, today from its own opening, by
+    reservation, or not now (the same answer as /availability)."""
+    desk: LiveDesk = request.app.state.desk
+    found = []
+    for a in desk.availability(clock.now()):
+        if a.language not in SUPPORTED:
+            continue
+        tr = translator(a.language)
+        opens = a.opens_at.astimezone(settings.zone) if a.opens_at is not None else None
+        label = (
+            tr.t(STATUS_KEYS[a.status], time=tr.format_time(opens)) if opens else tr.t(STATUS_KEYS[a.status])
+        )
+        found.append(TabletLanguageStatusRead(language=a.language, status=a.status.value, label=label))
+    return found
 
 
 @router.get("/tablet/languages/{lang}", response_model=TabletLanguageRead)

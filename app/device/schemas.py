@@ -45,3 +45,11 @@ class TabletLanguageRead(BaseModel):
     choices: list[str] = Field(description="mt_chat, reservation, phone: the other ways that exist")
     own: LanguageTruthText
     ja: LanguageTruthText
+
+
+class TabletLanguageStatusRead(BaseModel):
+    """One language button's line: what can happen now, in that language itself."""
+
+    language: str
+    status: Literal["available_now", "later_today", "book_ahead", "closed"]
+    label: str = Field(description="e.g. 'Today from 10:00', written in the language itself")

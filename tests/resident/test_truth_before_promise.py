@@ -163,3 +163,21 @@ async def test_resident_desk__thai_is_told_its_own_opening_not_the_desks(client:
     assert _at(body["next_opening_at"]) == NINE  # the desk
     assert (body["language_status"], _at(body["language_opens_at"])) == ("later_today", TEN)
     assert body["messages"]["next"] == th.t("closed.later_today", time=th.format_time(TEN))
+
+
+async def test_tablet_buttons__each_language_its_line_in_its_own_words(
+    client: AsyncClient, auth: dict[str, dict[str, str]]
+) -> None:
+    response = await client.get("/api/v1/tablet/languages", headers=auth["desk_device"])
+    assert response.status_code == 200, response.text
+    rows = {row["language"]: row for row in response.json()}
+    assert len(rows) == 15
+    th, en, uk = translator("th"), translator("en"), translator("uk")
+    assert rows["th"] == {
+        "language": "th",
+        "status": "later_today",
+        "label": th.t("tablet.status_later", time=th.format_time(TEN)),  # its interpreters' hour
+    }
+    assert rows["en"]["label"] == en.t("tablet.status_later", time=en.format_time(NINE))
+    assert (rows["uk"]["status"], rows["uk"]["label"]) == ("book_ahead", uk.t("tablet.status_book"))
+    assert (await client.get("/api/v1/tablet/languages", headers=auth["counselor"])).status_code == 403

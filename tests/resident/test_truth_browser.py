@@ -48,6 +48,12 @@ def test_truth__closed_desk_at_the_tablet_and_the_residents_page_in_nepali_and_t
     with desk_server(desk, clock_start=EARLY, **hours) as server:
         tablet = open_page(module_browser, server.url, "/tablet", logs=logs)
         register_tablet(tablet, desk.device_token, "ne")
+        for lang in LANGUAGES:  # each button says, in its own language, from when it is served today
+            tr = translator(lang)
+            label = tr.t("tablet.status_later", time=tr.format_time(TEN))
+            tablet.wait_for_selector(f"button[data-language={lang}][data-status=later_today]")
+            assert tablet.text_content(f"button[data-language={lang}] .avail") == label
+        problems += check_viewports(tablet, "truth-tablet-languages-closed")
         for lang in LANGUAGES:
             tr, ja = translator(lang), translator("ja")
             tablet.click(f"button[data-language={lang}]")

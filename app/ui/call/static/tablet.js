@@ -194,12 +194,27 @@ async function languages() {
     button.type = "button";
     button.lang = lang.code;
     button.dataset.language = lang.code;
-    button.textContent = lang.native_name;
+    const name = Object.assign(document.createElement("span"), { className: "name", textContent: lang.native_name });
+    const status = Object.assign(document.createElement("span"), { className: "avail" });
+    button.append(name, status);
     button.title = `${lang.name_ja} ${lang.name_en}`;
     button.addEventListener("click", () => begin(lang.code));
     return button;
   });
   $("languages").replaceChildren(...buttons);
+  await languageStatuses();
+}
+
+// Under each button, in that language: available now, today from its own opening, by reservation, not now.
+async function languageStatuses() {
+  const response = await api("/api/v1/tablet/languages").catch(() => null);
+  if (!response?.ok) return;
+  for (const row of await response.json()) {
+    const button = document.querySelector(`#languages button[data-language="${row.language}"]`);
+    if (!button) continue;
+    button.dataset.status = row.status;
+    button.querySelector(".avail").textContent = row.label;
+  }
 }
 
 function newKey() {
@@ -263,6 +278,7 @@ $("na-back").addEventListener("click", () => {
   state.truth = null;
   document.documentElement.lang = "ja";
   screen("start");
+  languageStatuses();
 });
 
 $("cancel").addEventListener("click", async () => {
@@ -390,6 +406,7 @@ $("again").addEventListener("click", () => {
   state.tr = null;
   document.documentElement.lang = "ja";
   screen("start");
+  languageStatuses();
 });
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
 $("leave").addEventListener("click", () => {
@@ -417,6 +434,9 @@ function boot() {
   }
   screen("start");
   languages();
+  setInterval(() => {
+    if (!$("start").hidden) languageStatuses();
+  }, 60000); // the clock opens and closes languages, and staff come and go
   state.ready = Promise.all([loadTopics(), loadContext()]).catch((err) => console.warn("tablet set-up", err));
   connect();
 }
