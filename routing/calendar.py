@@ -6,7 +6,7 @@ Pure: the instant is always passed in. Holidays come from the `holidays` package
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -133,6 +133,10 @@ class OpeningHours:
             day += timedelta(days=1)
         return None
 
+    def local_date(self, at: datetime) -> date:
+        """The date at the instant `at` in these hours' time zone (what "today" means for them)."""
+        return at.astimezone(self._zone).date()
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, the inverse of `from_dict`."""
         return {
@@ -173,6 +177,24 @@ class OpeningHours:
             except ValueError as exc:
                 raise PolicyError(f"closed_dates: {exc}") from exc
         return cls(**kwargs)
+
+
+def next_common_opening(all_hours: Sequence[OpeningHours], at: datetime) -> datetime | None:
+    """The first instant at or after `at` when every one of `all_hours` is open (None: not within a year).
+
+    A remote language is served when the desk and its interpreters' vendor are both open: the later of two
+    openings is tried until all agree (each step moves forward to an opening, so this ends).
+    """
+    moment = at
+    for _ in range(_SEARCH_DAYS * 2):
+        openings = [hours.next_opening(moment) for hours in all_hours]
+        if any(opening is None for opening in openings):
+            return None
+        latest = max(o for o in openings if o is not None)
+        if all(hours.is_open(latest) for hours in all_hours):
+            return latest
+        moment = latest if latest > moment else moment + timedelta(minutes=1)
+    return None
 
 
 def _clock(data: Mapping[str, Any], key: str) -> time:

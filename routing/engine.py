@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any, assert_never
 
+from routing.calendar import next_common_opening
 from routing.checkpoint import (
     CHECKPOINT_FORMAT,
     CheckpointError,
@@ -363,6 +364,14 @@ class Engine:
             estimated_wait_s=self._estimate(request.language, position, self._vendor_open),
         )
 
+    def fallback_offer(self, request_id: str) -> FallbackOffered | None:
+        """The fallbacks a request still waiting may take now (the latest offered); None once in a call,
+        closed, or never offered. Watchers are told this first, so a late watcher sees the choices too."""
+        request = self._requests.get(request_id)
+        if request is None or request.phase not in (Phase.QUEUED, Phase.PENDING_FALLBACK):
+            return None
+        return request.fallback
+
     def transfer_targets(self, request_id: str) -> tuple[str, ...]:
         """The counselors a call could be handed to now (the same rule CallTransferred is checked by).
 
@@ -396,7 +405,8 @@ class Engine:
         raise UnknownRequest(f"no consultation {request_id!r}")
 
     def availability(self, at: datetime | None = None) -> tuple[LanguageAvailability, ...]:
-        """Per language: available now / book ahead / closed, queue length, the wait a new arrival faces."""
+        """Per language: available now, later today, by reservation or not now; the queue, the wait a new
+        arrival faces (the console's estimate), and when that language's own service opens next."""
         when = at if at is not None else self._now
         if when is None:
             raise ValueError("availability needs a time: pass `at` or handle an event first")
@@ -410,6 +420,7 @@ class Engine:
             return opens[vendor]
 
         here = [c for c in self._counselors.values() if c.presence is not Presence.AWAY]
+        today = policy.desk_hours.local_date(when)
         result: list[LanguageAvailability] = []
         for language, mode in policy.languages.items():
             queue = self._queues.get(language)
@@ -417,21 +428,17 @@ class Engine:
             status = Availability.CLOSED
             opens_at: datetime | None = None
             estimate: int | None = None
-            if not desk_open:
-                opens_at = policy.desk_hours.next_opening(when)
-            elif mode is ServiceMode.RESERVATION:
+            if mode is ServiceMode.RESERVATION:
                 status = Availability.BOOK_AHEAD
+            elif desk_open and self._live_now(language, mode, here, vendor_open):
+                status = Availability.AVAILABLE_NOW
+                estimate = self._estimate(language, length + 1, vendor_open)
             else:
-                by_interpreter = bool(here) and self._online_count(language, vendor_open) > 0
-                if mode is ServiceMode.ON_SITE:
-                    live = by_interpreter or any(self._speaks(c, language) for c in here)
-                else:
-                    live = by_interpreter
-                status = Availability.AVAILABLE_NOW if live else Availability.BOOK_AHEAD
-                if live:
-                    estimate = self._estimate(language, length + 1, vendor_open)
-                elif mode is ServiceMode.REMOTE and not policy.interpreter_hours.is_open(when):
-                    opens_at = policy.interpreter_hours.next_opening(when)
+                opens_at = self._service_opening(language, mode, when)
+                if opens_at is not None and opens_at <= when:
+                    opens_at = None  # open hours, but nobody here to serve it: not now, no promise
+                if opens_at is not None and policy.desk_hours.local_date(opens_at) == today:
+                    status = Availability.LATER_TODAY
             result.append(
                 LanguageAvailability(
                     language=language,
@@ -443,6 +450,31 @@ class Engine:
                 )
             )
         return tuple(result)
+
+    def _live_now(
+        self, language: str, mode: ServiceMode, here: list[CounselorRecord], vendor_open: _VendorOpen
+    ) -> bool:
+        """Someone present can serve `language` now (the desk being open is the caller's check)."""
+        by_interpreter = bool(here) and self._online_count(language, vendor_open) > 0
+        if mode is ServiceMode.ON_SITE:
+            return by_interpreter or any(self._speaks(c, language) for c in here)
+        return by_interpreter
+
+    def _service_opening(self, language: str, mode: ServiceMode, when: datetime) -> datetime | None:
+        """When `language` is next served by the hours: the desk's, and for a remote language also the hours
+        of the vendors whose interpreters speak it (the default vendor's while none is known)."""
+        policy = self._policy
+        if mode is ServiceMode.ON_SITE:
+            return policy.desk_hours.next_opening(when)
+        speakers = (i for i in self._interpreters.values() if language in i.languages)
+        vendors = {i.vendor for i in speakers} or {DEFAULT_VENDOR}
+        openings = [
+            opening
+            for vendor in sorted(vendors)
+            if (opening := next_common_opening((policy.desk_hours, policy.hours_for_vendor(vendor)), when))
+            is not None
+        ]
+        return min(openings, default=None)
 
     def snapshot(self) -> Snapshot:
         """The live state for staff screens (and for checking that a replay rebuilt the same state)."""
@@ -723,11 +755,10 @@ class Engine:
     ) -> None:
         request.phase = Phase.PENDING_FALLBACK
         request.fallback_reasons.append(reason)
-        out.append(
-            FallbackOffered(
-                at=self._clock(), request_id=request.request_id, reason=reason, options=options, queued=False
-            )
+        request.fallback = FallbackOffered(
+            at=self._clock(), request_id=request.request_id, reason=reason, options=options, queued=False
         )
+        out.append(request.fallback)
 
     def _offer_fallback(
         self, request: RequestRecord, reason: FallbackReason, *, queued: bool, out: list[Decision]
@@ -735,15 +766,14 @@ class Engine:
         if reason in request.fallback_reasons:
             return
         request.fallback_reasons.append(reason)
-        out.append(
-            FallbackOffered(
-                at=self._clock(),
-                request_id=request.request_id,
-                reason=reason,
-                options=self._policy.fallback_options,
-                queued=queued,
-            )
+        request.fallback = FallbackOffered(
+            at=self._clock(),
+            request_id=request.request_id,
+            reason=reason,
+            options=self._policy.fallback_options,
+            queued=queued,
         )
+        out.append(request.fallback)
 
     def _close_waiting(self, request: RequestRecord, outcome: Outcome, out: list[Decision]) -> None:
         if request.offer is not None:

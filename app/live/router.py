@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
-from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember
+from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember, SettingsDep
 from app.enums import Role
 from app.errors import Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
 from app.live.schemas import LiveQueueRead, SiteQueueRead
+from app.mt.service import TranslatorDep
+from app.resident.choices import Choice, language_choices
 from routing import (
     ConsultationAbandoned,
     ConsultationCancelled,
@@ -28,16 +30,33 @@ router = APIRouter(tags=["live desk"])
 class LanguageAvailabilityRead(BaseModel):
     language: str
     mode: str
-    status: Literal["available_now", "book_ahead", "closed"]
+    status: Literal["available_now", "later_today", "book_ahead", "closed"] = Field(
+        description="served now; its service opens later today; by reservation only; or not now"
+    )
     queue_length: int
-    estimated_wait_s: int | None
-    opens_at: datetime | None
+    estimated_wait_s: int | None = Field(description="the wait a new arrival faces: the console's estimate")
+    opens_at: datetime | None = Field(
+        description="when this language's own service next opens (desk and, for remote, its interpreters)"
+    )
+    choices: list[Choice] = Field(
+        default_factory=list, description="what the resident can do instead, when it is not served now"
+    )
 
 
 @router.get("/availability", response_model=list[LanguageAvailabilityRead])
-async def language_availability(desk: DeskDep) -> list[LanguageAvailabilityRead]:
-    """Per language, right now: available now, book ahead or closed, with the queue and the expected wait."""
-    return [LanguageAvailabilityRead.model_validate(to_data(a)) for a in desk.availability()]
+async def language_availability(
+    desk: DeskDep, settings: SettingsDep, translator: TranslatorDep
+) -> list[LanguageAvailabilityRead]:
+    """Per language, right now: served now (with the expected wait), later today, by reservation or not now,
+    each with its own next opening and the choices that really exist."""
+    policy = desk.engine.policy
+    phone = settings.desk_phone or None
+    return [
+        LanguageAvailabilityRead.model_validate(
+            {**to_data(a), "choices": await language_choices(a, policy, translator, phone)}
+        )
+        for a in desk.availability()
+    ]
 
 
 @router.get("/queue", response_model=LiveQueueRead | SiteQueueRead)

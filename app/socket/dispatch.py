@@ -17,6 +17,7 @@ from app.consultation.models import Consultation
 from app.consultation.repository import scoped
 from app.errors import DomainError
 from app.live import topics
+from app.live.case_status import fallback_choices
 from app.live.frames import Watching
 from app.live.gateway import Gateway, error_frame
 from app.live.hub import Hub, Subscriber
@@ -152,6 +153,7 @@ async def _watch(frame: Watch, conn: Connection) -> None:
         status=status.value if status else None,
         position=position.position if position else None,
         estimated_wait_s=position.estimated_wait_s if position else None,
+        fallback=fallback_choices(desk, consultation_id),
     )
     await websocket.send_text(encode(watching))
     for invite in await desk.resume_front(consultation_id):  # its call may have begun before it watched

@@ -14,6 +14,7 @@ from tests.calls.calls_support import (
     accept_ring,
     assert_media_flowing,
     assert_no_page_errors,
+    choose_language,
     failure_evidence,
     go_available,
     open_page,
@@ -64,16 +65,18 @@ def test_console_live_queue_per_language_follows_the_pushes(
         statuses = console.eval_on_selector_all(
             "#languages-live td.avail", "cs => cs.map((c) => c.dataset.status)"
         )
-        assert set(statuses) <= {"available_now", "book_ahead", "closed"} and len(statuses) == 15
+        assert (
+            set(statuses) <= {"available_now", "later_today", "book_ahead", "closed"} and len(statuses) == 15
+        )
         assert _waiting(console, "pt") == 0 and console.is_visible("#queue-empty")
 
         central = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
         satellite = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_LANDSCAPE, logs)
-        central.click("button[data-language=pt]")
+        choose_language(central, "pt")
         central.wait_for_selector("#waiting:not([hidden])")
         pt_case = central.evaluate("() => window.madoguchiCall.state.consultationId")
         wait_for(lambda: _waiting(console, "pt") == 1, 10, "the Portuguese resident in the console's queue")
-        satellite.click("button[data-language=vi]")
+        choose_language(satellite, "vi")
         satellite.wait_for_selector("#waiting:not([hidden])")
         vi_case = satellite.evaluate("() => window.madoguchiCall.state.consultationId")
         wait_for(lambda: _waiting(console, "vi") == 1, 10, "the Vietnamese resident")

@@ -9,6 +9,7 @@ import pytest
 from routing_kit import jst
 
 from routing import AnnualClosure, OpeningHours, PolicyError
+from routing.calendar import next_common_opening
 
 DESK = OpeningHours(opens=time(9), closes=time(17))
 VENDOR = OpeningHours(opens=time(10), closes=time(18))
@@ -97,3 +98,13 @@ def test_opening_hours__dict_round_trip():
 def test_opening_hours_from_dict__bad_data__raises_policy_error(data):
     with pytest.raises(PolicyError):
         OpeningHours.from_dict(data)
+
+
+def test_next_common_opening__the_first_instant_both_are_open():
+    desk = OpeningHours(opens=time(9), closes=time(17))
+    vendor = OpeningHours(opens=time(10), closes=time(18))
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 7, 11)) == jst(2026, 6, 1, 10)
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 11)) == jst(2026, 6, 1, 11)
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 17, 30)) == jst(2026, 6, 2, 10)
+    weekend = OpeningHours(opens=time(10), closes=time(18), weekdays=frozenset({5, 6}), holiday_country=None)
+    assert next_common_opening((desk, weekend), jst(2026, 6, 1, 7)) is None  # they never overlap
