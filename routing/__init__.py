@@ -36,6 +36,7 @@ from routing.errors import (
     UnsupportedLanguage,
 )
 from routing.events import (
+    AbandonReason,
     CallEnded,
     CallTransferred,
     ConsultationAbandoned,
@@ -59,6 +60,7 @@ from routing.events import (
     Role,
     SafetyFlag,
     Tick,
+    WrapUpEnded,
 )
 from routing.policy import (
     DEFAULT_VENDOR,
@@ -89,6 +91,7 @@ from routing.snapshot import (
 
 __all__ = [
     "DEFAULT_VENDOR",
+    "AbandonReason",
     "AnnualClosure",
     "Assigned",
     "Availability",
@@ -159,6 +162,7 @@ __all__ = [
     "UnknownInterpreter",
     "UnknownRequest",
     "UnsupportedLanguage",
+    "WrapUpEnded",
     "apply_overrides",
     "decision_from_dict",
     "decision_to_dict",
