@@ -3,7 +3,7 @@
 Feed `Engine.handle` events, act on the decisions it returns; query `snapshot`, `availability` and `position`.
 """
 
-from routing.calendar import AnnualClosure, OpeningHours
+from routing.calendar import END_OF_DAY, AnnualClosure, OpeningHours, format_clock
 from routing.codec import decision_from_dict, decision_to_dict, event_from_dict, event_to_dict, to_data
 from routing.decisions import (
     Assigned,
@@ -91,6 +91,7 @@ from routing.snapshot import (
 
 __all__ = [
     "DEFAULT_VENDOR",
+    "END_OF_DAY",
     "AbandonReason",
     "AnnualClosure",
     "Assigned",
@@ -169,5 +170,6 @@ __all__ = [
     "default_policy_data",
     "event_from_dict",
     "event_to_dict",
+    "format_clock",
     "to_data",
 ]

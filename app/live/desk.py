@@ -37,10 +37,14 @@ from realtime.signaling import make_invite
 from routing import (
     Assigned,
     ConsultationRequested,
+    CounselorAway,
+    CounselorState,
     Decision,
     Engine,
     Event,
+    InterpreterAway,
     InterpreterSetAway,
+    InterpreterState,
     LanguageAvailability,
     Offered,
     Priority,
@@ -109,6 +113,7 @@ class LiveDesk:
         async with self._lock:
             self._engine = await self._rebuild()
         await self._reopen_rooms()
+        await self._nobody_connected()
         await self.route_unrouted()
         await self.submit(Tick(at=self.clock.now()))
         if tick:
@@ -143,6 +148,25 @@ class LiveDesk:
         now = self.clock.now()
         for call in self.engine.snapshot().calls:
             await self.rooms.open_room(call.request_id, call.request_id, now)
+
+    async def _nobody_connected(self) -> None:
+        """Presence is what is connected, and after a start nothing is: whoever the journal left available
+        goes away (a call in progress goes on), so nobody is offered a case before their console is back.
+        A console that reconnects says it is available again."""
+        now = self.clock.now()
+        snapshot = self.engine.snapshot()
+        gone: list[Event] = [
+            InterpreterAway(at=now, interpreter_id=i.interpreter_id)
+            for i in snapshot.interpreters
+            if i.state in (InterpreterState.AVAILABLE, InterpreterState.OFFERED, InterpreterState.BUSY)
+        ]
+        gone += [
+            CounselorAway(at=now, counselor_id=c.counselor_id)
+            for c in snapshot.counselors
+            if c.state is not CounselorState.AWAY
+        ]
+        for event in gone:
+            await self.submit(event)
 
     async def route_unrouted(self) -> None:
         """Cases stored but never handed to routing (the process died in between) are routed now."""
