@@ -41,6 +41,7 @@ async def update_case_record(
         db, principal, consultation_id, record_in, cipher, _ip(request), clock.now()
     )
     if principal.staff_user_id is not None:
+        await db.commit()  # the record is stored before routing hears of it (and SQLite has one writer)
         await gateway.record_saved(principal.staff_user_id, clock.now())
     return saved
 
