@@ -215,7 +215,7 @@ class Gateway:
                     self._rejoin_by.pop((event.consultation_id, interpreter_id), None)
                 case RoomParticipantLeft() if event.interpreter_left_mid_call:
                     interpreter_id = event.participant_id.removeprefix("interp-")
-                    if event.reason == "disconnected":  # a reload or a network blip: wait for the rejoin
+                    if event.reason == "disconnected" and self.rejoin_grace > timedelta(0):  # a reload
                         deadline = now + self.rejoin_grace
                         self._rejoin_by[(event.consultation_id, interpreter_id)] = deadline
                     else:
