@@ -220,3 +220,38 @@ def test_console_request_interpreter_joins_the_running_call(
         legs = {leg["role"] for leg in admin_get(base, f"/api/v1/consultations/{case_id}")["call_legs"]}
         assert legs == {"counselor", "counter_tablet", "interpreter"}
         assert_no_page_errors(logs)
+
+
+def test_console_wrap_up__shown_after_the_call_until_the_record_is_saved(
+    media_browser: Any,  # noqa: F811
+    console_desk: ConsoleDesk,  # noqa: F811
+) -> None:
+    desk = console_desk
+    logs: list[str] = []
+    with console_server(desk) as server:
+        base = server.url
+        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        tablet = open_tablet(media_browser, base, desk.central_token, TABLET_LANDSCAPE, logs)
+        pages = {"tablet": tablet, "counselor": counselor}
+        with failure_evidence(logs, pages, "wrap-up-failed", shot):
+            case_id = start_in_english(tablet)
+            assert_media_flowing(pages, 1)
+            assert counselor.is_hidden("#wrap-up")
+            counselor.click("#end-call")
+            counselor.wait_for_selector("#wrap-up:not([hidden])", timeout=10_000)
+            assert "後処理中" in (counselor.text_content("#wrap-up") or "")
+            assert ":" in (counselor.text_content("#wrap-up-left") or "")
+            roster = admin_get(base, "/api/v1/queue")["counselors"]
+            assert [c["state"] for c in roster] == ["wrap_up"]
+            shot(counselor, "counselor-wrap-up")
+            counselor.wait_for_selector("#record-form:not([hidden])")
+            assert counselor.get_attribute("#record-case", "data-consultation") == case_id
+            counselor.check("#record-form input[name=topics][value=tax]")
+            counselor.select_option("#record-form [name=outcome]", "resolved")
+            counselor.click("#record-form button[type=submit]")
+            counselor.wait_for_selector("#record-form [data-result][data-ok=true]")
+            counselor.wait_for_selector("#wrap-up[hidden]", state="attached", timeout=10_000)
+            roster = admin_get(base, "/api/v1/queue")["counselors"]
+            assert [c["state"] for c in roster] == ["free"]
+        assert_no_page_errors(logs)

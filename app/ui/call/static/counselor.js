@@ -43,6 +43,7 @@ function sendPresence() {
 $("available").addEventListener("change", sendPresence);
 
 function handle(msg) {
+  if (msg.type === "hello" && msg.participant_id) state.me = msg.participant_id; // whose roster row is ours
   if (msg.type === "call.transferred") return handedOver(msg);
   if (state.room && state.room.handle(msg)) return;
   if (msg.type === "room.invite" && msg.role === "counselor") startCall(msg);
