@@ -3,7 +3,7 @@
 Feed `Engine.handle` events, act on the decisions it returns; query `snapshot`, `availability` and `position`.
 """
 
-from routing.calendar import END_OF_DAY, AnnualClosure, OpeningHours, format_clock
+from routing.calendar import END_OF_DAY, YEAR_END, AnnualClosure, OpeningHours, format_clock
 from routing.codec import decision_from_dict, decision_to_dict, event_from_dict, event_to_dict, to_data
 from routing.decisions import (
     Assigned,
@@ -92,6 +92,7 @@ from routing.snapshot import (
 __all__ = [
     "DEFAULT_VENDOR",
     "END_OF_DAY",
+    "YEAR_END",
     "AbandonReason",
     "AnnualClosure",
     "Assigned",

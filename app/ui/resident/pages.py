@@ -93,7 +93,7 @@ async def desk_view(
         open_now=open_now,
         reservation_only=reservation_only,
         closed=not open_now or reservation_only,
-        hours=tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes)),
+        hours=tr.opening_hours(hours),
         next_opening=next_text,
         closed_days=days_text,
         phone=settings.desk_phone or None,

@@ -3,6 +3,7 @@
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
 // The case is opened at the language tap, so the resident is in the queue while choosing topics.
 import { $ } from "/assets/shared/dom.js";
+import { formatDays } from "/assets/shared/open_days.js";
 import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 import { pictogram } from "/call/static/pictograms.js";
 
@@ -30,10 +31,14 @@ window.madoguchiCall = {
 // Resident-facing text: the chosen language's catalogue first, Japanese after it for the counter staff, each in
 // a span marked with its own language (screen readers switch voice; Japanese breaks lines the Japanese way).
 let ja = null;
+// `params` may be a function of the language, for values written per language (the open days).
 function say(el, key, count, params) {
-  const text = (tr) => (tr ? (count === undefined ? tr.t(key, params) : tr.n(key, count, params)) : "");
-  const own = text(state.tr);
-  const jaText = state.lang !== "ja" ? text(ja) : "";
+  const text = (tr, lang) => {
+    const values = typeof params === "function" ? params(lang) : params;
+    return tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "";
+  };
+  const own = text(state.tr, state.lang || "ja");
+  const jaText = state.lang !== "ja" ? text(ja, "ja") : "";
   const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
   if (jaText && jaText !== own) {
     parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
@@ -285,7 +290,10 @@ function finish() {
   const phone = state.context?.desk_phone;
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
-  say($("ended-hours"), "ended.hours", undefined, { hours: state.context?.desk_hours || "09:00–17:00" });
+  say($("ended-hours"), "ended.hours", undefined, (lang) => ({
+    days: formatDays(state.context?.desk_days || [], lang),
+    hours: state.context?.desk_hours || "",
+  }));
   $("status").textContent = "";
 }
 
