@@ -167,3 +167,86 @@ async def test_residents_screen__gone_is_let_go_and_beating_is_kept(
 
         await _eventually(let_go)
         assert await status(ids[1]) != "abandoned"
+
+
+async def _accounts(server: LiveServer, http: httpx.AsyncClient) -> tuple[Any, ...]:
+    """A counselor (ja), a Nepali interpreter and a Soja tablet: (device token, counselor and interpreter
+    session cookies as headers)."""
+    from tests.live.test_live_websocket import _prepare, _sign_in
+
+    device_token = await _prepare(server.server.config.app.state.settings.database_url)
+    counselor_cookie, _ = await _sign_in(http, "cns")
+    interpreter_cookie, _ = await _sign_in(http, "itp")
+    return (
+        device_token,
+        {"Cookie": f"madoguchi_session={counselor_cookie}"},
+        {"Cookie": f"madoguchi_session={interpreter_cookie}"},
+    )
+
+
+async def _join(ws: Any, invite: dict[str, Any]) -> None:
+    await ws.send(json.dumps({"type": "room.join", "room_id": invite["room_id"], "token": invite["token"]}))
+    assert (await _next(ws, "room.joined"))["role"] == invite["role"]
+
+
+@pytest.mark.parametrize("comes_back", [True, False])
+async def test_reload_mid_call__kept_within_the_grace_and_re_offered_after_it(
+    server: LiveServer, http: httpx.AsyncClient, clock: ControlledClock, comes_back: bool
+) -> None:
+    device_token, as_counselor, as_interpreter = await _accounts(server, http)
+    url = server.url.replace("http", "ws") + "/ws"
+
+    async def calls() -> list[dict[str, Any]]:
+        body = (await http.get("/api/v1/queue", headers=as_counselor)).json()
+        return list(body["calls"]) + [{"reoffer": e["request_id"]} for e in body["queue"] if e["reoffer"]]
+
+    async with websockets.connect(url, additional_headers=as_counselor) as counselor:
+        await _next(counselor, "hello")
+        await counselor.send(json.dumps({"type": "presence", "state": "available"}))
+        first = await websockets.connect(url, additional_headers=as_interpreter)
+        await _next(first, "hello")
+        await first.send(json.dumps({"type": "presence", "state": "available"}))
+        await first.send(json.dumps({"type": "heartbeat"}))
+        await counselor.send(json.dumps({"type": "heartbeat"}))
+        await asyncio.sleep(0.3)
+        created = await http.post(
+            "/api/v1/consultations",
+            json={"channel": "satellite", "language": "ne"},
+            headers={"Authorization": f"Bearer {device_token}", "Idempotency-Key": f"reload-{comes_back}"},
+        )
+        assert created.status_code == 201, created.text
+        case_id = created.json()["id"]
+        offer = await _next(first, "offer")
+        await first.send(json.dumps({"type": "offer.accept", "offer_id": offer["offer_id"]}))
+        await _join(first, await _next(first, "room.invite"))
+        await _join(counselor, await _next(counselor, "room.invite"))
+        ((call,),) = [await calls()]
+        interpreter_id = call["interpreter_id"]
+        await first.close()  # the interpreter reloads the page mid-call
+        assert (await _next(counselor, "room.peer_left"))["role"] == "interpreter"
+
+        clock.advance(20)  # within the 30 s rejoin grace
+        await counselor.send(json.dumps({"type": "heartbeat"}))
+        if comes_back:
+            async with websockets.connect(url, additional_headers=as_interpreter) as again:
+                await _next(again, "hello")
+                invite = await _next(again, "room.invite")  # the same room, no new offer anywhere
+                assert invite["consultation_id"] == case_id
+                await _join(again, invite)
+                for _ in range(4):  # well past the grace, heartbeating
+                    clock.advance(10)
+                    await again.send(json.dumps({"type": "heartbeat"}))
+                    await counselor.send(json.dumps({"type": "heartbeat"}))
+                    await asyncio.sleep(0.4)  # the service's sweeper runs every second
+                await asyncio.sleep(1.2)
+                assert [c.get("interpreter_id") for c in await calls()] == [interpreter_id]
+        else:
+            clock.advance(11)  # past the grace without coming back
+
+            async def re_offered() -> bool:
+                return {"reoffer": case_id} in await calls()
+
+            await counselor.send(json.dumps({"type": "heartbeat"}))
+            await _eventually(re_offered)
+            (call,) = [c for c in await calls() if "request_id" in c]
+            assert call["interpreter_id"] is None and call["awaiting_interpreter"]
