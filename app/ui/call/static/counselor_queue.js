@@ -32,6 +32,13 @@ export function renderQueue() {
       el("td", {}, CHANNEL[entry.channel] || entry.channel || ""),
       el("td", { className: "waited", dataset: { since: entry.waiting_since } }, minutesSince(entry.waiting_since)),
       el("td", {}, entry.reoffer ? "通話中・通訳待ち In a call, needs an interpreter" : QUEUE_STATE[entry.state] || entry.state),
+      el(
+        "td",
+        {},
+        entry.reoffer
+          ? ""
+          : el("button", { type: "button", className: "remove", dataset: { remove: entry.request_id } }, "待ちから外す Remove"),
+      ),
     ),
   );
   $("queue").replaceChildren(...rows);
