@@ -3,7 +3,6 @@
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
 // The case is opened at the language tap, so the resident is in the queue while choosing topics.
 import { $ } from "/assets/shared/dom.js";
-import { formatDays } from "/assets/shared/open_days.js";
 import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 import { pictogram } from "/call/static/pictograms.js";
 
@@ -53,9 +52,13 @@ function tileLabel(role) {
   say(caption, key);
   return caption;
 }
+// The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`).
+const deskTimes = {};
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
-  return MadoguchiI18n.create(await response.json());
+  const catalog = await response.json();
+  deskTimes[lang] = { days: catalog._open_days || "", hours: catalog._desk_hours || "" };
+  return MadoguchiI18n.create(catalog);
 }
 
 function screen(name) {
@@ -290,10 +293,7 @@ function finish() {
   const phone = state.context?.desk_phone;
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
-  say($("ended-hours"), "ended.hours", undefined, (lang) => ({
-    days: formatDays(state.context?.desk_days || [], lang),
-    hours: state.context?.desk_hours || "",
-  }));
+  say($("ended-hours"), "ended.hours", undefined, (lang) => deskTimes[lang] || { days: "", hours: "" });
   $("status").textContent = "";
 }
 
