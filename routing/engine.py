@@ -61,6 +61,7 @@ from routing.errors import (
 )
 from routing.estimates import HandlingTimes, estimate_wait_s
 from routing.events import (
+    AbandonReason,
     CallEnded,
     CallTransferred,
     ConsultationAbandoned,
@@ -82,6 +83,7 @@ from routing.events import (
     ParticipantLeft,
     Role,
     Tick,
+    WrapUpEnded,
 )
 from routing.policy import DEFAULT_VENDOR, DeskPolicy, FallbackOption, ServiceMode
 from routing.queue import LanguageQueue
@@ -120,6 +122,7 @@ class _TimerKind(IntEnum):
     GENDER_RELAX = 1
     ON_SITE_RELAX = 2
     FALLBACK = 3
+    WRAP_UP = 4  # the id slot holds a counselor id; the token ties it to one wrap-up
 
 
 # (due, seq, kind, request id, token): seq makes the order total; token ties a deadline to one offer.
@@ -531,6 +534,7 @@ class Engine:
                 state=_counselor_state(c),
                 request_id=c.request_id,
                 idle_since=c.idle_since,
+                wrap_up_until=c.wrap_up_until,
             )
             for c in sorted(self._counselors.values(), key=lambda c: c.counselor_id)
         )
@@ -599,7 +603,7 @@ class Engine:
                     raise OfferNotOutstanding(
                         f"no outstanding offer of {event.request_id!r} to {event.interpreter_id!r}"
                     )
-            case CounselorAway() | CounselorBusy() | CounselorFree():
+            case CounselorAway() | CounselorBusy() | CounselorFree() | WrapUpEnded():
                 if event.counselor_id not in self._counselors:
                     raise UnknownCounselor(f"counselor {event.counselor_id!r} has not signed in")
             case InterpreterAway() | InterpreterOffline():
@@ -657,13 +661,19 @@ class Engine:
             case ConsultationCancelled():
                 self._close_waiting(self._requests[event.request_id], Outcome.CANCELLED, out)
             case ConsultationAbandoned():
-                self._close_waiting(self._requests[event.request_id], Outcome.ABANDONED, out)
+                self._close_waiting(
+                    self._requests[event.request_id], Outcome.ABANDONED, out, abandon_reason=event.reason
+                )
             case FallbackAccepted():
                 self._close_waiting(self._requests[event.request_id], Outcome.FALLBACK_ACCEPTED, out)
             case CounselorPresent():
                 self._on_counselor_present(event)
             case CounselorFree():
-                self._set_counselor(self._counselors[event.counselor_id], Presence.PRESENT, out)
+                counselor = self._counselors[event.counselor_id]
+                counselor.wrap_up_until = None
+                self._set_counselor(counselor, Presence.PRESENT, out)
+            case WrapUpEnded():
+                self._end_wrap_up(self._counselors[event.counselor_id])
             case CounselorBusy():
                 self._set_counselor(self._counselors[event.counselor_id], Presence.BUSY, out)
             case CounselorAway():
@@ -775,12 +785,26 @@ class Engine:
         )
         out.append(request.fallback)
 
-    def _close_waiting(self, request: RequestRecord, outcome: Outcome, out: list[Decision]) -> None:
+    def _close_waiting(
+        self,
+        request: RequestRecord,
+        outcome: Outcome,
+        out: list[Decision],
+        *,
+        abandon_reason: AbandonReason | None = None,
+    ) -> None:
         if request.offer is not None:
             self._withdraw(request, OfferEndReason.REQUEST_CLOSED, out, requeue=False)
-        self._close(request, outcome, out)
+        self._close(request, outcome, out, abandon_reason=abandon_reason)
 
-    def _close(self, request: RequestRecord, outcome: Outcome, out: list[Decision]) -> None:
+    def _close(
+        self,
+        request: RequestRecord,
+        outcome: Outcome,
+        out: list[Decision],
+        *,
+        abandon_reason: AbandonReason | None = None,
+    ) -> None:
         self._dequeue(request)
         request.phase = Phase.CLOSED
         del self._requests[request.request_id]
@@ -788,7 +812,14 @@ class Engine:
         self._closed[request.request_id] = outcome
         if len(self._closed) > self.CLOSED_MEMORY:
             self._closed.popitem(last=False)
-        out.append(Closed(at=self._clock(), request_id=request.request_id, outcome=outcome))
+        out.append(
+            Closed(
+                at=self._clock(),
+                request_id=request.request_id,
+                outcome=outcome,
+                abandon_reason=abandon_reason,
+            )
+        )
 
     def _on_counselor_present(self, event: CounselorPresent) -> None:
         languages = event.languages - {self._policy.staff_language}
@@ -805,6 +836,12 @@ class Engine:
             counselor.languages = languages
             counselor.presence = Presence.PRESENT
         self._sync_counselor(counselor)
+
+    def _end_wrap_up(self, counselor: CounselorRecord) -> None:
+        """Wrap-up is over (record saved, or its limit passed): free again if present and not in a call."""
+        if counselor.wrap_up_until is not None:
+            counselor.wrap_up_until = None
+            self._sync_counselor(counselor)
 
     def _set_counselor(self, counselor: CounselorRecord, presence: Presence, out: list[Decision]) -> None:
         counselor.presence = presence
@@ -997,8 +1034,16 @@ class Engine:
         assert request.counselor_id is not None and request.assigned_at is not None
         counselor = self._counselors[request.counselor_id]
         counselor.request_id = None
-        if wrap_up and counselor.presence is Presence.PRESENT:
-            counselor.presence = Presence.BUSY
+        if wrap_up and self._policy.wrap_up_s > 0:
+            counselor.wrap_up_token += 1
+            counselor.wrap_up_until = now + timedelta(seconds=self._policy.wrap_up_s)
+            self._schedule(
+                now,
+                self._policy.wrap_up_s,
+                _TimerKind.WRAP_UP,
+                counselor.counselor_id,
+                counselor.wrap_up_token,
+            )
         self._sync_counselor(counselor)
         if request.interpreter_id is not None:
             interpreter = self._interpreters[request.interpreter_id]
@@ -1023,6 +1068,11 @@ class Engine:
         timers = self._timers
         while timers and timers[0][0] <= now:
             _, _, kind, request_id, token = heapq.heappop(timers)
+            if kind is _TimerKind.WRAP_UP:
+                counselor = self._counselors.get(request_id)
+                if counselor is not None and counselor.wrap_up_token == token:
+                    self._end_wrap_up(counselor)
+                continue
             request = self._requests.get(request_id)
             if request is None:
                 continue
@@ -1287,7 +1337,11 @@ class Engine:
             if here_entry is not None:
                 self._count_here(here_entry, 1)
             counselor.here_entry = here_entry
-        free = counselor.presence is Presence.PRESENT and counselor.request_id is None
+        free = (
+            counselor.presence is Presence.PRESENT
+            and counselor.request_id is None
+            and counselor.wrap_up_until is None
+        )
         if free and counselor.counselor_id not in self._free:
             counselor.idle_since = self._clock()
             self._free[counselor.counselor_id] = counselor
@@ -1400,6 +1454,8 @@ def _live_key(request: RequestRecord) -> QueueKey:
 def _counselor_state(counselor: CounselorRecord) -> CounselorState:
     if counselor.request_id is not None:
         return CounselorState.IN_CALL
+    if counselor.wrap_up_until is not None and counselor.presence is not Presence.AWAY:
+        return CounselorState.WRAP_UP
     if counselor.presence is Presence.PRESENT:
         return CounselorState.FREE
     return CounselorState.BUSY if counselor.presence is Presence.BUSY else CounselorState.AWAY

@@ -23,6 +23,7 @@ class CounselorState(StrEnum):
     FREE = "free"  # present and not in a call
     IN_CALL = "in_call"
     BUSY = "busy"  # present, not taking consultations
+    WRAP_UP = "wrap_up"  # writing up the last call: offered nothing until the record is saved or time is up
     AWAY = "away"
 
 
@@ -101,6 +102,7 @@ class CounselorView:
     state: CounselorState
     request_id: str | None
     idle_since: datetime
+    wrap_up_until: datetime | None = None  # while in wrap-up: when it ends at the latest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -143,6 +143,14 @@ class CounselorRecord:
     idle_since: datetime
     request_id: str | None = None  # the call they are in
     here_entry: frozenset[str] | None = None  # languages counted as present (None while away)
+    # After a call: writing the case record, offered nothing until WrapUpEnded/CounselorFree or the limit.
+    wrap_up_until: datetime | None = None
+    wrap_up_token: int = 0  # ties the limit's timer to this wrap-up (a later wrap-up gets a new token)
+
+    @property
+    def in_wrap_up(self) -> bool:
+        """Still writing up the last call."""
+        return self.wrap_up_until is not None
 
 
 @dataclass(slots=True, eq=False)

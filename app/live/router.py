@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.audit.service import record
 from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
 from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember, SettingsDep
@@ -18,6 +19,7 @@ from app.live.schemas import LiveQueueRead, SiteQueueRead
 from app.mt.service import TranslatorDep
 from app.resident.choices import Choice, language_choices
 from routing import (
+    AbandonReason,
     ConsultationAbandoned,
     ConsultationCancelled,
     RoutingConflict,
@@ -135,3 +137,48 @@ async def cancel_consultation(
         await desk.submit(event_type(at=desk.clock.now(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
+
+
+class RemoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        description="why the case leaves the queue (e.g. the resident is no longer at the counter); audited",
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why the case leaves the queue")
+        return value.strip()
+
+
+@router.post("/consultations/{consultation_id}/remove", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_from_queue(
+    consultation_id: str, body: RemoveIn, request: Request, db: DbSession, desk: DeskDep, principal: Front
+) -> None:
+    """Staff take a waiting case off the queue (its offers are withdrawn). Counted as abandoned (removed by
+    staff) in the statistics; the reason is kept in the audit log. Not for tablets, nor a case in a call."""
+    if principal.role not in (Role.counselor, Role.admin, Role.counter_staff):
+        raise Forbidden("only counselors and front staff can remove a case from the queue")
+    case = await case_in_scope(db, principal, consultation_id)
+    event = ConsultationAbandoned(
+        at=desk.clock.now(), request_id=case.public_id, reason=AbandonReason.STAFF_REMOVED
+    )
+    try:
+        await desk.submit(event)
+    except RoutingConflict as exc:
+        raise Conflict(f"this consultation cannot be removed from the queue now: {exc}") from None
+    client_ip = request.client.host if request.client else None
+    await record(
+        db,
+        principal,
+        "consultation.removed_from_queue",
+        "consultation",
+        case.public_id,
+        {"reason": body.reason},
+        client_ip,
+    )

@@ -70,7 +70,7 @@ async def desk_status(
     hours = desk.engine.policy.desk_hours
     now = clock.now()
     open_now = hours.is_open(now)
-    messages = {"hours": tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes))}
+    messages = {"hours": tr.opening_hours(hours)}
     next_opening = None if open_now else hours.next_opening(now)
     mine = next((a for a in desk.availability(now) if a.language == code), None)
     truth = await language_truth(

@@ -114,8 +114,10 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
         assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])  # a satellite
         assert PT["ended.phone"].replace("{phone}", DESK_PHONE) in (tablet.text_content("#ended-phone") or "")
-        hours = translator("pt").format_hours(time(6), time(20))  # the locale's own range, not a "–"
-        assert PT["ended.hours"].replace("{hours}", hours) in (tablet.text_content("#ended-hours") or "")
+        hours_text = tablet.text_content("#ended-hours") or ""  # the configured days: every day of the week
+        assert translator("pt").format_hours(time(6), time(20)) in hours_text and "{" not in hours_text
+        assert translator("pt").format_days(range(7)) in hours_text  # named in Portuguese by the server
+        assert "segunda a sexta" not in hours_text
         shot(tablet, "tablet-ended-portrait")
         tablet.set_viewport_size(TABLET_LANDSCAPE)
         assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")

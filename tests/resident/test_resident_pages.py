@@ -3,6 +3,7 @@ and 404 for a forged one (both saying so in that language), the closed desk: hou
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -127,7 +128,14 @@ async def test_closed_desk__hours_next_opening_and_the_other_ways(
     text = _text(html)
     assert '"closed": true' in html
     assert tr.t("closed.title") in text
-    assert tr.t("closed.hours", hours=tr.format_hours(time(0, 0), time(0, 1))) in text
+    every_day = tr.format_days(range(7))  # the configured days, named in the resident's language
+    assert tr.t("closed.hours", days=every_day, hours=tr.format_hours(time(0, 0), time(0, 1))) in text
+    shown = re.search(r'<p id="closed-hours">([^<]*)</p>', html)
+    assert shown is not None and html_lib.unescape(shown.group(1)).startswith(
+        tr.t("closed.hours", days=every_day, hours=tr.format_hours(time(0, 0), time(0, 1)))
+    )
+    assert tr.t("closed.holidays") not in shown.group(1)  # no closures configured: none announced
+    assert tr.t("closed.year_end") not in shown.group(1)
     assert re.search(r'id="closed-next"', html)
     assert tr.t("alt.call", phone=PHONE) in text and 'href="tel:0864263111"' in html
 

@@ -157,7 +157,8 @@ def test_resident_screens__the_call_in_five_languages(
     call_desk = arrange_desk(sqlite_template, tmp_path, languages=("ne", "th", "hi"))
     problems: list[str] = []
     logs: list[str] = []
-    with desk_server(call_desk, desk_phone=PHONE, resident_intake_limit=100) as server:
+    # one counselor takes call after call: no wrap-up between them (that is test_counselor_console_browser)
+    with desk_server(call_desk, desk_phone=PHONE, resident_intake_limit=100, wrap_up_seconds=0) as server:
         base = server.url
         counselor, interpreter = available_staff(module_browser, base, logs)
         for lang in CALL_LANGUAGES:

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from routing_kit import Desk, jst, one, only, policy
 
 from routing import (
+    AbandonReason,
     Assigned,
     Availability,
     AwayReason,
@@ -14,6 +17,7 @@ from routing import (
     CallTransferred,
     CallView,
     Closed,
+    ConsultationAbandoned,
     ConsultationCancelled,
     CounselorAway,
     CounselorBusy,
@@ -53,6 +57,7 @@ from routing import (
     UnknownInterpreter,
     UnknownRequest,
     UnsupportedLanguage,
+    WrapUpEnded,
     default_policy_data,
 )
 
@@ -876,3 +881,54 @@ def test_fallback_offer__the_choices_a_waiting_request_may_take_now():
     assert desk.engine.fallback_offer("r-th") == queued  # being offered is still waiting
     desk.send(OfferAccepted(at=desk.now, request_id="r-th", interpreter_id="i-th"))
     assert desk.engine.fallback_offer("r-th") is None  # in a call: nothing to choose
+
+
+def test_wrap_up__no_offer_until_the_record_is_saved():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=300))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.request("r2", "en")
+    assert not only(desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True)), Assigned)
+    assert counselor_states(desk)["c1"] == (CounselorState.WRAP_UP, None)
+    assert not only(desk.advance(299), Assigned)
+    assert one(desk.send(WrapUpEnded(at=desk.now, counselor_id="c1")), Assigned).request_id == "r2"
+
+
+def test_wrap_up__ends_by_itself_at_the_limit():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=120))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    assert desk.engine.next_wakeup() == desk.now + timedelta(seconds=120)
+    desk.request("r2", "en")
+    assert not only(desk.advance(119), Assigned)
+    assert one(desk.advance(1), Assigned).request_id == "r2"
+
+
+def test_wrap_up__a_saved_record_keeps_an_away_counselor_away():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=120))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    desk.send(CounselorAway(at=desk.now, counselor_id="c1"))
+    desk.send(WrapUpEnded(at=desk.now, counselor_id="c1"))
+    assert counselor_states(desk)["c1"] == (CounselorState.AWAY, None)
+
+
+def test_wrap_up__zero_limit_means_none():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=0))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.request("r2", "en")
+    decisions = desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    assert one(decisions, Assigned).request_id == "r2"
+
+
+def test_abandoned__the_reason_reaches_the_closed_decision():
+    desk = Desk(WEEKDAY_1100)
+    desk.request("r1", "en")
+    closed = one(
+        desk.send(ConsultationAbandoned(at=desk.now, request_id="r1", reason=AbandonReason.RESIDENT_LEFT)),
+        Closed,
+    )
+    assert (closed.outcome, closed.abandon_reason) == (Outcome.ABANDONED, AbandonReason.RESIDENT_LEFT)

@@ -69,7 +69,8 @@ def desk(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Des
 
 @pytest.fixture(scope="module")
 def server(desk: Desk) -> Iterator[LiveServer]:
-    with desk_server(desk) as running:
+    # one counselor takes call after call: no wrap-up between them (that is test_counselor_console_browser)
+    with desk_server(desk, wrap_up_seconds=0) as running:
         yield running
 
 

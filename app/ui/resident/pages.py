@@ -101,7 +101,7 @@ async def desk_view(
         and link.kind is not LinkKind.reservation,
         closed=not truth.served_now,
         title=truth.title or "",
-        hours=tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes)),
+        hours=tr.opening_hours(hours),
         next_opening=truth.next_opening,
         closed_days=days_text,
         phone=settings.desk_phone or None,

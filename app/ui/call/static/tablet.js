@@ -32,11 +32,14 @@ window.madoguchiCall = {
 // Resident-facing text: the chosen language's catalogue first, Japanese after it for the counter staff, each in
 // a span marked with its own language (screen readers switch voice; Japanese breaks lines the Japanese way).
 let ja = null;
-// `jaParams`: where a value is itself written per language (a time range), the Japanese line's own.
-function say(el, key, count, params, jaParams = params) {
-  const text = (tr, values) => (tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "");
-  const own = text(state.tr, params);
-  const jaText = state.lang !== "ja" ? text(ja, jaParams) : "";
+// `params` may be a function of the language, for values written per language (the open days).
+function say(el, key, count, params) {
+  const text = (tr, lang) => {
+    const values = typeof params === "function" ? params(lang) : params;
+    return tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "";
+  };
+  const own = text(state.tr, state.lang || "ja");
+  const jaText = state.lang !== "ja" ? text(ja, "ja") : "";
   const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
   if (jaText && jaText !== own) {
     parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
@@ -51,9 +54,13 @@ function tileLabel(role) {
   say(caption, key);
   return caption;
 }
+// The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`).
+const deskTimes = {};
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
-  return MadoguchiI18n.create(await response.json());
+  const catalog = await response.json();
+  deskTimes[lang] = { days: catalog._open_days || "", hours: catalog._desk_hours || "" };
+  return MadoguchiI18n.create(catalog);
 }
 
 function screen(name) {
@@ -178,7 +185,10 @@ function unavailable(truth) {
   both($("na-title"), truth.own.title, truth.ja.title);
   show($("na-next"), Boolean(truth.own.next_opening));
   both($("na-next"), truth.own.next_opening, truth.ja.next_opening);
-  say($("na-hours"), "closed.hours", undefined, { hours: truth.own.hours }, { hours: truth.ja.hours });
+  say($("na-hours"), "closed.hours", undefined, (lang) => ({
+    days: deskTimes[lang]?.days || "",
+    hours: lang === "ja" ? truth.ja.hours : truth.own.hours,
+  }));
   show($("na-phone"), Boolean(truth.own.phone));
   both($("na-phone"), truth.own.phone, truth.ja.phone);
   show($("na-wait"), truth.can_wait);
@@ -394,10 +404,7 @@ function finish() {
   const phone = state.context?.desk_phone;
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
-  const hours = state.truth?.own.hours || state.context?.desk_hours;
-  const jaHours = state.truth?.ja.hours || state.context?.desk_hours;
-  show($("ended-hours"), Boolean(hours));
-  if (hours) say($("ended-hours"), "ended.hours", undefined, { hours }, { hours: jaHours });
+  say($("ended-hours"), "ended.hours", undefined, (lang) => deskTimes[lang] || { days: "", hours: "" });
   $("status").textContent = "";
 }
 
