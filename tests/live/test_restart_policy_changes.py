@@ -2,9 +2,9 @@
 
 Cases in every state the desk has: in a call, ringing an interpreter, queued (two languages, one behind a
 ringing case), a case opened from a reservation (queued for its reserved interpreter), a fallback offered
-(a reservation-only language walked in), and a counselor in wrap-up after a call. Then the app is stopped and started again on the same database with
-the desk hours, desk days, vendor hours, offer timeout, holidays or language service modes changed, and then
-back to the original settings.
+(a reservation-only language walked in), and a counselor in wrap-up after a call. Then the app is stopped and
+started again on the same database with the desk hours, desk days, vendor hours, offer timeout, holidays or
+language service modes changed, and then back to the original settings.
 
 In-process: the same `create_app` and lifespan `madoguchi serve` runs, with the test's frozen clock so the
 only thing that changes between starts is the policy. The subprocess restart with changed desk hours is in
