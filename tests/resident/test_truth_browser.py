@@ -76,8 +76,8 @@ def test_truth__closed_desk_at_the_tablet_and_the_residents_page_in_nepali_and_t
             assert page.is_hidden("#consent")
             assert page.text_content("#closed-title") == tr.t("closed.title")
             assert page.text_content("#closed-next") == tr.t("closed.later_today", time=tr.format_time(TEN))
-            assert page.text_content("#closed-hours") == tr.t(
-                "closed.hours", hours=tr.format_hours(time(9), time(17))
+            assert page.text_content("#closed-hours") == tr.t(  # the configured days: every day
+                "closed.hours", days=tr.format_days(range(7)), hours=tr.format_hours(time(9), time(17))
             )
             assert page.get_attribute("#closed a[data-way=reservation]", "href").endswith(f"?lang={lang}")
             _resident_check(page, f"closed-{lang}", problems)
