@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from routing import DeskPolicy, PolicyError, apply_overrides, default_policy_data
+from routing import END_OF_DAY, DeskPolicy, PolicyError, apply_overrides, default_policy_data
 
 DEFAULT_SECRET = "insecure-dev-secret-change-me"  # noqa: S105 - the sentinel we refuse in production
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -29,13 +29,15 @@ class Mode(StrEnum):
 
 
 def parse_hours(value: str) -> tuple[time, time]:
-    """Parse 'HH:MM-HH:MM' into an opening and a closing time."""
+    """Parse 'HH:MM-HH:MM' into an opening and a closing time; a closing time of 24:00 is the end of the day
+    (00:00-24:00 is a desk open around the clock)."""
     match = _HOURS.match(value.strip())
     if not match:
         raise ValueError(f"expected hours as HH:MM-HH:MM (e.g. 09:00-17:00), got {value!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        opens, closes = time(h1, m1), time(h2, m2)
+        opens = time(h1, m1)
+        closes = END_OF_DAY if (h2, m2) == (24, 0) else time(h2, m2)
     except ValueError as exc:
         raise ValueError(f"not a valid time of day in {value!r}: {exc}") from None
     if opens >= closes:
@@ -61,6 +63,31 @@ class Settings(BaseSettings):
     desk_days: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(_WEEKDAYS[:5]))
     vendor_hours: str = "10:00-18:00"
     vendor_days: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(_WEEKDAYS[:5]))
+    desk_holidays: bool = Field(
+        default=True, description="closed on Japan's national holidays (desk and interpreter vendor)"
+    )
+    desk_year_end: bool = Field(default=True, description="closed from 29 December to 3 January")
+    desk_closed_dates: Annotated[list[date], NoDecode] = Field(
+        default_factory=list, description="extra days the desk is closed, YYYY-MM-DD (comma separated)"
+    )
+    resident_gone_seconds: int = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="a waiting resident whose screen is gone this long is let go (abandoned: resident left)",
+    )
+    rejoin_grace_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=600,
+        description="a counselor or interpreter who drops out of a call stays its member this long",
+    )
+    wrap_up_seconds: int = Field(
+        default=180,
+        ge=0,
+        le=3600,
+        description="after a call the counselor is offered nothing until the record is saved or this passes",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=300)
@@ -174,6 +201,23 @@ class Settings(BaseSettings):
                 f"expected weekdays from {', '.join(_WEEKDAYS)} (comma separated), got {value!r}"
             )
         return days
+
+    @field_validator("desk_closed_dates", mode="before")
+    @classmethod
+    def _dates(cls, value: object) -> list[date]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        days: list[date] = []
+        for item in items:
+            if isinstance(item, date):
+                days.append(item)
+            elif str(item).strip():
+                try:
+                    days.append(date.fromisoformat(str(item).strip()))
+                except ValueError:
+                    raise ValueError(
+                        f"expected dates as YYYY-MM-DD (comma separated), got {str(item).strip()!r}"
+                    ) from None
+        return sorted(set(days))
 
     @field_validator(
         "data_keys", "stun_urls", "turn_urls", "phone_codecs", "phone_menu_languages", mode="before"

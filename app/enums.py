@@ -69,6 +69,14 @@ class Outcome(StrEnum):
     abandoned = "abandoned"
 
 
+class AbandonReason(StrEnum):
+    """Why a case was abandoned before being served (the statistics count each apart)."""
+
+    resident_left = "resident_left"  # the resident's screen went away and did not come back in time
+    staff_removed = "staff_removed"  # staff took it off the queue, with a reason in the audit log
+    hung_up = "hung_up"  # a phone caller hung up while waiting
+
+
 class Gender(StrEnum):
     female = "female"
     male = "male"

@@ -5,6 +5,11 @@ chooses. The app calls :meth:`PresenceTracker.touch` on every frame, :meth:`Pres
 a socket closes, and :meth:`PresenceTracker.sweep` on its clock tick; sweep returns the members silent for
 longer than the timeout, which the app feeds to routing as "offline". A reconnect before that (page reload,
 network blip) resumes the same presence, keeping the available/away state, so routing never sees a flap.
+Members in a call get the longer rejoin grace (a reload mid-call keeps them the call's member).
+
+:class:`WatchTracker` does the same for residents' screens (a counter tablet, the resident's own device)
+following their waiting case: a case whose every watcher went away and stayed away past the grace is
+returned by its sweep, for the app to let go of ("resident left").
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ __all__ = [
     "PresenceTracker",
     "StateChanged",
     "UnknownConnection",
+    "WatchTracker",
     "WentOffline",
 ]
 
@@ -86,10 +92,13 @@ def _aware(now: datetime) -> datetime:
 class PresenceTracker:
     """In-memory presence of one pool (interpreters or counselors) in one process; times are passed in."""
 
-    def __init__(self, *, timeout: timedelta = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, *, timeout: timedelta = DEFAULT_TIMEOUT, rejoin_grace: timedelta | None = None
+    ) -> None:
         if timeout <= timedelta(0):
             raise ValueError("timeout must be positive")
         self.timeout = timeout
+        self.rejoin_grace = max(timeout, rejoin_grace or timeout)  # for members in a call
         self._by_member: dict[str, PresenceEntry] = {}
         self._by_connection: dict[str, str] = {}
 
@@ -130,6 +139,25 @@ class PresenceTracker:
             resumed=resumed,
             replaced_connection_id=replaced,
         )
+
+    def announce(self, member_id: str, state: PresenceState, now: datetime) -> None:
+        """A state set without a socket (the REST API): counts as a sign of life, and like one it lapses
+        after the timeout unless a socket connects and keeps it (routing never keeps a ghost available)."""
+        _aware(now)
+        old = self._by_member.get(member_id)
+        if old is not None:
+            self._by_member[member_id] = replace(old, state=state, last_seen_at=max(old.last_seen_at, now))
+            return
+        connection_id = f"api:{member_id}"
+        self._by_member[member_id] = PresenceEntry(
+            member_id=member_id,
+            connection_id=connection_id,
+            state=state,
+            connected_at=now,
+            last_seen_at=now,
+            socket_open=False,
+        )
+        self._by_connection[connection_id] = member_id
 
     def _entry_for(self, connection_id: str) -> PresenceEntry:
         member_id = self._by_connection.get(connection_id)
@@ -184,10 +212,17 @@ class PresenceTracker:
             at=now,
         )
 
-    def sweep(self, now: datetime) -> list[WentOffline]:
-        """Drop and return every member silent for more than the timeout (call on each clock tick)."""
+    def sweep(self, now: datetime, in_call: frozenset[str] = frozenset()) -> list[WentOffline]:
+        """Drop and return every member silent for more than the timeout (call on each clock tick).
+
+        Members in `in_call` get the rejoin grace instead: a reload mid-call must not lose them the call.
+        """
         _aware(now)
-        dead = [e for e in self._by_member.values() if now - e.last_seen_at > self.timeout]
+        dead = [
+            e
+            for e in self._by_member.values()
+            if now - e.last_seen_at > (self.rejoin_grace if e.member_id in in_call else self.timeout)
+        ]
         out = []
         for entry in sorted(dead, key=lambda e: (e.last_seen_at, e.member_id)):
             del self._by_member[entry.member_id]
@@ -230,3 +265,85 @@ class PresenceTracker:
 
     def __contains__(self, member_id: object) -> bool:
         return member_id in self._by_member
+
+
+@dataclass(slots=True)
+class _Watched:
+    connections: set[str]  # open sockets watching the case
+    last_seen_at: datetime  # the latest sign of life of any of them (or when the last one closed)
+
+
+class WatchTracker:
+    """Residents' screens following their cases, in one process; times are passed in, never read.
+
+    A case is let go when no watcher is left for longer than `gone_after`: every socket closed, or every
+    open one silent (no frame, not even a heartbeat) for `silent_after` and then `gone_after` more. One
+    watcher that keeps its socket open and beats is enough to keep the case.
+    """
+
+    def __init__(self, *, gone_after: timedelta, silent_after: timedelta = DEFAULT_TIMEOUT) -> None:
+        if gone_after <= timedelta(0) or silent_after <= timedelta(0):
+            raise ValueError("gone_after and silent_after must be positive")
+        self.gone_after = gone_after
+        self.silent_after = silent_after
+        self._cases: dict[str, _Watched] = {}
+        self._by_connection: dict[str, set[str]] = {}
+
+    def watch(self, case_id: str, connection_id: str, now: datetime) -> None:
+        """A resident's screen follows `case_id` on this socket."""
+        _aware(now)
+        watched = self._cases.get(case_id)
+        if watched is None:
+            watched = self._cases[case_id] = _Watched(set(), now)
+        watched.connections.add(connection_id)
+        watched.last_seen_at = max(watched.last_seen_at, now)
+        self._by_connection.setdefault(connection_id, set()).add(case_id)
+
+    def touch(self, connection_id: str, now: datetime) -> None:
+        """Any frame from the socket (a heartbeat is enough) keeps its cases."""
+        for case_id in self._by_connection.get(connection_id, ()):
+            watched = self._cases[case_id]
+            watched.last_seen_at = max(watched.last_seen_at, now)
+
+    def disconnect(self, connection_id: str, now: datetime) -> None:
+        """The socket closed: its cases start counting down unless another watcher is there."""
+        _aware(now)
+        for case_id in self._by_connection.pop(connection_id, set()):
+            watched = self._cases[case_id]
+            watched.connections.discard(connection_id)
+            watched.last_seen_at = max(watched.last_seen_at, now)
+
+    def forget(self, case_id: str) -> None:
+        """Stop following a case (it ended, or it was let go)."""
+        watched = self._cases.pop(case_id, None)
+        if watched is None:
+            return
+        for connection_id in watched.connections:
+            cases = self._by_connection.get(connection_id)
+            if cases is not None:
+                cases.discard(case_id)
+                if not cases:
+                    del self._by_connection[connection_id]
+
+    def deadline(self, case_id: str) -> datetime | None:
+        """When the case will be let go if nothing is heard (None when it is not watched)."""
+        watched = self._cases.get(case_id)
+        if watched is None:
+            return None
+        silent = self.silent_after if watched.connections else timedelta(0)
+        return watched.last_seen_at + silent + self.gone_after
+
+    def sweep(self, now: datetime) -> list[str]:
+        """The cases whose residents are gone (forgotten here), oldest first."""
+        _aware(now)
+        gone = []
+        for case_id in list(self._cases):
+            deadline = self.deadline(case_id)
+            if deadline is not None and now > deadline:
+                gone.append((deadline, case_id))
+        for _, case_id in sorted(gone):
+            self.forget(case_id)
+        return [case_id for _, case_id in sorted(gone)]
+
+    def __contains__(self, case_id: object) -> bool:
+        return case_id in self._cases

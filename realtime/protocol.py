@@ -107,6 +107,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
+    NOT_CONNECTED = "not_connected"  # the socket is not (or no longer) a pool member's live connection
 
 
 class ProtocolError(Exception):

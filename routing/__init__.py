@@ -3,7 +3,7 @@
 Feed `Engine.handle` events, act on the decisions it returns; query `snapshot`, `availability` and `position`.
 """
 
-from routing.calendar import AnnualClosure, OpeningHours
+from routing.calendar import END_OF_DAY, YEAR_END, AnnualClosure, OpeningHours, format_clock
 from routing.checkpoint import CHECKPOINT_FORMAT, CheckpointError, policy_version
 from routing.codec import decision_from_dict, decision_to_dict, event_from_dict, event_to_dict, to_data
 from routing.decisions import (
@@ -37,6 +37,7 @@ from routing.errors import (
     UnsupportedLanguage,
 )
 from routing.events import (
+    AbandonReason,
     CallEnded,
     CallTransferred,
     ConsultationAbandoned,
@@ -60,6 +61,7 @@ from routing.events import (
     Role,
     SafetyFlag,
     Tick,
+    WrapUpEnded,
 )
 from routing.policy import (
     DEFAULT_VENDOR,
@@ -91,6 +93,9 @@ from routing.snapshot import (
 __all__ = [
     "CHECKPOINT_FORMAT",
     "DEFAULT_VENDOR",
+    "END_OF_DAY",
+    "YEAR_END",
+    "AbandonReason",
     "AnnualClosure",
     "Assigned",
     "Availability",
@@ -162,12 +167,14 @@ __all__ = [
     "UnknownInterpreter",
     "UnknownRequest",
     "UnsupportedLanguage",
+    "WrapUpEnded",
     "apply_overrides",
     "decision_from_dict",
     "decision_to_dict",
     "default_policy_data",
     "event_from_dict",
     "event_to_dict",
+    "format_clock",
     "policy_version",
     "to_data",
 ]

@@ -6,7 +6,7 @@ Pure: the instant is always passed in. Holidays come from the `holidays` package
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +17,14 @@ import holidays
 from routing.errors import PolicyError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+END_OF_DAY = time.max  # a closing time of 24:00: open to the end of the day (00:00-24:00 is around the clock)
+
+
+def format_clock(value: time) -> str:
+    """HH:MM, with the end of the day written 24:00 (the inverse of the hours' parsing)."""
+    return "24:00" if value == END_OF_DAY else value.strftime("%H:%M")
+
+
 _SEARCH_DAYS = 400  # far enough to cross any run of closed days (year-end plus holidays)
 
 
@@ -107,7 +115,16 @@ class OpeningHours:
     def is_open(self, at: datetime) -> bool:
         """True when the service is open at the instant `at` (timezone-aware)."""
         local = at.astimezone(self._zone)
-        return self.opens <= local.time() < self.closes and self.is_open_day(local.date())
+        return self._within(local.time()) and self.is_open_day(local.date())
+
+    def _within(self, moment: time) -> bool:
+        return self.opens <= moment and (self.closes == END_OF_DAY or moment < self.closes)
+
+    def closes_on(self, day: date) -> datetime:
+        """The instant (UTC) the service closes on the local `day` (the midnight after it for 24:00)."""
+        if self.closes == END_OF_DAY:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone).astimezone(UTC)
+        return datetime.combine(day, self.closes, tzinfo=self._zone).astimezone(UTC)
 
     def state_at(self, at: datetime) -> tuple[bool, datetime | None]:
         """Open or not at `at`, and the instant (UTC) that answer stays valid until (None: for good).
@@ -116,7 +133,7 @@ class OpeningHours:
         """
         if self.is_open(at):
             local = at.astimezone(self._zone)
-            return True, datetime.combine(local.date(), self.closes, tzinfo=self._zone).astimezone(UTC)
+            return True, self.closes_on(local.date())
         return False, self.next_opening(at)
 
     def next_opening(self, at: datetime) -> datetime | None:
@@ -133,11 +150,15 @@ class OpeningHours:
             day += timedelta(days=1)
         return None
 
+    def local_date(self, at: datetime) -> date:
+        """The date at the instant `at` in these hours' time zone (what "today" means for them)."""
+        return at.astimezone(self._zone).date()
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, the inverse of `from_dict`."""
         return {
-            "opens": self.opens.strftime("%H:%M"),
-            "closes": self.closes.strftime("%H:%M"),
+            "opens": format_clock(self.opens),
+            "closes": format_clock(self.closes),
             "weekdays": [WEEKDAY_NAMES[day] for day in sorted(self.weekdays)],
             "timezone": self.timezone,
             "holiday_country": self.holiday_country,
@@ -175,9 +196,29 @@ class OpeningHours:
         return cls(**kwargs)
 
 
+def next_common_opening(all_hours: Sequence[OpeningHours], at: datetime) -> datetime | None:
+    """The first instant at or after `at` when every one of `all_hours` is open (None: not within a year).
+
+    A remote language is served when the desk and its interpreters' vendor are both open: the later of two
+    openings is tried until all agree (each step moves forward to an opening, so this ends).
+    """
+    moment = at
+    for _ in range(_SEARCH_DAYS * 2):
+        openings = [hours.next_opening(moment) for hours in all_hours]
+        if any(opening is None for opening in openings):
+            return None
+        latest = max(o for o in openings if o is not None)
+        if all(hours.is_open(latest) for hours in all_hours):
+            return latest
+        moment = latest if latest > moment else moment + timedelta(minutes=1)
+    return None
+
+
 def _clock(data: Mapping[str, Any], key: str) -> time:
     if key not in data:
         raise PolicyError(f"opening hours: {key!r} is required")
+    if key == "closes" and str(data[key]) == "24:00":
+        return END_OF_DAY
     try:
         return time.fromisoformat(str(data[key]))
     except ValueError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from routing.events import AbandonReason
 from routing.policy import FallbackOption
 
 
@@ -145,6 +146,7 @@ class Closed:
     at: datetime
     request_id: str
     outcome: Outcome
+    abandon_reason: AbandonReason | None = None  # set for ABANDONED when the event said why
 
 
 Decision = (

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any, assert_never
 
+from routing.calendar import next_common_opening
 from routing.checkpoint import (
     CHECKPOINT_FORMAT,
     CheckpointError,
@@ -60,6 +61,7 @@ from routing.errors import (
 )
 from routing.estimates import HandlingTimes, estimate_wait_s
 from routing.events import (
+    AbandonReason,
     CallEnded,
     CallTransferred,
     ConsultationAbandoned,
@@ -81,6 +83,7 @@ from routing.events import (
     ParticipantLeft,
     Role,
     Tick,
+    WrapUpEnded,
 )
 from routing.policy import DEFAULT_VENDOR, DeskPolicy, FallbackOption, ServiceMode
 from routing.queue import LanguageQueue
@@ -119,6 +122,7 @@ class _TimerKind(IntEnum):
     GENDER_RELAX = 1
     ON_SITE_RELAX = 2
     FALLBACK = 3
+    WRAP_UP = 4  # the id slot holds a counselor id; the token ties it to one wrap-up
 
 
 # (due, seq, kind, request id, token): seq makes the order total; token ties a deadline to one offer.
@@ -363,6 +367,14 @@ class Engine:
             estimated_wait_s=self._estimate(request.language, position, self._vendor_open),
         )
 
+    def fallback_offer(self, request_id: str) -> FallbackOffered | None:
+        """The fallbacks a request still waiting may take now (the latest offered); None once in a call,
+        closed, or never offered. Watchers are told this first, so a late watcher sees the choices too."""
+        request = self._requests.get(request_id)
+        if request is None or request.phase not in (Phase.QUEUED, Phase.PENDING_FALLBACK):
+            return None
+        return request.fallback
+
     def transfer_targets(self, request_id: str) -> tuple[str, ...]:
         """The counselors a call could be handed to now (the same rule CallTransferred is checked by).
 
@@ -396,7 +408,8 @@ class Engine:
         raise UnknownRequest(f"no consultation {request_id!r}")
 
     def availability(self, at: datetime | None = None) -> tuple[LanguageAvailability, ...]:
-        """Per language: available now / book ahead / closed, queue length, the wait a new arrival faces."""
+        """Per language: available now, later today, by reservation or not now; the queue, the wait a new
+        arrival faces (the console's estimate), and when that language's own service opens next."""
         when = at if at is not None else self._now
         if when is None:
             raise ValueError("availability needs a time: pass `at` or handle an event first")
@@ -410,6 +423,7 @@ class Engine:
             return opens[vendor]
 
         here = [c for c in self._counselors.values() if c.presence is not Presence.AWAY]
+        today = policy.desk_hours.local_date(when)
         result: list[LanguageAvailability] = []
         for language, mode in policy.languages.items():
             queue = self._queues.get(language)
@@ -417,21 +431,17 @@ class Engine:
             status = Availability.CLOSED
             opens_at: datetime | None = None
             estimate: int | None = None
-            if not desk_open:
-                opens_at = policy.desk_hours.next_opening(when)
-            elif mode is ServiceMode.RESERVATION:
+            if mode is ServiceMode.RESERVATION:
                 status = Availability.BOOK_AHEAD
+            elif desk_open and self._live_now(language, mode, here, vendor_open):
+                status = Availability.AVAILABLE_NOW
+                estimate = self._estimate(language, length + 1, vendor_open)
             else:
-                by_interpreter = bool(here) and self._online_count(language, vendor_open) > 0
-                if mode is ServiceMode.ON_SITE:
-                    live = by_interpreter or any(self._speaks(c, language) for c in here)
-                else:
-                    live = by_interpreter
-                status = Availability.AVAILABLE_NOW if live else Availability.BOOK_AHEAD
-                if live:
-                    estimate = self._estimate(language, length + 1, vendor_open)
-                elif mode is ServiceMode.REMOTE and not policy.interpreter_hours.is_open(when):
-                    opens_at = policy.interpreter_hours.next_opening(when)
+                opens_at = self._service_opening(language, mode, when)
+                if opens_at is not None and opens_at <= when:
+                    opens_at = None  # open hours, but nobody here to serve it: not now, no promise
+                if opens_at is not None and policy.desk_hours.local_date(opens_at) == today:
+                    status = Availability.LATER_TODAY
             result.append(
                 LanguageAvailability(
                     language=language,
@@ -443,6 +453,31 @@ class Engine:
                 )
             )
         return tuple(result)
+
+    def _live_now(
+        self, language: str, mode: ServiceMode, here: list[CounselorRecord], vendor_open: _VendorOpen
+    ) -> bool:
+        """Someone present can serve `language` now (the desk being open is the caller's check)."""
+        by_interpreter = bool(here) and self._online_count(language, vendor_open) > 0
+        if mode is ServiceMode.ON_SITE:
+            return by_interpreter or any(self._speaks(c, language) for c in here)
+        return by_interpreter
+
+    def _service_opening(self, language: str, mode: ServiceMode, when: datetime) -> datetime | None:
+        """When `language` is next served by the hours: the desk's, and for a remote language also the hours
+        of the vendors whose interpreters speak it (the default vendor's while none is known)."""
+        policy = self._policy
+        if mode is ServiceMode.ON_SITE:
+            return policy.desk_hours.next_opening(when)
+        speakers = (i for i in self._interpreters.values() if language in i.languages)
+        vendors = {i.vendor for i in speakers} or {DEFAULT_VENDOR}
+        openings = [
+            opening
+            for vendor in sorted(vendors)
+            if (opening := next_common_opening((policy.desk_hours, policy.hours_for_vendor(vendor)), when))
+            is not None
+        ]
+        return min(openings, default=None)
 
     def snapshot(self) -> Snapshot:
         """The live state for staff screens (and for checking that a replay rebuilt the same state)."""
@@ -499,6 +534,7 @@ class Engine:
                 state=_counselor_state(c),
                 request_id=c.request_id,
                 idle_since=c.idle_since,
+                wrap_up_until=c.wrap_up_until,
             )
             for c in sorted(self._counselors.values(), key=lambda c: c.counselor_id)
         )
@@ -567,7 +603,7 @@ class Engine:
                     raise OfferNotOutstanding(
                         f"no outstanding offer of {event.request_id!r} to {event.interpreter_id!r}"
                     )
-            case CounselorAway() | CounselorBusy() | CounselorFree():
+            case CounselorAway() | CounselorBusy() | CounselorFree() | WrapUpEnded():
                 if event.counselor_id not in self._counselors:
                     raise UnknownCounselor(f"counselor {event.counselor_id!r} has not signed in")
             case InterpreterAway() | InterpreterOffline():
@@ -625,13 +661,19 @@ class Engine:
             case ConsultationCancelled():
                 self._close_waiting(self._requests[event.request_id], Outcome.CANCELLED, out)
             case ConsultationAbandoned():
-                self._close_waiting(self._requests[event.request_id], Outcome.ABANDONED, out)
+                self._close_waiting(
+                    self._requests[event.request_id], Outcome.ABANDONED, out, abandon_reason=event.reason
+                )
             case FallbackAccepted():
                 self._close_waiting(self._requests[event.request_id], Outcome.FALLBACK_ACCEPTED, out)
             case CounselorPresent():
                 self._on_counselor_present(event)
             case CounselorFree():
-                self._set_counselor(self._counselors[event.counselor_id], Presence.PRESENT, out)
+                counselor = self._counselors[event.counselor_id]
+                counselor.wrap_up_until = None
+                self._set_counselor(counselor, Presence.PRESENT, out)
+            case WrapUpEnded():
+                self._end_wrap_up(self._counselors[event.counselor_id])
             case CounselorBusy():
                 self._set_counselor(self._counselors[event.counselor_id], Presence.BUSY, out)
             case CounselorAway():
@@ -723,11 +765,10 @@ class Engine:
     ) -> None:
         request.phase = Phase.PENDING_FALLBACK
         request.fallback_reasons.append(reason)
-        out.append(
-            FallbackOffered(
-                at=self._clock(), request_id=request.request_id, reason=reason, options=options, queued=False
-            )
+        request.fallback = FallbackOffered(
+            at=self._clock(), request_id=request.request_id, reason=reason, options=options, queued=False
         )
+        out.append(request.fallback)
 
     def _offer_fallback(
         self, request: RequestRecord, reason: FallbackReason, *, queued: bool, out: list[Decision]
@@ -735,22 +776,35 @@ class Engine:
         if reason in request.fallback_reasons:
             return
         request.fallback_reasons.append(reason)
-        out.append(
-            FallbackOffered(
-                at=self._clock(),
-                request_id=request.request_id,
-                reason=reason,
-                options=self._policy.fallback_options,
-                queued=queued,
-            )
+        request.fallback = FallbackOffered(
+            at=self._clock(),
+            request_id=request.request_id,
+            reason=reason,
+            options=self._policy.fallback_options,
+            queued=queued,
         )
+        out.append(request.fallback)
 
-    def _close_waiting(self, request: RequestRecord, outcome: Outcome, out: list[Decision]) -> None:
+    def _close_waiting(
+        self,
+        request: RequestRecord,
+        outcome: Outcome,
+        out: list[Decision],
+        *,
+        abandon_reason: AbandonReason | None = None,
+    ) -> None:
         if request.offer is not None:
             self._withdraw(request, OfferEndReason.REQUEST_CLOSED, out, requeue=False)
-        self._close(request, outcome, out)
+        self._close(request, outcome, out, abandon_reason=abandon_reason)
 
-    def _close(self, request: RequestRecord, outcome: Outcome, out: list[Decision]) -> None:
+    def _close(
+        self,
+        request: RequestRecord,
+        outcome: Outcome,
+        out: list[Decision],
+        *,
+        abandon_reason: AbandonReason | None = None,
+    ) -> None:
         self._dequeue(request)
         request.phase = Phase.CLOSED
         del self._requests[request.request_id]
@@ -758,7 +812,14 @@ class Engine:
         self._closed[request.request_id] = outcome
         if len(self._closed) > self.CLOSED_MEMORY:
             self._closed.popitem(last=False)
-        out.append(Closed(at=self._clock(), request_id=request.request_id, outcome=outcome))
+        out.append(
+            Closed(
+                at=self._clock(),
+                request_id=request.request_id,
+                outcome=outcome,
+                abandon_reason=abandon_reason,
+            )
+        )
 
     def _on_counselor_present(self, event: CounselorPresent) -> None:
         languages = event.languages - {self._policy.staff_language}
@@ -775,6 +836,12 @@ class Engine:
             counselor.languages = languages
             counselor.presence = Presence.PRESENT
         self._sync_counselor(counselor)
+
+    def _end_wrap_up(self, counselor: CounselorRecord) -> None:
+        """Wrap-up is over (record saved, or its limit passed): free again if present and not in a call."""
+        if counselor.wrap_up_until is not None:
+            counselor.wrap_up_until = None
+            self._sync_counselor(counselor)
 
     def _set_counselor(self, counselor: CounselorRecord, presence: Presence, out: list[Decision]) -> None:
         counselor.presence = presence
@@ -967,8 +1034,16 @@ class Engine:
         assert request.counselor_id is not None and request.assigned_at is not None
         counselor = self._counselors[request.counselor_id]
         counselor.request_id = None
-        if wrap_up and counselor.presence is Presence.PRESENT:
-            counselor.presence = Presence.BUSY
+        if wrap_up and self._policy.wrap_up_s > 0:
+            counselor.wrap_up_token += 1
+            counselor.wrap_up_until = now + timedelta(seconds=self._policy.wrap_up_s)
+            self._schedule(
+                now,
+                self._policy.wrap_up_s,
+                _TimerKind.WRAP_UP,
+                counselor.counselor_id,
+                counselor.wrap_up_token,
+            )
         self._sync_counselor(counselor)
         if request.interpreter_id is not None:
             interpreter = self._interpreters[request.interpreter_id]
@@ -993,6 +1068,11 @@ class Engine:
         timers = self._timers
         while timers and timers[0][0] <= now:
             _, _, kind, request_id, token = heapq.heappop(timers)
+            if kind is _TimerKind.WRAP_UP:
+                counselor = self._counselors.get(request_id)
+                if counselor is not None and counselor.wrap_up_token == token:
+                    self._end_wrap_up(counselor)
+                continue
             request = self._requests.get(request_id)
             if request is None:
                 continue
@@ -1257,7 +1337,11 @@ class Engine:
             if here_entry is not None:
                 self._count_here(here_entry, 1)
             counselor.here_entry = here_entry
-        free = counselor.presence is Presence.PRESENT and counselor.request_id is None
+        free = (
+            counselor.presence is Presence.PRESENT
+            and counselor.request_id is None
+            and counselor.wrap_up_until is None
+        )
         if free and counselor.counselor_id not in self._free:
             counselor.idle_since = self._clock()
             self._free[counselor.counselor_id] = counselor
@@ -1370,6 +1454,8 @@ def _live_key(request: RequestRecord) -> QueueKey:
 def _counselor_state(counselor: CounselorRecord) -> CounselorState:
     if counselor.request_id is not None:
         return CounselorState.IN_CALL
+    if counselor.wrap_up_until is not None and counselor.presence is not Presence.AWAY:
+        return CounselorState.WRAP_UP
     if counselor.presence is Presence.PRESENT:
         return CounselorState.FREE
     return CounselorState.BUSY if counselor.presence is Presence.BUSY else CounselorState.AWAY

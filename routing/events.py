@@ -27,6 +27,14 @@ class SafetyFlag(StrEnum):
     CHILD = "child"
 
 
+class AbandonReason(StrEnum):
+    """Why a waiting case was abandoned (the statistics count each apart)."""
+
+    RESIDENT_LEFT = "resident_left"  # the resident's screen went away and did not come back in time
+    STAFF_REMOVED = "staff_removed"  # staff took it off the queue (their reason is in the audit log)
+    HUNG_UP = "hung_up"  # a phone caller hung up while waiting
+
+
 class Role(StrEnum):
     """Role of a participant in a call room."""
 
@@ -79,6 +87,7 @@ class ConsultationAbandoned(_Event):
     """The resident left (closed the page, hung up) before being served."""
 
     request_id: str
+    reason: AbandonReason | None = None  # None in journals written before reasons were kept
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -212,7 +221,16 @@ class CallEnded(_Event):
     """The counselor ended the call: the request is served."""
 
     request_id: str
-    counselor_wrap_up: bool = False  # keep the counselor busy (logging the case) until CounselorFree
+    counselor_wrap_up: bool = (
+        False  # wrap-up: no offers until WrapUpEnded, CounselorFree or the policy's limit
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WrapUpEnded(_Event):
+    """The counselor saved the case record: wrap-up is over (their presence stays as it is)."""
+
+    counselor_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +257,7 @@ Event = (
     | InterpreterRequested
     | CallTransferred
     | CallEnded
+    | WrapUpEnded
     | Tick
 )
 
@@ -261,5 +280,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     InterpreterRequested,
     CallTransferred,
     CallEnded,
+    WrapUpEnded,
     Tick,
 )

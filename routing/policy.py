@@ -114,8 +114,10 @@ class DeskPolicy:
     relaxation: RelaxationRules = RelaxationRules()
     estimates: EstimateRules = EstimateRules()
     fallback_options: tuple[FallbackOption, ...] = DEFAULT_FALLBACK_OPTIONS
+    wrap_up_s: int = 180  # a counselor's wrap-up after a call ends at the latest this long after (0: none)
 
     def __post_init__(self) -> None:
+        _not_negative("wrap_up_s", self.wrap_up_s)
         if not self.languages:
             raise PolicyError("a desk policy needs at least one language")
         for code, mode in self.languages.items():
@@ -161,6 +163,7 @@ class DeskPolicy:
                 "smoothing": self.estimates.smoothing,
             },
             "fallback_options": [option.value for option in self.fallback_options],
+            "wrap_up_s": self.wrap_up_s,
         }
 
     @classmethod
@@ -178,6 +181,7 @@ class DeskPolicy:
                 "relaxation",
                 "estimates",
                 "fallback_options",
+                "wrap_up_s",
             },
             "desk policy",
         )
@@ -218,6 +222,8 @@ class DeskPolicy:
             kwargs["fallback_options"] = tuple(
                 _enum(FallbackOption, option, "fallback_options") for option in data["fallback_options"]
             )
+        if "wrap_up_s" in data:
+            kwargs["wrap_up_s"] = data["wrap_up_s"]
         return cls(**kwargs)
 
     @classmethod
@@ -293,6 +299,7 @@ def default_policy_data() -> dict[str, Any]:
         },
         "estimates": {"default_handling_s": 900, "smoothing": 0.2},
         "fallback_options": ["mt_chat", "callback", "reservation"],
+        "wrap_up_s": 180,
     }
 
 

@@ -23,6 +23,7 @@ class CounselorState(StrEnum):
     FREE = "free"  # present and not in a call
     IN_CALL = "in_call"
     BUSY = "busy"  # present, not taking consultations
+    WRAP_UP = "wrap_up"  # writing up the last call: offered nothing until the record is saved or time is up
     AWAY = "away"
 
 
@@ -39,9 +40,10 @@ class InterpreterState(StrEnum):
 class Availability(StrEnum):
     """What a language's button says right now."""
 
-    AVAILABLE_NOW = "available_now"
-    BOOK_AHEAD = "book_ahead"  # desk open, but no live service for this language now: reserve or call back
-    CLOSED = "closed"  # desk closed
+    AVAILABLE_NOW = "available_now"  # someone can serve it now (the wait is the console's estimate)
+    LATER_TODAY = "later_today"  # this language's service opens later today (``opens_at``)
+    BOOK_AHEAD = "book_ahead"  # by reservation only
+    CLOSED = "closed"  # not now: closed until ``opens_at`` (another day), or nobody to serve it (None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +102,7 @@ class CounselorView:
     state: CounselorState
     request_id: str | None
     idle_since: datetime
+    wrap_up_until: datetime | None = None  # while in wrap-up: when it ends at the latest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,4 +153,4 @@ class LanguageAvailability:
     status: Availability
     queue_length: int
     estimated_wait_s: int | None  # for a new normal-priority arrival; None when it cannot be estimated
-    opens_at: datetime | None  # when the desk (CLOSED) or the vendor (remote BOOK_AHEAD) next opens
+    opens_at: datetime | None  # when this language's service next opens: desk and, for remote, its vendors

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from routing.decisions import FallbackReason
+from routing.decisions import FallbackOffered, FallbackReason
 from routing.events import Priority, SafetyFlag
 from routing.policy import ServiceMode
 
@@ -95,6 +95,7 @@ class RequestRecord:
     on_site_relaxed: bool = False
     gender_relaxed: bool = False
     fallback_reasons: list[FallbackReason] = field(default_factory=list)
+    fallback: FallbackOffered | None = None  # the latest fallbacks offered: the resident's choices now
     cooldown: dict[str, datetime] = field(default_factory=dict)  # interpreter -> not offered again before
     assigned_at: datetime | None = None
     live_key: QueueKey | None = None  # set while counted in the language's queue
@@ -142,6 +143,14 @@ class CounselorRecord:
     idle_since: datetime
     request_id: str | None = None  # the call they are in
     here_entry: frozenset[str] | None = None  # languages counted as present (None while away)
+    # After a call: writing the case record, offered nothing until WrapUpEnded/CounselorFree or the limit.
+    wrap_up_until: datetime | None = None
+    wrap_up_token: int = 0  # ties the limit's timer to this wrap-up (a later wrap-up gets a new token)
+
+    @property
+    def in_wrap_up(self) -> bool:
+        """Still writing up the last call."""
+        return self.wrap_up_until is not None
 
 
 @dataclass(slots=True, eq=False)

@@ -52,7 +52,8 @@ async def end_call(desk: LiveDesk, gateway: Gateway, public_id: str) -> None:
     """End the call for everyone: routing serves the consultation, then the room closes (legs end)."""
     now = desk.clock.now()
     try:
-        await desk.submit(CallEnded(at=now, request_id=public_id))
+        # the counselor wraps up (offered nothing) until the record is saved or the policy's limit passes
+        await desk.submit(CallEnded(at=now, request_id=public_id, counselor_wrap_up=True))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation is not in a call: {exc}") from None
     await gateway.close_room(public_id, now)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import now_default
 from app.db import Base
 from app.enums import (
+    AbandonReason,
     AgeBand,
     CallRole,
     Channel,
@@ -75,6 +76,9 @@ class Consultation(Base):
     ended_at: Mapped[datetime | None]
 
     outcome: Mapped[Outcome | None] = mapped_column(db_enum(Outcome))
+    abandon_reason: Mapped[AbandonReason | None] = mapped_column(
+        db_enum(AbandonReason), comment="why an abandoned case was let go (resident left, staff removed)"
+    )
     referral_to: Mapped[str | None] = mapped_column(String(200))
     follow_up: Mapped[bool] = mapped_column(default=False)
 

@@ -13,7 +13,7 @@ from app.consultation.record_schemas import (
     ResidentTopicsIn,
     ResidentTopicsRead,
 )
-from app.deps import CipherDep, ClockDep, Counselor, DbSession, Front, Office
+from app.deps import CipherDep, ClockDep, Counselor, DbSession, Front, GatewayDep, Office
 
 router = APIRouter(prefix="/consultations", tags=["case records"])
 
@@ -31,12 +31,19 @@ async def update_case_record(
     cipher: CipherDep,
     principal: Counselor,
     clock: ClockDep,
+    gateway: GatewayDep,
 ) -> CaseRecordRead:
     """Complete the case record: topics (replace), outcome, referral (required for referred), follow-up,
-    statistical attributes and notes (encrypted). Audited with the names of the fields changed."""
-    return await record_service.update_record(
+    statistical attributes and notes (encrypted). Audited with the names of the fields changed.
+
+    Saving ends the counselor's wrap-up: they can be offered the next case."""
+    saved = await record_service.update_record(
         db, principal, consultation_id, record_in, cipher, _ip(request), clock.now()
     )
+    if principal.staff_user_id is not None:
+        await db.commit()  # the record is stored before routing hears of it (and SQLite has one writer)
+        await gateway.record_saved(principal.staff_user_id, clock.now())
+    return saved
 
 
 @router.get("/{consultation_id}/record", response_model=CaseRecordRead)

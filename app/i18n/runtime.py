@@ -10,16 +10,18 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Mapping
-from datetime import date, datetime, time
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from app.i18n.catalog import PLACEHOLDER_RE, PLURAL_PROBE, Catalogue, Text, load, placeholders_of
 from app.i18n.languages import FALLBACK, LANGUAGES, SUPPORTED, Language
+from routing import YEAR_END, OpeningHours
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +113,50 @@ class Translator:
         The punctuation is the locale data's (CLDR through Babel), never written here: a Babel release may
         change it (2.19 joins Russian times with an em dash), and phone prompts are regenerated then.
         """
+        if end == time.max:  # a closing time of 24:00 (the end of the day), which no time of day can spell
+            pattern = self._locale.interval_formats.get(None) or "{0}–{1}"
+            return pattern.replace("{0}", self.format_time(start)).replace("{1}", "24:00")
         return format_interval(start, end, "Hm", locale=self._locale)
+
+    def opening_hours(self, hours: OpeningHours) -> str:
+        """The desk's opening hours as residents read them: the configured days and hours, then the closures
+        that apply (national holidays, the year end), each only when the desk is configured to close then."""
+        parts = [
+            self.t(
+                "closed.hours",
+                days=self.format_days(hours.weekdays),
+                hours=self.format_hours(hours.opens, hours.closes),
+            )
+        ]
+        if hours.holiday_country is not None:
+            parts.append(self.t("closed.holidays"))
+        if YEAR_END in hours.annual_closures:
+            parts.append(self.t("closed.year_end"))
+        joiner = "" if self.lang in ("ja", "zh") else " "  # sentences ending in 。 are not spaced apart
+        return joiner.join(parts)
+
+    def format_days(self, weekdays: Iterable[int]) -> str:
+        """The open days (0 Monday .. 6 Sunday) in this language, e.g. "Monday – Friday" or "Monday, Tuesday
+        and Saturday": runs of three days or more as a range. Names, list and range punctuation are CLDR's."""
+        runs: list[list[int]] = []
+        for day in sorted(set(weekdays)):
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        monday = date(2024, 1, 1)  # any Monday: only the weekday's name is used
+
+        def name(day: int) -> str:
+            return format_date(monday + timedelta(days=day), "EEEE", locale=self._locale)
+
+        pattern = self._locale.interval_formats.get(None) or "{0}–{1}"
+        parts: list[str] = []
+        for run in runs:
+            if len(run) >= 3:
+                parts.append(pattern.replace("{0}", name(run[0])).replace("{1}", name(run[-1])))
+            else:
+                parts += [name(day) for day in run]
+        return format_list(parts, locale=self._locale)
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -14,9 +14,10 @@ from routing import Availability as RoutingAvailability
 
 router = APIRouter(tags=["reference data"])
 
-Availability = Literal["now", "book_ahead", "closed"]
+Availability = Literal["now", "later_today", "book_ahead", "closed"]
 _AVAILABILITY: dict[RoutingAvailability, Availability] = {
     RoutingAvailability.AVAILABLE_NOW: "now",
+    RoutingAvailability.LATER_TODAY: "later_today",
     RoutingAvailability.BOOK_AHEAD: "book_ahead",
     RoutingAvailability.CLOSED: "closed",
 }

@@ -7,7 +7,20 @@ from fastapi import Request
 from app.consultation.schemas import ConsultationRead, LiveStatus
 from app.enums import Channel
 from app.live.desk import LiveDesk
+from app.live.frames import FallbackChoices
 from app.live.tickets import issue_watch_ticket
+
+
+def fallback_choices(desk: LiveDesk, consultation_id: str) -> FallbackChoices | None:
+    """The fallbacks routing offered a case that still waits (None in a call, closed, or never offered)."""
+    offered = desk.engine.fallback_offer(consultation_id)
+    if offered is None:
+        return None
+    return FallbackChoices(
+        reason=offered.reason.value,
+        options=tuple(option.value for option in offered.options),
+        queued=offered.queued,
+    )
 
 
 def with_live_status(request: Request, read: ConsultationRead) -> ConsultationRead:

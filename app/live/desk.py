@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -43,10 +44,14 @@ from routing import (
     Assigned,
     Closed,
     ConsultationRequested,
+    CounselorAway,
+    CounselorState,
     Decision,
     Engine,
     Event,
+    InterpreterAway,
     InterpreterSetAway,
+    InterpreterState,
     LanguageAvailability,
     Offered,
     Priority,
@@ -88,6 +93,15 @@ def requested_event(consultation: Consultation, at: datetime | None = None) -> C
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AwaitingReconnect:
+    """Members kept present after a start because something of theirs is in progress; they lapse after the
+    heartbeat timeout unless their console reconnects (`Gateway.expect_reconnect`)."""
+
+    interpreters: frozenset[str] = frozenset()
+    counselors: frozenset[str] = frozenset()
+
+
 class LiveDesk:
     """One per process; holds the engine and serialises every event through it.
 
@@ -122,6 +136,7 @@ class LiveDesk:
         self._engine: Engine | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._last_offer_ids: dict[tuple[str, str], str] = {}
+        self.awaiting_reconnect = AwaitingReconnect()
         self._policy_version = ""
         self._last_seq = 0  # the newest journalled event the engine includes
         self._checkpoint_seq: int | None = None
@@ -153,6 +168,7 @@ class LiveDesk:
         async with self._lock:
             self._engine = await self._rebuild(save=True)
         await self._reopen_rooms()
+        await self._nobody_connected()
         await self.route_unrouted()
         await self.submit(Tick(at=self.clock.now()))
         if self._tick:
@@ -332,6 +348,37 @@ class LiveDesk:
         now = self.clock.now()
         for call in self.engine.snapshot().calls:
             await self.rooms.open_room(call.request_id, call.request_id, now)
+
+    async def _nobody_connected(self) -> None:
+        """Presence is what is connected, and after a start nothing is.
+
+        Whoever the journal left available with nothing in progress goes away at once, so nobody is offered a
+        case before their console is back. What is in progress is kept for the reconnect grace
+        (`awaiting_reconnect`): a ringing interpreter and the counselors its offer holds (a restart must not
+        turn a ringing case back into a waiting one), a counselor writing up a call (wrap-up), and the members
+        of calls (the rejoin grace). A console that reconnects says it is available again.
+        """
+        now = self.clock.now()
+        snapshot = self.engine.snapshot()
+        ringing = {offer.interpreter_id for offer in snapshot.offers}
+        free = [c.counselor_id for c in snapshot.counselors if c.state is CounselorState.FREE]
+        holding = set(free[: snapshot.held_counselors])  # holds name nobody: the first free ones back them
+        holding |= {c.counselor_id for c in snapshot.counselors if c.state is CounselorState.WRAP_UP}
+        gone: list[Event] = [
+            InterpreterAway(at=now, interpreter_id=i.interpreter_id)
+            for i in snapshot.interpreters
+            if i.state is InterpreterState.AVAILABLE
+        ]
+        gone += [
+            CounselorAway(at=now, counselor_id=c.counselor_id)
+            for c in snapshot.counselors
+            if c.state in (CounselorState.FREE, CounselorState.BUSY) and c.counselor_id not in holding
+        ]
+        self.awaiting_reconnect = AwaitingReconnect(
+            interpreters=frozenset(ringing), counselors=frozenset(holding)
+        )
+        for event in gone:
+            await self.submit(event)
 
     async def route_unrouted(self) -> None:
         """Cases stored but never handed to routing (the process died in between) are routed now."""

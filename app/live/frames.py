@@ -58,14 +58,28 @@ class CallTransferred:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FallbackChoices:
+    """The fallbacks a waiting case may take now (inside ``watching``; later ones come as fallback.offered).
+
+    ``queued``: the case is also in the queue, so the resident may keep waiting instead.
+    """
+
+    reason: str
+    options: tuple[str, ...]
+    queued: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Watching:
-    """The answer to ``watch``: where the case stands now (later changes come as status frames)."""
+    """The answer to ``watch``: where the case stands now (later changes come as status frames), with the
+    fallback choices it already has, so a watcher that connects after routing decided sees them too."""
 
     TYPE: ClassVar[str] = "watching"
     consultation_id: str
     status: str | None
     position: int | None
     estimated_wait_s: int | None
+    fallback: FallbackChoices | None = None
 
 
 DeskFrame = CaseStatus | QueueChanged | PresenceForced | FallbackOffered | CallTransferred | Watching
@@ -74,6 +88,7 @@ __all__ = [
     "CallTransferred",
     "CaseStatus",
     "DeskFrame",
+    "FallbackChoices",
     "FallbackOffered",
     "PresenceForced",
     "QueueChanged",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from sqlalchemy import select
@@ -19,13 +19,15 @@ from app.interpreter.models import Interpreter
 from app.live import topics
 from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
-from realtime.presence import PresenceTracker
+from realtime.presence import PresenceTracker, WatchTracker
 from realtime.protocol import ErrorCode, ErrorMessage, encode
+from realtime.rooms import ParticipantJoined, ParticipantRejoined, RoomEvent
 from realtime.rooms import ParticipantLeft as RoomParticipantLeft
-from realtime.rooms import RoomEvent
 from realtime.signaling import Outcome as RoomOutcome
 from realtime.signaling import RoomMessage, RoomSignaling
 from routing import (
+    AbandonReason,
+    ConsultationAbandoned,
     CounselorAway,
     CounselorPresent,
     InterpreterAvailable,
@@ -37,6 +39,7 @@ from routing import (
     Role,
     RoutingConflict,
     SafetyFlag,
+    WrapUpEnded,
 )
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,9 @@ class RoomEventRecorder(Protocol):
 
 
 class Gateway:
+    """Presence, offers and rooms of one process; also who is still there: residents watching their waiting
+    case (`residents`) and call members who dropped out and may come back within the rejoin grace."""
+
     def __init__(
         self,
         desk: LiveDesk,
@@ -63,17 +69,24 @@ class Gateway:
         interpreter_presence: PresenceTracker,
         counselor_presence: PresenceTracker,
         call_legs: RoomEventRecorder,
+        residents: WatchTracker | None = None,
+        rejoin_grace: timedelta = timedelta(seconds=30),
     ) -> None:
         self.desk = desk
         self._sessionmaker = sessionmaker
         self.signaling = signaling
         self.interpreters = interpreter_presence
         self.counselors = counselor_presence
+        self.residents = residents or WatchTracker(gone_after=timedelta(seconds=60))
         self._call_legs = call_legs
+        self.rejoin_grace = rejoin_grace
+        # (consultation, interpreter id) -> when their drop-out counts: a reload mid-call is not leaving it
+        self._rejoin_by: dict[tuple[str, str], datetime] = {}
 
     # -- presence -----------------------------------------------------------------------------------------
 
     async def interpreter_state(self, interpreter_id: int, state: PresenceState, now: datetime) -> None:
+        self.interpreters.announce(str(interpreter_id), state, now)
         if state == "away":
             await self._quietly(InterpreterAway(at=now, interpreter_id=str(interpreter_id)))
             return
@@ -95,6 +108,7 @@ class Gateway:
         await self.desk.submit(event)
 
     async def counselor_state(self, staff_user_id: int, state: PresenceState, now: datetime) -> None:
+        self.counselors.announce(str(staff_user_id), state, now)
         if state == "away":
             await self._quietly(CounselorAway(at=now, counselor_id=str(staff_user_id)))
             return
@@ -106,14 +120,59 @@ class Gateway:
         await self.desk.submit(CounselorPresent(at=now, counselor_id=str(staff_user_id), languages=languages))
 
     async def sweep(self, now: datetime) -> None:
-        """People whose connection went silent past the timeout leave routing (calls re-offered if needed)."""
-        for gone in self.interpreters.sweep(now):
+        """Whoever is gone past their grace leaves routing: members silent past the timeout (the rejoin grace
+        in a call; calls re-offered if needed), interpreters who dropped out of a call and did not rejoin,
+        and residents whose screens are gone (their case is abandoned, its offers withdrawn)."""
+        calls = self.desk.snapshot().calls
+        in_call_interpreters = frozenset(c.interpreter_id for c in calls if c.interpreter_id is not None)
+        for gone in self.interpreters.sweep(now, in_call_interpreters):
             await self._quietly(InterpreterOffline(at=now, interpreter_id=gone.member_id))
-        for gone in self.counselors.sweep(now):
+        for gone in self.counselors.sweep(now, frozenset(c.counselor_id for c in calls)):
             await self._quietly(CounselorAway(at=now, counselor_id=gone.member_id))
+        for (consultation_id, interpreter_id), deadline in sorted(self._rejoin_by.items()):
+            if now >= deadline:
+                del self._rejoin_by[(consultation_id, interpreter_id)]
+                await self._interpreter_left(consultation_id, interpreter_id, now)
+        for consultation_id in self.residents.sweep(now):
+            log.info("resident of %s is gone: letting the case go", consultation_id)
+            await self._quietly(
+                ConsultationAbandoned(at=now, request_id=consultation_id, reason=AbandonReason.RESIDENT_LEFT)
+            )
 
-    async def _quietly(self, event: InterpreterAway | InterpreterOffline | CounselorAway) -> None:
-        """Leaving when routing never saw you arrive is not an error."""
+    def expect_reconnect(self, now: datetime) -> None:
+        """After a start, members kept for something in progress (a ringing offer, the counselor it holds)
+        count as seen now: like presence set over REST they lapse after the timeout unless a console
+        reconnects, and the sweeper then lets them go (a ringing offer is re-offered)."""
+        kept = self.desk.awaiting_reconnect
+        for interpreter_id in sorted(kept.interpreters):
+            self.interpreters.announce(interpreter_id, "available", now)
+        for counselor_id in sorted(kept.counselors):
+            self.counselors.announce(counselor_id, "available", now)
+
+    def expect_rejoin(self, now: datetime) -> None:
+        """After a start nobody is in the reopened rooms: interpreters of calls in progress have the rejoin
+        grace to come back before routing looks for another one."""
+        for call in self.desk.snapshot().calls:
+            if call.interpreter_id is not None:
+                self._rejoin_by[(call.request_id, call.interpreter_id)] = now + self.rejoin_grace
+
+    def watch(self, connection_id: str, consultation_id: str, now: datetime) -> None:
+        """A resident's screen (counter tablet, own device) follows its case: it is kept while watched."""
+        self.residents.watch(consultation_id, connection_id, now)
+
+    def alive(self, connection_id: str, now: datetime) -> None:
+        """A frame (a heartbeat is enough) from a socket: the residents' cases it watches are kept."""
+        self.residents.touch(connection_id, now)
+
+    async def record_saved(self, staff_user_id: int, now: datetime) -> None:
+        """The counselor saved a case record: their wrap-up is over (no-op when not in one)."""
+        await self._quietly(WrapUpEnded(at=now, counselor_id=str(staff_user_id)))
+
+    async def _quietly(
+        self,
+        event: InterpreterAway | InterpreterOffline | CounselorAway | ConsultationAbandoned | WrapUpEnded,
+    ) -> None:
+        """Leaving when routing never saw you arrive (or the case already moved on) is not an error."""
         try:
             await self.desk.submit(event)
         except RoutingConflict as exc:
@@ -145,6 +204,7 @@ class Gateway:
     async def disconnected(self, connection_id: str, now: datetime) -> None:
         self.interpreters.disconnect(connection_id, now)
         self.counselors.disconnect(connection_id, now)
+        self.residents.disconnect(connection_id, now)
         await self._deliver(await self.signaling.disconnected(connection_id, now), now)
 
     async def close_room(self, consultation_id: str, now: datetime) -> None:
@@ -159,16 +219,24 @@ class Gateway:
             self.desk.hub.publish(topics.connection(out.connection_id), encode(out.message))
         await self._call_legs.record(outcome.events)
         for event in outcome.events:
-            if isinstance(event, RoomParticipantLeft) and event.interpreter_left_mid_call:
-                await self._quietly_left(event, now)
+            match event:
+                case ParticipantJoined() | ParticipantRejoined() if event.role == "interpreter":
+                    interpreter_id = event.participant_id.removeprefix("interp-")
+                    self._rejoin_by.pop((event.consultation_id, interpreter_id), None)
+                case RoomParticipantLeft() if event.interpreter_left_mid_call:
+                    interpreter_id = event.participant_id.removeprefix("interp-")
+                    if event.reason == "disconnected" and self.rejoin_grace > timedelta(0):  # a reload
+                        deadline = now + self.rejoin_grace
+                        self._rejoin_by[(event.consultation_id, interpreter_id)] = deadline
+                    else:
+                        await self._interpreter_left(event.consultation_id, interpreter_id, now)
 
-    async def _quietly_left(self, event: RoomParticipantLeft, now: datetime) -> None:
-        interpreter_id = event.participant_id.removeprefix("interp-")
+    async def _interpreter_left(self, consultation_id: str, interpreter_id: str, now: datetime) -> None:
         try:
             await self.desk.submit(
                 ParticipantLeft(
                     at=now,
-                    request_id=event.consultation_id,
+                    request_id=consultation_id,
                     role=Role.INTERPRETER,
                     participant_id=interpreter_id,
                 )

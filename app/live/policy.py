@@ -8,19 +8,22 @@ from typing import Any
 
 from app.config import Settings, parse_hours
 from app.language.models import Language
-from routing import DeskPolicy, apply_overrides, default_policy_data
+from routing import DeskPolicy, apply_overrides, default_policy_data, format_clock
 
 
-def _hours(hours: str, days: list[str], timezone: str) -> dict[str, Any]:
+def _hours(hours: str, days: list[str], settings: Settings, *, closed_dates: bool) -> dict[str, Any]:
     opens, closes = parse_hours(hours)
-    return {
-        "opens": opens.strftime("%H:%M"),
-        "closes": closes.strftime("%H:%M"),
+    data: dict[str, Any] = {
+        "opens": format_clock(opens),
+        "closes": format_clock(closes),
         "weekdays": days,
-        "timezone": timezone,
-        "holiday_country": "JP",
-        "annual_closures": [{"start": "12-29", "end": "01-03"}],
+        "timezone": settings.timezone,
+        "holiday_country": "JP" if settings.desk_holidays else None,
+        "annual_closures": [{"start": "12-29", "end": "01-03"}] if settings.desk_year_end else [],
     }
+    if closed_dates:
+        data["closed_dates"] = [day.isoformat() for day in settings.desk_closed_dates]
+    return data
 
 
 def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, Any]:
@@ -28,8 +31,11 @@ def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, 
     configured = {lang.code: lang.service_mode.value for lang in languages if lang.active}
     if configured:  # an unseeded database keeps the built-in languages of DOMAIN.md
         data["languages"] = configured
-    data["desk_hours"] = _hours(settings.desk_hours, settings.desk_days, settings.timezone)
-    data["interpreter_hours"] = _hours(settings.vendor_hours, settings.vendor_days, settings.timezone)
+    data["desk_hours"] = _hours(settings.desk_hours, settings.desk_days, settings, closed_dates=True)
+    data["interpreter_hours"] = _hours(
+        settings.vendor_hours, settings.vendor_days, settings, closed_dates=False
+    )
+    data["wrap_up_s"] = settings.wrap_up_seconds
     if settings.routing_policy_json:
         data = apply_overrides(data, json.loads(settings.routing_policy_json))
     return data

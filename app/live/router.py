@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.audit.service import record
 from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
-from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember
+from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember, SettingsDep
 from app.enums import Role
 from app.errors import Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
 from app.live.schemas import LiveQueueRead, SiteQueueRead
+from app.mt.service import TranslatorDep
+from app.resident.choices import Choice, language_choices
 from routing import (
+    AbandonReason,
     ConsultationAbandoned,
     ConsultationCancelled,
     RoutingConflict,
@@ -28,16 +32,33 @@ router = APIRouter(tags=["live desk"])
 class LanguageAvailabilityRead(BaseModel):
     language: str
     mode: str
-    status: Literal["available_now", "book_ahead", "closed"]
+    status: Literal["available_now", "later_today", "book_ahead", "closed"] = Field(
+        description="served now; its service opens later today; by reservation only; or not now"
+    )
     queue_length: int
-    estimated_wait_s: int | None
-    opens_at: datetime | None
+    estimated_wait_s: int | None = Field(description="the wait a new arrival faces: the console's estimate")
+    opens_at: datetime | None = Field(
+        description="when this language's own service next opens (desk and, for remote, its interpreters)"
+    )
+    choices: list[Choice] = Field(
+        default_factory=list, description="what the resident can do instead, when it is not served now"
+    )
 
 
 @router.get("/availability", response_model=list[LanguageAvailabilityRead])
-async def language_availability(desk: DeskDep) -> list[LanguageAvailabilityRead]:
-    """Per language, right now: available now, book ahead or closed, with the queue and the expected wait."""
-    return [LanguageAvailabilityRead.model_validate(to_data(a)) for a in desk.availability()]
+async def language_availability(
+    desk: DeskDep, settings: SettingsDep, translator: TranslatorDep
+) -> list[LanguageAvailabilityRead]:
+    """Per language, right now: served now (with the expected wait), later today, by reservation or not now,
+    each with its own next opening and the choices that really exist."""
+    policy = desk.engine.policy
+    phone = settings.desk_phone or None
+    return [
+        LanguageAvailabilityRead.model_validate(
+            {**to_data(a), "choices": await language_choices(a, policy, translator, phone)}
+        )
+        for a in desk.availability()
+    ]
 
 
 @router.get("/queue", response_model=LiveQueueRead | SiteQueueRead)
@@ -116,3 +137,48 @@ async def cancel_consultation(
         await desk.submit(event_type(at=desk.clock.now(), request_id=case.public_id))
     except RoutingConflict as exc:
         raise Conflict(f"this consultation cannot be cancelled now: {exc}") from None
+
+
+class RemoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        description="why the case leaves the queue (e.g. the resident is no longer at the counter); audited",
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why the case leaves the queue")
+        return value.strip()
+
+
+@router.post("/consultations/{consultation_id}/remove", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_from_queue(
+    consultation_id: str, body: RemoveIn, request: Request, db: DbSession, desk: DeskDep, principal: Front
+) -> None:
+    """Staff take a waiting case off the queue (its offers are withdrawn). Counted as abandoned (removed by
+    staff) in the statistics; the reason is kept in the audit log. Not for tablets, nor a case in a call."""
+    if principal.role not in (Role.counselor, Role.admin, Role.counter_staff):
+        raise Forbidden("only counselors and front staff can remove a case from the queue")
+    case = await case_in_scope(db, principal, consultation_id)
+    event = ConsultationAbandoned(
+        at=desk.clock.now(), request_id=case.public_id, reason=AbandonReason.STAFF_REMOVED
+    )
+    try:
+        await desk.submit(event)
+    except RoutingConflict as exc:
+        raise Conflict(f"this consultation cannot be removed from the queue now: {exc}") from None
+    client_ip = request.client.host if request.client else None
+    await record(
+        db,
+        principal,
+        "consultation.removed_from_queue",
+        "consultation",
+        case.public_id,
+        {"reason": body.reason},
+        client_ip,
+    )

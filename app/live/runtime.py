@@ -18,7 +18,7 @@ from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
 from app.live.hub import Hub
-from realtime.presence import PresenceTracker
+from realtime.presence import PresenceTracker, WatchTracker
 from realtime.roles import Role
 from realtime.rooms import InMemoryRoomStore, RoomRegistry
 from realtime.signaling import IceServersFor, RoomSignaling
@@ -67,16 +67,23 @@ async def start_live_desk(
         stack.push_async_callback(forwarding.close)
     desk = LiveDesk(settings, app.state.sessionmaker, hub, rooms, app.state.clock, lease, forwarding)
     timeout = timedelta(seconds=settings.heartbeat_timeout_seconds)
+    rejoin = timedelta(seconds=settings.rejoin_grace_seconds)
     gateway = Gateway(
         desk,
         app.state.sessionmaker,
         RoomSignaling(rooms, ice_servers_for(settings)),
-        PresenceTracker(timeout=timeout),
-        PresenceTracker(timeout=timeout),
+        PresenceTracker(timeout=timeout, rejoin_grace=rejoin),
+        PresenceTracker(timeout=timeout, rejoin_grace=rejoin),
         call_legs,
+        WatchTracker(gone_after=timedelta(seconds=settings.resident_gone_seconds), silent_after=timeout),
+        rejoin_grace=rejoin,
     )
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
-    await desk.start()
+    await (
+        desk.start()
+    )  # nobody is connected yet: presence with nothing in progress is let go before anything routes
+    gateway.expect_reconnect(app.state.clock.now())
+    gateway.expect_rejoin(app.state.clock.now())
     sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
 
     async def stop() -> None:

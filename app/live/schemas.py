@@ -56,6 +56,7 @@ class CounselorRead(BaseModel):
     state: CounselorState
     request_id: str | None
     idle_since: IsoTime
+    wrap_up_until: IsoTime | None = None  # in wrap-up: when it ends at the latest
 
 
 class InterpreterRead(BaseModel):

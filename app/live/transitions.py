@@ -7,6 +7,7 @@ news, and each can be read and tested alone.
 from __future__ import annotations
 
 from app.consultation.models import Consultation
+from app.enums import AbandonReason as CaseAbandonReason
 from app.enums import ConsultationStatus
 from app.enums import Outcome as CaseOutcome
 from routing import (
@@ -55,5 +56,7 @@ def advance_case(case: Consultation, decision: Decision) -> None:
             case.ended_at = case.ended_at or decision.at
             if decision.outcome is Outcome.ABANDONED:
                 case.outcome = CaseOutcome.abandoned
+                if decision.abandon_reason is not None:
+                    case.abandon_reason = CaseAbandonReason(decision.abandon_reason.value)
         case _:
             pass

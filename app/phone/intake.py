@@ -24,6 +24,7 @@ from app.intake.service import open_consultation
 from app.live.desk import LiveDesk
 from app.security.crypto import PersonalDataCipher
 from routing import (
+    AbandonReason,
     ConsultationAbandoned,
     FallbackAccepted,
     FallbackOffered,
@@ -102,7 +103,10 @@ class PhoneIntake:
 
     async def caller_left(self, consultation_id: str) -> None:
         """The caller hung up before being served (a no-op if routing already closed the case)."""
-        await self._submit(ConsultationAbandoned(at=self._clock.now(), request_id=consultation_id))
+        event = ConsultationAbandoned(
+            at=self._clock.now(), request_id=consultation_id, reason=AbandonReason.HUNG_UP
+        )
+        await self._submit(event)
 
     async def _submit(self, event: ConsultationAbandoned | FallbackAccepted) -> None:
         try:

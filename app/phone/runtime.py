@@ -79,7 +79,8 @@ async def start_phone_gateway(app: FastAPI, settings: Settings, stack: contextli
         """The caller hung up during the call: it is over for everyone, and the legs are closed."""
         now = clock.now()
         with contextlib.suppress(RoutingConflict):
-            await desk.submit(CallEnded(at=now, request_id=consultation_id))
+            # the counselor wraps up (writes the record) before the next case, as after any call
+            await desk.submit(CallEnded(at=now, request_id=consultation_id, counselor_wrap_up=True))
         await live.close_room(consultation_id, now)
 
     def bridge_for(call: SipCall, on_queue: OnQueue) -> Bridge:

@@ -44,6 +44,14 @@ class ReportMonthlyCase(Base):
     cases: Mapped[int] = mapped_column(default=0)
     answered: Mapped[int] = mapped_column(default=0, comment="connected to a counselor")
     abandoned: Mapped[int] = mapped_column(default=0, comment="left before being connected")
+    abandoned_resident_left: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        comment="of abandoned: the resident's screen went away",
+    )
+    abandoned_staff_removed: Mapped[int] = mapped_column(
+        default=0, server_default="0", comment="of abandoned: staff took the case off the queue"
+    )
     fallback_audio: Mapped[int] = mapped_column(default=0, comment="cases whose call fell back to audio")
     interpreted: Mapped[int] = mapped_column(default=0, comment="cases an interpreter joined")
     talk_count: Mapped[int] = mapped_column(default=0)

@@ -39,7 +39,7 @@ from sqlalchemy.sql.expression import Subquery
 
 from app.consultation.models import CallLeg, Consultation, consultation_topic
 from app.consultation.record_models import ConsultationMediaChange
-from app.enums import CallRole, ConsultationStatus, MediaMode, Outcome
+from app.enums import AbandonReason, CallRole, ConsultationStatus, MediaMode, Outcome
 from app.interpreter.models import Interpreter
 from app.report.models import (
     ALL_TOPICS,
@@ -69,6 +69,8 @@ CASE_MEASURES = (
     "cases",
     "answered",
     "abandoned",
+    "abandoned_resident_left",
+    "abandoned_staff_removed",
     "fallback_audio",
     "interpreted",
     "talk_count",
@@ -257,6 +259,8 @@ def _case_measure(dialect: str, name: str) -> ColumnElement[int]:
             ),
             else_=0,
         ),
+        "abandoned_resident_left": case((_case.c.abandon_reason == AbandonReason.resident_left, 1), else_=0),
+        "abandoned_staff_removed": case((_case.c.abandon_reason == AbandonReason.staff_removed, 1), else_=0),
         "fallback_audio": case(
             (
                 exists().where(

@@ -44,6 +44,10 @@ class ServiceFigures(BaseModel):
     cases: int
     answered: int = Field(description="connected to a counselor")
     abandoned: int = Field(description="left before being connected")
+    abandoned_resident_left: int = Field(
+        default=0, description="of abandoned: the resident's screen went away and did not come back"
+    )
+    abandoned_staff_removed: int = Field(default=0, description="of abandoned: staff took it off the queue")
     other: int = Field(description="neither: cancelled, sent to a fallback (text chat, callback) or waiting")
     answer_rate: float | None = Field(description="answered / cases, percent")
     abandonment_rate: float | None = Field(description="abandoned / cases, percent")

@@ -259,6 +259,8 @@ def _service_figures(month: str, values: dict[str, int]) -> ServiceFigures:
         cases=cases,
         answered=answered,
         abandoned=abandoned,
+        abandoned_resident_left=values.get("abandoned_resident_left", 0),
+        abandoned_staff_removed=values.get("abandoned_staff_removed", 0),
         other=cases - answered - abandoned,
         answer_rate=_rate(answered, cases),
         abandonment_rate=_rate(abandoned, cases),

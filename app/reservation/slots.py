@@ -124,7 +124,7 @@ def grid(
     while day <= last_day:
         if hours.is_open_day(day):
             start = datetime.combine(day, hours.opens, tzinfo=zone)
-            closes = datetime.combine(day, hours.closes, tzinfo=zone)
+            closes = hours.closes_on(day)
             while start + length <= closes:
                 yield start.astimezone(UTC), (start + length).astimezone(UTC)
                 start += length

@@ -20,10 +20,11 @@ from app.i18n import SUPPORTED, negotiate, translator
 from app.intake.service import open_consultation
 from app.live.case_status import with_live_status
 from app.live.desk import LiveDesk
+from app.mt.service import TranslatorDep
 from app.reservation import joining
 from app.resident.throttle import throttles
+from app.resident.truth import language_truth
 from app.topic.models import Topic
-from routing import Availability
 
 router = APIRouter(prefix="/resident", tags=["residents"])
 
@@ -41,10 +42,16 @@ def _language(lang: str | None, request: Request) -> str:
 class DeskStatusRead(BaseModel):
     language: str
     open_now: bool
-    next_opening_at: datetime | None
+    next_opening_at: datetime | None = Field(description="when the desk next opens (None while open)")
+    language_status: str = Field(
+        description="this language now: available_now, later_today, book_ahead, closed"
+    )
+    language_opens_at: datetime | None = Field(
+        description="when this language's own service next opens (its interpreters' hours too)"
+    )
     messages: dict[str, str] = Field(description="texts in the resident's language, ready to show")
     languages: dict[str, str] = Field(
-        description="each language's status now: available_now, book_ahead, closed"
+        description="each language's status now: available_now, later_today, book_ahead, closed (not now)"
     )
 
 
@@ -53,6 +60,7 @@ async def desk_status(
     request: Request,
     settings: SettingsDep,
     clock: ClockDep,
+    mt: TranslatorDep,
     lang: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> DeskStatusRead:
     """Is the desk open now, when does it open next, and what else can the resident do: in their language."""
@@ -62,22 +70,29 @@ async def desk_status(
     hours = desk.engine.policy.desk_hours
     now = clock.now()
     open_now = hours.is_open(now)
-    messages = {"hours": tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes))}
+    messages = {"hours": tr.opening_hours(hours)}
     next_opening = None if open_now else hours.next_opening(now)
-    if not open_now:
-        messages["title"] = tr.t("closed.title")
-        if next_opening is not None:
-            local = next_opening.astimezone(settings.zone)
-            messages["next"] = tr.t(
-                "closed.next", date=tr.format_date(local.date()), time=tr.format_time(local)
-            )
+    mine = next((a for a in desk.availability(now) if a.language == code), None)
+    truth = await language_truth(
+        mine, desk.engine.policy, tr, settings.zone, mt, settings.desk_phone or None, now
+    )
+    if truth.title is not None:
+        messages["title"] = truth.title
+    if truth.next_opening is not None:  # this language's own next opening, e.g. Thai at 10:00, not 09:00
+        messages["next"] = truth.next_opening
     if settings.desk_phone:
         messages["call"] = tr.t("alt.call", phone=settings.desk_phone)
     statuses = {a.language: a.status.value for a in desk.availability(now)}
-    if statuses.get(code) == Availability.BOOK_AHEAD.value:
+    if "reservation" in truth.choices:
         messages["book_ahead"] = tr.t("alt.reserve")
     return DeskStatusRead(
-        language=code, open_now=open_now, next_opening_at=next_opening, messages=messages, languages=statuses
+        language=code,
+        open_now=open_now,
+        next_opening_at=next_opening,
+        language_status=truth.status.value,
+        language_opens_at=truth.opens_at,
+        messages=messages,
+        languages=statuses,
     )
 
 

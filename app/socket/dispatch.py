@@ -11,19 +11,23 @@ from dataclasses import dataclass
 from fastapi import WebSocket
 from sqlalchemy import select
 
+from app.auth.principal import DEVICE
 from app.auth.service import principal_from_bearer
 from app.chat.frames import ChatJoin, ChatSend
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
+from app.enums import Role
 from app.errors import DomainError
 from app.live import topics
+from app.live.case_status import fallback_choices
 from app.live.frames import Watching
-from app.live.gateway import Gateway, error_frame
+from app.live.gateway import Gateway, error_frame, interpreter_id_of
 from app.live.hub import Hub, Subscriber
 from app.live.tickets import TicketError, verify_watch_ticket
 from app.socket.chat import handle_chat
 from app.socket.protocol import ClientFrame, Hello, SignedIn, Watch
 from app.socket.session import Session, topics_for
+from realtime.presence import UnknownConnection
 from realtime.protocol import (
     ErrorCode,
     Heartbeat,
@@ -65,6 +69,7 @@ class Refused(Exception):
 async def dispatch(frame: ClientFrame, conn: Connection) -> bool:
     """Act on one decoded frame; returns False when the socket must close."""
     websocket, session, gateway = conn.websocket, conn.session, conn.gateway
+    gateway.alive(session.connection_id, gateway.desk.clock.now())  # a resident's screen still there
     match frame:
         case ChatJoin() | ChatSend():  # machine-translated chat
             await handle_chat(frame, websocket, session, conn.hub, conn.subscriber)
@@ -96,6 +101,9 @@ async def dispatch(frame: ClientFrame, conn: Connection) -> bool:
                 await gateway.room_frame(session.connection_id, frame, now, session.participant)
     except Refused as exc:
         await websocket.send_text(error_frame(exc.code, exc.message))
+    except UnknownConnection:  # never a crash: this socket is no member's live connection (any more)
+        message = "this connection is not signed in to a pool (or a newer one replaced it): reconnect"
+        await websocket.send_text(error_frame(ErrorCode.NOT_CONNECTED, message))
     except DomainError as exc:
         code = ErrorCode.OFFER_GONE if exc.status_code == 409 else ErrorCode.FORBIDDEN
         await websocket.send_text(error_frame(code, exc.message))
@@ -128,6 +136,14 @@ async def _hello(frame: Hello, conn: Connection) -> None:
         await websocket.send_text(error_frame(ErrorCode.BAD_TOKEN, "unknown, revoked or expired token"))
         return
     session.principal = principal
+    now = app.state.clock.now()
+    if principal.role == Role.interpreter and principal.staff_user_id is not None:
+        async with app.state.sessionmaker() as db:
+            session.interpreter_id = await interpreter_id_of(db, principal.staff_user_id)
+        if session.interpreter_id is not None:
+            conn.gateway.interpreters.connect(str(session.interpreter_id), session.connection_id, now)
+    elif session.is_counselor and principal.staff_user_id is not None:
+        conn.gateway.counselors.connect(str(principal.staff_user_id), session.connection_id, now)
     conn.hub.subscribe(conn.subscriber, topics_for(session))
     signed_in = SignedIn(role=principal.role, server_time=app.state.clock.now().isoformat())
     await websocket.send_text(encode(signed_in))
@@ -143,6 +159,8 @@ async def _watch(frame: Watch, conn: Connection) -> None:
         return
     session.watching.add(consultation_id)
     conn.hub.subscribe(conn.subscriber, [topics.consultation(consultation_id)])
+    if frame.ticket is not None or (session.principal is not None and session.principal.role == DEVICE):
+        conn.gateway.watch(session.connection_id, consultation_id, app.state.clock.now())
     desk = app.state.desk
     position = desk.position(consultation_id)
     async with app.state.sessionmaker() as db:
@@ -152,6 +170,7 @@ async def _watch(frame: Watch, conn: Connection) -> None:
         status=status.value if status else None,
         position=position.position if position else None,
         estimated_wait_s=position.estimated_wait_s if position else None,
+        fallback=fallback_choices(desk, consultation_id),
     )
     await websocket.send_text(encode(watching))
     for invite in await desk.resume_front(consultation_id):  # its call may have begun before it watched

@@ -1,7 +1,7 @@
 """cluster: the routing leader's lease (fencing epoch) and the processes' roll call
 
 Revision ID: 20261204_cluster
-Revises: 20261203_checkpoints
+Revises: 20261203_abandon_reason
 Create Date: 2026-12-04 09:00:00+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261204_cluster"
-down_revision: str | None = "20261203_checkpoints"
+down_revision: str | None = "20261203_abandon_reason"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,7 +15,9 @@ from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
 async def test_desk_status__open_desk_in_nepali(client: AsyncClient) -> None:
     body = (await client.get("/api/v1/resident/desk?lang=ne")).json()
     assert body["open_now"] is True and body["next_opening_at"] is None
-    assert "title" not in body["messages"]
+    # open, but nobody is signed in to serve Nepali: said so, with no opening to wait for
+    assert body["messages"]["title"] == translator("ne").t("closed.not_now")
+    assert (body["language_status"], body["language_opens_at"]) == ("closed", None)
     assert "।" in body["messages"]["hours"]  # written in Nepali, with the danda
     assert body["languages"]["uk"] == "book_ahead" and len(body["languages"]) == 15
 

@@ -198,6 +198,17 @@ def register_tablet(page: Any, token: str, language: str) -> None:
     page.wait_for_selector(f"button[data-language={language}]")
 
 
+def choose_language(tablet: Any, language: str, how: str = "click") -> None:
+    """The resident taps `language` on the tablet (`how`: click, dblclick or tap). When nobody can serve it
+    this minute the tablet says so first ("not now"); the resident then chooses to wait anyway."""
+    act = getattr(tablet, how)
+    act(f"button[data-language={language}]")
+    tablet.wait_for_selector("#unavailable:not([hidden]), #waiting:not([hidden]), #call:not([hidden])")
+    if tablet.is_visible("#unavailable"):
+        act("#na-wait")
+        tablet.wait_for_selector("#waiting:not([hidden]), #call:not([hidden])")
+
+
 def go_available(page: Any) -> None:
     page.wait_for_selector("#link[data-state=open]")
     page.check("#available")

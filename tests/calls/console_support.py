@@ -19,6 +19,7 @@ from tests.browser_support import ARTIFACTS, LiveServer, live_server
 from tests.calls.calls_support import (
     add_admin_and_counselor,
     add_interpreter_account,
+    choose_language,
     copy_template,
     open_page,
     register_tablet,
@@ -104,7 +105,7 @@ def signed_in(browser: Any, base: str, path: str, username: str, logs: list[str]
 
 def start_in_english(tablet: Any) -> str:
     """The resident taps English on the tablet; returns the new case's id."""
-    tablet.click("button[data-language=en]")
+    choose_language(tablet, "en")
     case_id: str = wait_for(
         lambda: tablet.evaluate("() => window.madoguchiCall.state.consultationId"), 10, "case"
     )

@@ -53,7 +53,7 @@ async def test_accept_fallback__refused_is_a_conflict() -> None:
 async def test_end_call__ends_in_routing_then_closes_the_room_at_the_same_instant() -> None:
     desk, gateway = FakeDesk(), FakeGateway()
     await service.end_call(cast(LiveDesk, desk), cast(Gateway, gateway), "C-1")
-    assert desk.submitted == [CallEnded(at=AT, request_id="C-1")]
+    assert desk.submitted == [CallEnded(at=AT, request_id="C-1", counselor_wrap_up=True)]
     assert gateway.closed == [("C-1", AT)]
 
 

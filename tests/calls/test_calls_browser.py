@@ -134,7 +134,8 @@ def test_interpreter_drops_mid_call_and_a_second_one_takes_over(
     desk: Desk,  # noqa: F811
 ) -> None:
     logs: list[str] = []
-    with desk_server(desk) as server:
+    # no rejoin grace: a browser that is gone has left the call at once (the grace: test_live_truthful_desk)
+    with desk_server(desk, rejoin_grace_seconds=0) as server:
         base = server.url
         counselor, first = available_staff(media_browser, base, logs)
         tablet = _tablet(media_browser, base, desk.device_token, logs)

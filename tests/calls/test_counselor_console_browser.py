@@ -14,6 +14,7 @@ from tests.calls.calls_support import (
     accept_ring,
     assert_media_flowing,
     assert_no_page_errors,
+    choose_language,
     failure_evidence,
     go_available,
     open_page,
@@ -64,16 +65,18 @@ def test_console_live_queue_per_language_follows_the_pushes(
         statuses = console.eval_on_selector_all(
             "#languages-live td.avail", "cs => cs.map((c) => c.dataset.status)"
         )
-        assert set(statuses) <= {"available_now", "book_ahead", "closed"} and len(statuses) == 15
+        assert (
+            set(statuses) <= {"available_now", "later_today", "book_ahead", "closed"} and len(statuses) == 15
+        )
         assert _waiting(console, "pt") == 0 and console.is_visible("#queue-empty")
 
         central = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
         satellite = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_LANDSCAPE, logs)
-        central.click("button[data-language=pt]")
+        choose_language(central, "pt")
         central.wait_for_selector("#waiting:not([hidden])")
         pt_case = central.evaluate("() => window.madoguchiCall.state.consultationId")
         wait_for(lambda: _waiting(console, "pt") == 1, 10, "the Portuguese resident in the console's queue")
-        satellite.click("button[data-language=vi]")
+        choose_language(satellite, "vi")
         satellite.wait_for_selector("#waiting:not([hidden])")
         vi_case = satellite.evaluate("() => window.madoguchiCall.state.consultationId")
         wait_for(lambda: _waiting(console, "vi") == 1, 10, "the Vietnamese resident")
@@ -219,4 +222,74 @@ def test_console_request_interpreter_joins_the_running_call(
         tablet.wait_for_selector("#ended:not([hidden])", timeout=10_000)
         legs = {leg["role"] for leg in admin_get(base, f"/api/v1/consultations/{case_id}")["call_legs"]}
         assert legs == {"counselor", "counter_tablet", "interpreter"}
+        assert_no_page_errors(logs)
+
+
+def test_console_wrap_up__shown_after_the_call_until_the_record_is_saved(
+    media_browser: Any,  # noqa: F811
+    console_desk: ConsoleDesk,  # noqa: F811
+) -> None:
+    desk = console_desk
+    logs: list[str] = []
+    with console_server(desk) as server:
+        base = server.url
+        counselor = open_page(media_browser, base, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        tablet = open_tablet(media_browser, base, desk.central_token, TABLET_LANDSCAPE, logs)
+        pages = {"tablet": tablet, "counselor": counselor}
+        with failure_evidence(logs, pages, "wrap-up-failed", shot):
+            case_id = start_in_english(tablet)
+            assert_media_flowing(pages, 1)
+            assert counselor.is_hidden("#wrap-up")
+            counselor.click("#end-call")
+            counselor.wait_for_selector("#wrap-up:not([hidden])", timeout=10_000)
+            assert "後処理中" in (counselor.text_content("#wrap-up") or "")
+            assert ":" in (counselor.text_content("#wrap-up-left") or "")
+            roster = admin_get(base, "/api/v1/queue")["counselors"]
+            assert [c["state"] for c in roster] == ["wrap_up"]
+            shot(counselor, "counselor-wrap-up")
+            counselor.wait_for_selector("#record-form:not([hidden])")
+            assert counselor.get_attribute("#record-case", "data-consultation") == case_id
+            counselor.check("#record-form input[name=topics][value=tax]")
+            counselor.select_option("#record-form [name=outcome]", "resolved")
+            counselor.click("#record-form button[type=submit]")
+            counselor.wait_for_selector("#record-form [data-result][data-ok=true]")
+            counselor.wait_for_selector("#wrap-up[hidden]", state="attached", timeout=10_000)
+            roster = admin_get(base, "/api/v1/queue")["counselors"]
+            assert [c["state"] for c in roster] == ["free"]
+        assert_no_page_errors(logs)
+
+
+def test_console_remove_from_queue__a_reason_is_required_then_the_case_is_abandoned(
+    chromium_browser: Any,  # noqa: F811
+    console_desk: ConsoleDesk,  # noqa: F811
+) -> None:
+    import httpx
+
+    desk = console_desk
+    logs: list[str] = []
+    with console_server(desk) as server:
+        created = httpx.post(
+            f"{server.url}/api/v1/consultations",
+            json={"channel": "counter", "language": "th"},
+            headers={"Authorization": f"Bearer {desk.central_token}", "Idempotency-Key": "remove-ui-0001"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        case_id = created.json()["id"]
+        console = _console(chromium_browser, server.url, logs)
+        button = f"#queue button[data-remove='{case_id}']"
+        console.wait_for_selector(button)
+        console.click(button)
+        console.wait_for_selector("#remove-dialog[open]")
+        console.click("#remove-form button[type=submit]")  # no reason: refused in the dialog
+        assert "理由" in (console.text_content("#remove-error") or "")
+        assert console.get_attribute("#remove-reason", "aria-invalid") == "true"
+        shot(console, "counselor-remove-reason")
+        console.fill("#remove-reason", "本人が帰宅した Resident went home")
+        console.click("#remove-form button[type=submit]")
+        console.wait_for_selector(button, state="detached", timeout=10_000)
+        assert not console.is_visible("#remove-dialog")
+        case = admin_get(server.url, f"/api/v1/consultations/{case_id}")
+        assert case["status"] == "abandoned"
         assert_no_page_errors(logs)

@@ -15,6 +15,7 @@ from tests.browser_support import media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
     assert_media_flowing,
     assert_no_page_errors,
+    choose_language,
     failure_evidence,
     go_available,
     open_page,
@@ -55,13 +56,14 @@ def test_console_satellite_walk_in_portuguese(
         pages = {"tablet": tablet, "interpreter": interpreter, "counselor": counselor}
         with failure_evidence(logs, pages, "walk-failed", shot):
             # the resident picks Português and a pictogram; nobody interprets Portuguese yet, so they wait
-            tablet.tap("button[data-language=pt]")
+            choose_language(tablet, "pt", "tap")  # nobody interprets Portuguese yet: the resident waits
             tablet.wait_for_selector("#topics:not([hidden])")
             case_id = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
             tablet.tap("button.topic[data-topic=medical]")
             tablet.tap("#topic-done")
             tablet.wait_for_selector("#topics[hidden]", state="attached")
-            assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+            # nobody interprets Portuguese now: the title says so (no "a counselor will come soon")
+            assert (tablet.text_content("#wait-title") or "").startswith(PT["resident.fallback_offered"])
             assert (tablet.text_content("#wait-position") or "").startswith(
                 PT["waiting.position"][0].replace("{position}", "1")
             )

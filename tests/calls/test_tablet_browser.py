@@ -3,14 +3,15 @@ thank-you screens at a satellite counter, and a double tap that makes one case."
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
 
-from app.i18n import catalog_json
+from app.i18n import catalog_json, translator
 from tests.a11y_support import check_viewports
 from tests.browser_support import chromium_browser  # noqa: F401 (fixture)
-from tests.calls.calls_support import assert_no_page_errors, wait_for
+from tests.calls.calls_support import assert_no_page_errors, choose_language, wait_for
 from tests.calls.console_support import (
     DESK_PHONE,
     TABLET_LANDSCAPE,
@@ -58,12 +59,13 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         tablet = open_tablet(chromium_browser, server.url, desk.satellite_token, TABLET_PORTRAIT, logs)
         assert "矢掛" in (tablet.text_content("#site") or "")
         shot(tablet, "tablet-languages-portrait")
-        tablet.click("button[data-language=pt]")
+        choose_language(tablet, "pt")  # nobody is on yet: "not now", and the resident waits anyway
         tablet.wait_for_selector("#topics:not([hidden])")
         # resident text in Portuguese from the catalogue, Japanese underneath for the staff
         assert (tablet.text_content("#topics-title") or "").startswith(PT["topic.title"])
         assert JA["topic.title"] in (tablet.text_content("#topics-title") or "")
-        assert (tablet.text_content("#wait-title") or "").startswith(PT["waiting.please_wait"])
+        # nobody is on for Portuguese: the title says so (no "a counselor will come soon")
+        assert (tablet.text_content("#wait-title") or "").startswith(PT["resident.fallback_offered"])
         topics = [t["code"] for t in admin_get(server.url, "/api/v1/topics")]
         labels = tablet.eval_on_selector_all(
             "#topic-grid button.topic",
@@ -112,9 +114,10 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
         assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
         assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])  # a satellite
         assert PT["ended.phone"].replace("{phone}", DESK_PHONE) in (tablet.text_content("#ended-phone") or "")
-        assert PT["ended.hours"].replace("{hours}", "06:00–20:00") in (
-            tablet.text_content("#ended-hours") or ""
-        )
+        hours_text = tablet.text_content("#ended-hours") or ""  # the configured days: every day of the week
+        assert translator("pt").format_hours(time(6), time(20)) in hours_text and "{" not in hours_text
+        assert translator("pt").format_days(range(7)) in hours_text  # named in Portuguese by the server
+        assert "segunda a sexta" not in hours_text
         shot(tablet, "tablet-ended-portrait")
         tablet.set_viewport_size(TABLET_LANDSCAPE)
         assert not tablet.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
@@ -135,7 +138,7 @@ def test_console_tablet_double_tap_makes_one_case(
     logs: list[str] = []
     with console_server(desk) as server:
         tablet = open_tablet(chromium_browser, server.url, desk.central_token, TABLET_LANDSCAPE, logs)
-        tablet.dblclick("button[data-language=pt]")
+        choose_language(tablet, "pt", "dblclick")
         tablet.wait_for_selector("#waiting:not([hidden])")
         first = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
         assert first
@@ -148,7 +151,7 @@ def test_console_tablet_double_tap_makes_one_case(
         # the next resident: a new case with a new key, again only one for a double tap
         tablet.click("#cancel")
         tablet.click("#again")
-        tablet.dblclick("button[data-language=en]")
+        choose_language(tablet, "en", "dblclick")
         tablet.wait_for_selector("#waiting:not([hidden])")
         second = tablet.evaluate("() => window.madoguchiCall.state.consultationId")
         ids = [c["id"] for c in admin_get(server.url, "/api/v1/consultations")["items"]]

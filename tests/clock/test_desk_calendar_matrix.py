@@ -75,5 +75,7 @@ async def test_desk_is_closed_and_names_its_next_opening(
 async def test_desk_is_open_at_the_tests_own_instant(desk_at: tuple[ControlledClock, AsyncClient]) -> None:
     _clock, client = desk_at
     languages = {row["language"]: row for row in (await client.get("/api/v1/availability")).json()}
-    assert languages["en"]["status"] != "closed"  # open; nobody signed in yet, so not served this minute
-    assert languages["en"]["opens_at"] is None
+    # open: no next opening to wait for; but nobody is signed in yet, so English is not served now
+    assert (languages["en"]["status"], languages["en"]["opens_at"]) == ("closed", None)
+    desk = (await client.get("/api/v1/resident/desk?lang=en")).json()
+    assert desk["open_now"] is True

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from httpx import AsyncClient
+
+from app.i18n import translator
 
 
 async def test_tablet_context__satellite_and_central(
@@ -15,7 +19,10 @@ async def test_tablet_context__satellite_and_central(
         "satellite_counter",
         "satellite",
     )
-    assert soja.json()["desk_hours"] == "06:00–20:00"  # the test settings' desk hours
+    # the test settings' desk hours, in Japanese, with the locale's own range (Babel), not a hard-coded "–"
+    assert (
+        soja.json()["desk_hours"] == translator("ja").format_hours(time(6), time(20)) == "6時00分～20時00分"
+    )
     desk = await client.get("/api/v1/tablet/context", headers=auth["desk_staff"])
     assert (desk.json()["site"], desk.json()["channel"]) == ("kurashiki-desk", "counter")
     for role in ("counselor", "coordinator", "interpreter"):

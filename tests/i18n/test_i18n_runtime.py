@@ -80,6 +80,7 @@ def test_plural_form__phone_prompt_in_russian() -> None:
 VALUES = {
     "phone": "086-426-3111",
     "hours": "09:00–17:00",
+    "days": "Monday – Friday",
     "date": "D",
     "time": "T",
     "holiday": "H",
@@ -274,3 +275,27 @@ def test_catalog_json__round_trips_and_gives_the_servers_text(lang: str) -> None
         else:
             assert isinstance(value, str)
             assert tr.t(key, **VALUES) == fill(value, VALUES), (lang, key)
+
+
+def test_open_days__named_from_the_configured_days_in_each_language() -> None:
+    from routing import OpeningHours
+
+    en, ja, ru = translator("en"), translator("ja"), translator("ru")
+    assert en.format_days(range(5)) == "Monday\u2009–\u2009Friday"
+    assert en.format_days([0, 1, 5]) == "Monday, Tuesday, and Saturday"
+    assert ja.format_days(range(5)) == "月曜日～金曜日"
+    assert ru.format_days([5, 6]) == "суббота и воскресенье"
+    weekend = OpeningHours.from_dict(
+        {
+            "opens": "10:00",
+            "closes": "24:00",
+            "weekdays": ["sat", "sun"],
+            "holiday_country": None,
+            "annual_closures": [],
+        }
+    )
+    text = en.opening_hours(weekend)
+    assert text == "Opening hours: Saturday and Sunday, 10:00\u2009–\u200924:00."
+    assert "weekday" not in text.lower()
+    default = en.opening_hours(OpeningHours.from_dict({"opens": "09:00", "closes": "17:00"}))
+    assert default.endswith("Closed on national holidays. Closed from 29 December to 3 January.")

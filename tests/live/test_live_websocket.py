@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow  # a real server or subprocess: seconds, not milli
 def server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     path = tmp_path / "live.db"
     shutil.copyfile(sqlite_template, path)
-    app = create_app(open_desk_settings(f"sqlite+aiosqlite:///{path}"))
+    # no rejoin grace: a console that closes mid-call has left it at once (the grace: test_live_truthful_desk)
+    app = create_app(open_desk_settings(f"sqlite+aiosqlite:///{path}", rejoin_grace_seconds=0))
     with live_server(app) as running:
         yield running
 

@@ -2,9 +2,9 @@
 
 Cases in every state the desk has: in a call, ringing an interpreter, queued (two languages, one behind a
 ringing case), a case opened from a reservation (queued for its reserved interpreter), a fallback offered
-(a reservation-only language walked in). Then the app is stopped and started again on the same database with
-the desk hours, desk days, vendor hours, offer timeout, holidays or language service modes changed, and then
-back to the original settings. (There is no wrap-up state on this branch: a counselor's wrap-up is BUSY.)
+(a reservation-only language walked in), and a counselor in wrap-up after a call. Then the app is stopped and
+started again on the same database with the desk hours, desk days, vendor hours, offer timeout, holidays or
+language service modes changed, and then back to the original settings.
 
 In-process: the same `create_app` and lifespan `madoguchi serve` runs, with the test's frozen clock so the
 only thing that changes between starts is the policy. The subprocess restart with changed desk hours is in
@@ -115,11 +115,18 @@ async def test_restart_with_each_policy_change_and_back__every_case_keeps_its_st
     await create_user(db, username="counselor2", password=PASSWORD, role=Role.counselor)
     await db.commit()
     second = await headers_of(db, "counselor2")
+    await create_user(db, username="writer", password=PASSWORD, role=Role.counselor, language_codes=("en",))
+    await db.commit()
+    writer = await headers_of(db, "writer")
     await add_interpreter(db, "Sita", ("ne",), username="interpreter")
     olena = await add_interpreter(db, "Olena", ("uk",), username="olena")  # booked, not at work today
     counselor, desk = auth["counselor"], auth["desk_device"]
     ids: dict[str, str] = {}
     async with serving(base, clock) as (_app, client):
+        await available(client, writer)  # first on: takes a case, ends the call and is writing it up
+        wrapped = await open_case(client, desk, "en", "wrap-up")
+        ended = await client.post(f"/api/v1/consultations/{wrapped}/end", headers=writer)
+        assert ended.status_code == 204, ended.text
         await available(client, counselor)  # speaks English
         await available(client, second)
         await available(client, auth["interpreter"])  # Nepali
@@ -155,6 +162,7 @@ async def test_restart_with_each_policy_change_and_back__every_case_keeps_its_st
     assert queue[ids["queued"]] == (1, "waiting")
     assert queue[ids["reserved"]] == (1, "waiting")
     assert [p["request_id"] for p in live["pending"]] == [ids["fallback offered"]]
+    assert [c["state"] for c in live["counselors"]].count("wrap_up") == 1  # the writer, still writing
 
     seen_versions = {base_version}
     for name, change in VARIANTS.items():

@@ -3,12 +3,14 @@ and 404 for a forged one (both saying so in that language), the closed desk: hou
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import ControlledClock
 from app.config import Settings
@@ -18,6 +20,7 @@ from app.resident.links import LinkClaims, LinkKind, issue_link
 from app.ui.resident.pages import closed_days
 from routing.calendar import OpeningHours
 from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
+from tests.resident.front_support import go_available, link_interpreter
 
 PHONE = "086-426-3111"
 
@@ -59,7 +62,8 @@ async def test_page__language_from_query_beats_link_and_browser(
     by_link = await client.get(f"/r/{token}", headers={"Accept-Language": "th"})
     assert 'lang="ne"' in by_link.text and '"step": "language"' in by_link.text
     chosen = await client.get(f"/r/{token}?lang=hi", headers={"Accept-Language": "th"})
-    assert 'lang="hi"' in chosen.text and '"step": "consent"' in chosen.text
+    # nobody is signed in to serve Hindi: the truth comes before the consent notice
+    assert 'lang="hi"' in chosen.text and '"step": "closed"' in chosen.text
     browser = await client.get(f"/r/{_link(settings)}", headers={"Accept-Language": "th-TH,th;q=0.9"})
     assert '<html lang="th"' in browser.text
 
@@ -101,8 +105,11 @@ async def test_invalid_link__404_in_the_browsers_language(client: AsyncClient, s
 async def closed_client(
     database_url: str, clock: ControlledClock
 ) -> AsyncIterator[tuple[Settings, AsyncClient]]:
-    """A desk that is closed all day today (its hours end a minute after midnight; the clock is at 11:00)."""
-    settings = open_desk_settings(database_url, desk_hours="00:00-00:01", desk_phone=PHONE)
+    """A desk that is closed all day today (its hours and its interpreters' end a minute after midnight; the
+    clock is at 11:00)."""
+    settings = open_desk_settings(
+        database_url, desk_hours="00:00-00:01", vendor_hours="00:00-00:01", desk_phone=PHONE
+    )
     app = create_app(settings, clock=clock)
     async with (
         app.router.lifespan_context(app),
@@ -121,7 +128,14 @@ async def test_closed_desk__hours_next_opening_and_the_other_ways(
     text = _text(html)
     assert '"closed": true' in html
     assert tr.t("closed.title") in text
-    assert tr.t("closed.hours", hours=tr.format_hours(time(0, 0), time(0, 1))) in text
+    every_day = tr.format_days(range(7))  # the configured days, named in the resident's language
+    assert tr.t("closed.hours", days=every_day, hours=tr.format_hours(time(0, 0), time(0, 1))) in text
+    shown = re.search(r'<p id="closed-hours">([^<]*)</p>', html)
+    assert shown is not None and html_lib.unescape(shown.group(1)).startswith(
+        tr.t("closed.hours", days=every_day, hours=tr.format_hours(time(0, 0), time(0, 1)))
+    )
+    assert tr.t("closed.holidays") not in shown.group(1)  # no closures configured: none announced
+    assert tr.t("closed.year_end") not in shown.group(1)
     assert re.search(r'id="closed-next"', html)
     assert tr.t("alt.call", phone=PHONE) in text and 'href="tel:0864263111"' in html
 
@@ -146,8 +160,28 @@ async def test_open_desk__ukrainian_is_by_reservation_with_a_link_to_book(
     assert tr.t("alt.reservation_only") in _text(html)
     assert f'href="/r/{token}/reserve?lang=uk"' in html
     assert 'data-way="chat"' not in html  # the desk is open: the video call or a reservation
+
+
+async def test_open_desk__nobody_signed_in_is_not_now_before_consent_then_served_once_staff_are_on(
+    client: AsyncClient, settings: Settings, auth: dict[str, dict[str, str]], db: AsyncSession
+) -> None:
+    """An open desk with nobody on is no promise: the page says so first and offers waiting anyway."""
+    token = _link(settings)
+    tr = translator("ne")
     nepali = (await client.get(f"/r/{token}?lang=ne")).text
-    assert '"closed": false' in nepali
+    assert '"closed": true' in nepali and '"step": "closed"' in nepali and '"can_wait": true' in nepali
+    assert f'<h1 id="closed-title">{tr.t("closed.not_now")}</h1>' in nepali
+    assert 'id="closed-wait"' in nepali and tr.t("waiting.keep_waiting") in _text(nepali)
+    availability = {a["language"]: a for a in (await client.get("/api/v1/availability")).json()}
+    assert availability["ne"]["status"] == "closed" and availability["ne"]["opens_at"] is None
+    await link_interpreter(db)
+    await go_available(client, auth["counselor"])
+    await go_available(client, auth["interpreter"])
+    served = (await client.get(f"/r/{token}?lang=ne")).text
+    assert '"closed": false' in served and '"step": "consent"' in served
+    availability = {a["language"]: a for a in (await client.get("/api/v1/availability")).json()}
+    assert availability["ne"]["status"] == "available_now"
+    assert availability["ne"]["estimated_wait_s"] is not None and availability["ne"]["choices"] == []
 
 
 def test_closed_days__holidays_and_year_end_on_working_weekdays_only() -> None:

@@ -61,6 +61,20 @@ def test_resident_screens__open_desk_in_six_languages(
             _check(page, f"{lang}-1-language", problems)
             with page.expect_navigation():
                 page.click(f"a[data-language={lang}]")
+            # nobody is signed in: the truth before the consent notice (Ukrainian: by reservation only)
+            page.wait_for_selector("#closed:not([hidden])")
+            if lang == "uk":
+                assert page.text_content("#closed-title") == tr.t("alt.reservation_only")
+                assert page.get_attribute("#closed a[data-way=reservation]", "href").endswith(
+                    "/reserve?lang=uk"
+                )
+                assert not page.is_visible("#closed-wait")
+                _check(page, f"{lang}-4-reservation-only", problems)
+                page.context.close()
+                continue
+            assert page.text_content("#closed-title") == tr.t("closed.not_now")
+            _check(page, f"{lang}-1b-not-now", problems)
+            page.click("#closed-wait")  # the resident waits anyway
             page.wait_for_selector("#consent:not([hidden])")
             assert page.evaluate("() => document.documentElement.lang") == tr.bcp47
             _check(page, f"{lang}-2-consent", problems)
@@ -70,15 +84,6 @@ def test_resident_screens__open_desk_in_six_languages(
             _check(page, f"{lang}-3-declined", problems)
             page.click("#declined-back")
             page.click("#agree")
-            if lang == "uk":  # by reservation only: the reservation page is the way in
-                page.wait_for_selector("#closed:not([hidden])")
-                assert page.text_content("#closed-title") == tr.t("alt.reservation_only")
-                assert page.get_attribute("#closed a[data-way=reservation]", "href").endswith(
-                    "/reserve?lang=uk"
-                )
-                _check(page, f"{lang}-4-reservation-only", problems)
-                page.context.close()
-                continue
             page.wait_for_selector("#device[data-checked=true]", timeout=25_000)
             _check(page, f"{lang}-4-device", problems)
             page.click("#start")
@@ -107,8 +112,8 @@ def test_resident_screens__closed_desk_and_expired_link_in_six_languages(
         for lang in LANGUAGES:
             tr = translator(lang)
             page = _page(module_browser, resident_url(server.url, desk.database_url, f"?lang={lang}"), logs)
-            page.click("#agree")
-            page.wait_for_selector("#closed:not([hidden])")
+            page.wait_for_selector("#closed:not([hidden])")  # before the consent notice
+            assert page.is_hidden("#consent")
             assert page.text_content("#closed-title") == tr.t("closed.title")
             _check(page, f"{lang}-7-closed", problems)
             page.goto(resident_url(server.url, desk.database_url, language=lang, days_ago=4))
@@ -126,9 +131,11 @@ def test_resident_rate_limit__told_in_the_residents_language(
     logs: list[str] = []
     with desk_server(desk, resident_intake_limit=1) as server:
         first = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=en"), logs)
+        first.click("#closed-wait")  # nobody is signed in: "not now" first, and they wait anyway
         agree_and_start(first)
         first.wait_for_selector("#waiting:not([hidden])")
         second = _page(module_browser, resident_url(server.url, desk.database_url, "?lang=hi"), logs)
+        second.click("#closed-wait")
         agree_and_start(second)
         error = second.locator("#device [data-error]")
         error.wait_for(state="visible")
@@ -150,7 +157,8 @@ def test_resident_screens__the_call_in_five_languages(
     call_desk = arrange_desk(sqlite_template, tmp_path, languages=("ne", "th", "hi"))
     problems: list[str] = []
     logs: list[str] = []
-    with desk_server(call_desk, desk_phone=PHONE, resident_intake_limit=100) as server:
+    # one counselor takes call after call: no wrap-up between them (that is test_counselor_console_browser)
+    with desk_server(call_desk, desk_phone=PHONE, resident_intake_limit=100, wrap_up_seconds=0) as server:
         base = server.url
         counselor, interpreter = available_staff(module_browser, base, logs)
         for lang in CALL_LANGUAGES:

@@ -32,7 +32,7 @@ def jst(year: int, month: int, day: int, hour: int, minute: int = 0, second: int
     return datetime(year, month, day, hour, minute, second, tzinfo=JST).astimezone(UTC)
 
 
-def policy(**sections: dict[str, Any]) -> DeskPolicy:
+def policy(**sections: Any) -> DeskPolicy:
     """The default desk policy with some sections overridden (merged key by key)."""
     data = default_policy_data()
     for name, values in sections.items():

@@ -9,6 +9,7 @@ import pytest
 from routing_kit import jst
 
 from routing import AnnualClosure, OpeningHours, PolicyError
+from routing.calendar import next_common_opening
 
 DESK = OpeningHours(opens=time(9), closes=time(17))
 VENDOR = OpeningHours(opens=time(10), closes=time(18))
@@ -97,3 +98,45 @@ def test_opening_hours__dict_round_trip():
 def test_opening_hours_from_dict__bad_data__raises_policy_error(data):
     with pytest.raises(PolicyError):
         OpeningHours.from_dict(data)
+
+
+def test_next_common_opening__the_first_instant_both_are_open():
+    desk = OpeningHours(opens=time(9), closes=time(17))
+    vendor = OpeningHours(opens=time(10), closes=time(18))
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 7, 11)) == jst(2026, 6, 1, 10)
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 11)) == jst(2026, 6, 1, 11)
+    assert next_common_opening((desk, vendor), jst(2026, 6, 1, 17, 30)) == jst(2026, 6, 2, 10)
+    weekend = OpeningHours(opens=time(10), closes=time(18), weekdays=frozenset({5, 6}), holiday_country=None)
+    assert next_common_opening((desk, weekend), jst(2026, 6, 1, 7)) is None  # they never overlap
+
+
+def test_24_hour_hours__open_around_the_clock_and_round_trip():
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from routing import END_OF_DAY, OpeningHours
+
+    hours = OpeningHours.from_dict(
+        {
+            "opens": "00:00",
+            "closes": "24:00",
+            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "holiday_country": None,
+            "annual_closures": [],
+        }
+    )
+    assert hours.closes == END_OF_DAY
+    tokyo = ZoneInfo("Asia/Tokyo")
+    for moment in (time(0, 0), time(3, 0), time(23, 59, 59, 999999)):
+        assert hours.is_open(datetime.combine(datetime(2026, 11, 22).date(), moment, tzinfo=tokyo))
+    at = datetime(2026, 11, 22, 23, 30, tzinfo=tokyo)
+    is_open, until = hours.state_at(at)
+    assert is_open and until == datetime(2026, 11, 23, 0, 0, tzinfo=tokyo).astimezone(UTC)
+    assert hours.to_dict()["closes"] == "24:00"
+    assert OpeningHours.from_dict(hours.to_dict()) == hours
+    closed_on = OpeningHours.from_dict({**hours.to_dict(), "closed_dates": ["2026-11-23"]})
+    assert not closed_on.is_open(datetime(2026, 11, 23, 12, 0, tzinfo=tokyo))
+    assert closed_on.next_opening(datetime(2026, 11, 23, 12, 0, tzinfo=tokyo)) == datetime(
+        2026, 11, 24, 0, 0, tzinfo=tokyo
+    ).astimezone(UTC)
+    assert timedelta(0) < until - at.astimezone(UTC) <= timedelta(minutes=30)

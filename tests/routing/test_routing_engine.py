@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from routing_kit import Desk, jst, one, only, policy
 
 from routing import (
+    AbandonReason,
     Assigned,
     Availability,
     AwayReason,
@@ -14,6 +17,7 @@ from routing import (
     CallTransferred,
     CallView,
     Closed,
+    ConsultationAbandoned,
     ConsultationCancelled,
     CounselorAway,
     CounselorBusy,
@@ -53,6 +57,8 @@ from routing import (
     UnknownInterpreter,
     UnknownRequest,
     UnsupportedLanguage,
+    WrapUpEnded,
+    default_policy_data,
 )
 
 POLICY = DeskPolicy.default()
@@ -695,14 +701,58 @@ def test_availability__per_language_status():
     desk = staffed_desk(WEEKDAY_0930)
     by_language = {a.language: a for a in desk.engine.availability()}
     assert by_language["en"].status is Availability.AVAILABLE_NOW
-    assert by_language["ne"].status is Availability.BOOK_AHEAD
+    assert by_language["ne"].status is Availability.LATER_TODAY  # the vendor opens at 10:00
     assert by_language["ne"].opens_at == jst(2026, 6, 1, 10, 0)
     assert by_language["uk"].status is Availability.BOOK_AHEAD
     later = {a.language: a for a in desk.engine.availability(at=WEEKDAY_1100)}
     assert later["ne"].status is Availability.AVAILABLE_NOW
     holiday = {a.language: a for a in desk.engine.availability(at=jst(2026, 11, 23, 11))}
-    assert {a.status for a in holiday.values()} == {Availability.CLOSED}
+    assert {a.status for a in holiday.values()} == {Availability.CLOSED, Availability.BOOK_AHEAD}
+    assert holiday["uk"].status is Availability.BOOK_AHEAD  # booking works on any day
     assert holiday["en"].opens_at == jst(2026, 11, 24, 9, 0)
+    assert holiday["ne"].opens_at == jst(2026, 11, 24, 10, 0)  # its interpreters' hours, not the desk's
+
+
+def test_availability__early_morning_each_language_its_own_opening():
+    """07:11: English opens with the desk at 09:00; Nepali with the default vendor at 10:00; Thai, whose only
+    interpreters work for a vendor starting at 11:00, at 11:00 (not the desk's 09:00)."""
+    data = default_policy_data()
+    data["vendor_hours"] = {"thai-co": {"opens": "11:00", "closes": "19:00"}}
+    desk = Desk(jst(2026, 6, 1, 7, 11), DeskPolicy.from_dict(data))
+    desk.counselor("c-en", "en")
+    desk.interpreter("i-ne", "ne")
+    desk.interpreter("i-th", "th", vendor="thai-co")
+    by_language = {a.language: a for a in desk.engine.availability()}
+    assert by_language["en"].status is Availability.LATER_TODAY
+    assert by_language["en"].opens_at == jst(2026, 6, 1, 9, 0)
+    assert by_language["ne"].status is Availability.LATER_TODAY
+    assert by_language["ne"].opens_at == jst(2026, 6, 1, 10, 0)
+    assert by_language["th"].status is Availability.LATER_TODAY
+    assert by_language["th"].opens_at == jst(2026, 6, 1, 11, 0)
+    assert by_language["en"].estimated_wait_s is None  # nothing is promised before it opens
+    evening = {a.language: a for a in desk.engine.availability(at=jst(2026, 6, 5, 19, 0))}  # Friday
+    assert evening["th"].status is Availability.CLOSED
+    assert evening["th"].opens_at == jst(2026, 6, 8, 11, 0)  # Monday, at the vendor's hour
+
+
+def test_availability__a_vendor_opening_after_the_desk_closes_is_not_today():
+    late = {"opens": "17:30", "closes": "20:00", "weekdays": ["mon", "tue", "wed", "thu", "fri"]}
+    desk = staffed_desk(WEEKDAY_0930, policy(interpreter_hours=late))
+    by_language = {a.language: a for a in desk.engine.availability()}
+    assert by_language["ne"].status is Availability.CLOSED  # desk 09–17 and vendor 17:30–20 never overlap
+    assert by_language["ne"].opens_at is None
+
+
+def test_availability__open_desk_with_nobody_signed_in_is_not_now():
+    desk = Desk(WEEKDAY_1100)
+    desk.advance(0)
+    by_language = {a.language: a for a in desk.engine.availability()}
+    assert by_language["en"].status is Availability.CLOSED
+    assert by_language["en"].opens_at is None and by_language["en"].estimated_wait_s is None
+    assert by_language["ne"].status is Availability.CLOSED
+    assert by_language["uk"].status is Availability.BOOK_AHEAD
+    desk.counselor("c-en", "en")
+    assert {a.language: a for a in desk.engine.availability()}["en"].status is Availability.AVAILABLE_NOW
 
 
 def test_snapshot__queue_in_dispatch_order_with_positions():
@@ -810,3 +860,75 @@ def test_outcome__reports_terminal_state():
     assert desk.engine.outcome("r-call") is None
     with pytest.raises(UnknownRequest):
         desk.engine.outcome("nope")
+
+
+def test_fallback_offer__the_choices_a_waiting_request_may_take_now():
+    """A late watcher is told the fallbacks: pending ones (desk closed), queued ones, none once served."""
+    closed = Desk(jst(2026, 6, 1, 7, 11))
+    closed.request("early", "ne")
+    pending = closed.engine.fallback_offer("early")
+    assert pending is not None and (pending.reason, pending.queued) == (FallbackReason.DESK_CLOSED, False)
+    desk = Desk(WEEKDAY_1100)
+    desk.counselor("c-en", "en")
+    desk.request("r-th", "th")  # no Thai interpreter online: choices, still in the queue
+    queued = desk.engine.fallback_offer("r-th")
+    assert queued is not None and (queued.reason, queued.queued) == (FallbackReason.NO_INTERPRETER, True)
+    desk.request("r-en", "en")
+    assert desk.engine.fallback_offer("r-en") is None  # served at once: nothing to choose
+    desk.interpreter("i-th", "th")  # the only counselor is busy: r-th still waits, its choices stand
+    assert desk.engine.fallback_offer("r-th") == queued
+    desk.send(CallEnded(at=desk.now, request_id="r-en"))  # the counselor is free: r-th is offered
+    assert desk.engine.fallback_offer("r-th") == queued  # being offered is still waiting
+    desk.send(OfferAccepted(at=desk.now, request_id="r-th", interpreter_id="i-th"))
+    assert desk.engine.fallback_offer("r-th") is None  # in a call: nothing to choose
+
+
+def test_wrap_up__no_offer_until_the_record_is_saved():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=300))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.request("r2", "en")
+    assert not only(desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True)), Assigned)
+    assert counselor_states(desk)["c1"] == (CounselorState.WRAP_UP, None)
+    assert not only(desk.advance(299), Assigned)
+    assert one(desk.send(WrapUpEnded(at=desk.now, counselor_id="c1")), Assigned).request_id == "r2"
+
+
+def test_wrap_up__ends_by_itself_at_the_limit():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=120))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    assert desk.engine.next_wakeup() == desk.now + timedelta(seconds=120)
+    desk.request("r2", "en")
+    assert not only(desk.advance(119), Assigned)
+    assert one(desk.advance(1), Assigned).request_id == "r2"
+
+
+def test_wrap_up__a_saved_record_keeps_an_away_counselor_away():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=120))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    desk.send(CounselorAway(at=desk.now, counselor_id="c1"))
+    desk.send(WrapUpEnded(at=desk.now, counselor_id="c1"))
+    assert counselor_states(desk)["c1"] == (CounselorState.AWAY, None)
+
+
+def test_wrap_up__zero_limit_means_none():
+    desk = Desk(WEEKDAY_1100, policy(wrap_up_s=0))
+    desk.counselor("c1", "en")
+    desk.request("r1", "en")
+    desk.request("r2", "en")
+    decisions = desk.send(CallEnded(at=desk.now, request_id="r1", counselor_wrap_up=True))
+    assert one(decisions, Assigned).request_id == "r2"
+
+
+def test_abandoned__the_reason_reaches_the_closed_decision():
+    desk = Desk(WEEKDAY_1100)
+    desk.request("r1", "en")
+    closed = one(
+        desk.send(ConsultationAbandoned(at=desk.now, request_id="r1", reason=AbandonReason.RESIDENT_LEFT)),
+        Closed,
+    )
+    assert (closed.outcome, closed.abandon_reason) == (Outcome.ABANDONED, AbandonReason.RESIDENT_LEFT)

@@ -58,6 +58,7 @@ from routing import (
     Snapshot,
     Tick,
     Transferred,
+    WrapUpEnded,
     event_from_dict,
     event_to_dict,
 )
@@ -260,6 +261,15 @@ class RoutingMachine(RuleBasedStateMachine):
         call = self.snap.calls[pick % len(self.snap.calls)]
         self.send(CallEnded(at=self.desk.now, request_id=call.request_id, counselor_wrap_up=wrap_up))
 
+    @precondition(lambda self: any(c.state is CounselorState.WRAP_UP for c in self.snap.counselors))
+    @rule(pick=st.integers(0, 99))
+    def record_saved(self, pick) -> None:
+        wrapping = [c.counselor_id for c in self.snap.counselors if c.state is CounselorState.WRAP_UP]
+        counselor_id = wrapping[pick % len(wrapping)]
+        self.send(WrapUpEnded(at=self.desk.now, counselor_id=counselor_id))
+        view = next(c for c in self.snap.counselors if c.counselor_id == counselor_id)
+        assert view.wrap_up_until is None and view.state is not CounselorState.WRAP_UP
+
     @precondition(lambda self: any(c.interpreter_id for c in self.snap.calls))
     @rule(pick=st.integers(0, 99))
     def interpreter_leaves_call(self, pick) -> None:
@@ -397,6 +407,18 @@ class RoutingMachine(RuleBasedStateMachine):
         live = [e.request_id for e in snap.queue if not e.reoffer] + [c.request_id for c in snap.calls]
         live += [p.request_id for p in snap.pending]
         assert len(live) == len(set(live)), "a request is in two places"
+
+    @invariant()
+    def wrap_up_is_honoured(self) -> None:
+        """A counselor in wrap-up is never in a call, never counted free, and never past the limit."""
+        snap = self.snap
+        for counselor in snap.counselors:
+            if counselor.wrap_up_until is None:
+                continue
+            assert counselor.request_id is None, f"{counselor.counselor_id} was given a call in wrap-up"
+            assert counselor.state is not CounselorState.FREE
+            assert snap.at is not None and counselor.wrap_up_until > snap.at, "wrap-up outlived its limit"
+            assert counselor.wrap_up_until <= snap.at + timedelta(seconds=POLICY.wrap_up_s)
 
     @invariant()
     def nothing_dispatchable_left_waiting(self) -> None:

@@ -123,6 +123,24 @@ def _parsed(frame: Message) -> list[tuple[str, Any]]:
                 "status": None,
                 "position": None,
                 "estimated_wait_s": None,
+                "fallback": None,
+            },
+        ),
+        (
+            desk.Watching(
+                consultation_id="c1",
+                status="requested",
+                position=None,
+                estimated_wait_s=None,
+                fallback=desk.FallbackChoices(reason="desk_closed", options=("reservation",), queued=False),
+            ),
+            {
+                "type": "watching",
+                "consultation_id": "c1",
+                "status": "requested",
+                "position": None,
+                "estimated_wait_s": None,
+                "fallback": {"reason": "desk_closed", "options": ["reservation"], "queued": False},
             },
         ),
         (

@@ -69,7 +69,8 @@ def desk(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Des
 
 @pytest.fixture(scope="module")
 def server(desk: Desk) -> Iterator[LiveServer]:
-    with desk_server(desk) as running:
+    # one counselor takes call after call: no wrap-up between them (that is test_counselor_console_browser)
+    with desk_server(desk, wrap_up_seconds=0) as running:
         yield running
 
 
@@ -238,10 +239,13 @@ def _tablet_states(lang: str, tablet: Any, staff: dict[str, Any], console_shots:
     counselor, interpreter = staff["counselor"], staff["interpreter"]
     _back_to_start(tablet, staff)
     tablet.click(f"button[data-language={lang}]")
-    tablet.wait_for_selector("#waiting:not([hidden]), #start-error:not(:empty)")
-    if tablet.is_visible("#start-error"):  # a language served by reservation only
-        problems += shoot(f"tablet-refused-{lang}")
+    tablet.wait_for_selector("#unavailable:not([hidden])")  # staff are away: the truth comes first
+    problems += shoot(f"tablet-not-now-{lang}")
+    if not tablet.is_visible("#na-wait"):  # a language served by reservation only: nothing to wait for
+        tablet.click("#na-back")
         return problems
+    tablet.click("#na-wait")
+    tablet.wait_for_selector("#waiting:not([hidden])")
     wait_for(lambda: tablet.text_content("#wait-time"), 10, "the waiting estimate")
     problems += shoot(f"tablet-waiting-{lang}")
     if lang not in ON_SITE + REMOTE:  # Ukrainian is served by reservation: nobody here can take the call

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app.auth.principal import Principal
 from app.deps import OptionalPrincipal
 from app.enums import Role
-from app.i18n import catalog_json
+from app.i18n import catalog_json, translator
 from app.i18n.languages import LANGUAGES
 from app.ui.templating import templates
 
@@ -55,6 +55,13 @@ async def device_check_page(request: Request) -> Response:
 
 
 @router.get("/call/i18n/{lang}.json")
-async def call_catalog(lang: str) -> Response:
-    """Resident-facing texts of one language for the tablet (unknown codes get the negotiated fallback)."""
-    return JSONResponse(catalog_json(lang if lang in LANGUAGES else "en"))
+async def call_catalog(request: Request, lang: str) -> Response:
+    """Resident-facing texts of one language for the tablet (unknown codes get the negotiated fallback), with
+    the desk's open days and hours already written in that language (`_open_days`, `_desk_hours`)."""
+    code = lang if lang in LANGUAGES else "en"
+    tr = translator(code)
+    hours = request.app.state.desk.engine.policy.desk_hours
+    catalog = catalog_json(code)
+    catalog["_open_days"] = tr.format_days(hours.weekdays)
+    catalog["_desk_hours"] = tr.format_hours(hours.opens, hours.closes)
+    return JSONResponse(catalog)

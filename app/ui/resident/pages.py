@@ -28,8 +28,9 @@ from app.i18n.runtime import Translator
 from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
 from app.resident.links import LinkExpired, LinkInvalid, LinkKind, ResidentLink, read_link
+from app.resident.truth import language_truth
 from app.ui.templating import templates
-from routing import Availability, ServiceMode
+from routing import ServiceMode
 from routing.calendar import OpeningHours
 
 router = APIRouter(include_in_schema=False)
@@ -55,12 +56,14 @@ class DeskView:
     open_now: bool
     reservation_only: bool
     closed: bool
+    title: str
     hours: str
     next_opening: str | None
     closed_days: str | None
     phone: str | None
     chat: bool
     reserve_url: str | None
+    can_wait: bool  # open desk and hours, nobody to serve now: the resident may still queue for someone
 
 
 async def desk_view(
@@ -72,33 +75,39 @@ async def desk_view(
     mt: TranslatorDep,
     now: datetime,
 ) -> DeskView:
-    """The desk as the resident sees it at `now`."""
+    """The desk as the resident sees it at `now`, for their language: served now, later today (at that
+    language's own opening), by reservation, or not now, with the choices that exist."""
     desk: LiveDesk = request.app.state.desk
     policy = desk.engine.policy
     hours = policy.desk_hours
-    open_now = hours.is_open(now)
-    joining_reservation = link.kind is LinkKind.reservation
-    reservation_only = policy.mode_of(tr.lang) is ServiceMode.RESERVATION and not joining_reservation
-    statuses = {a.language: a.status for a in desk.availability(now)}
-    next_text = None
-    if not open_now and (next_opening := hours.next_opening(now)) is not None:
-        local = next_opening.astimezone(settings.zone)
-        next_text = tr.t("closed.next", date=tr.format_date(local.date()), time=tr.format_time(local))
+    mine = next((a for a in desk.availability(now) if a.language == tr.lang), None)
+    truth = await language_truth(
+        mine,
+        policy,
+        tr,
+        settings.zone,
+        mt,
+        settings.desk_phone or None,
+        now,
+        joining_reservation=link.kind is LinkKind.reservation,
+    )
     days = closed_days(hours, now.astimezone(settings.zone).date())
     days_text = (
         tr.t("resident.closed_days", date=" · ".join(tr.format_date(d) for d in days)) if days else None
     )
-    offers_reservation = reservation_only or statuses.get(tr.lang) is Availability.BOOK_AHEAD
     return DeskView(
-        open_now=open_now,
-        reservation_only=reservation_only,
-        closed=not open_now or reservation_only,
-        hours=tr.t("closed.hours", hours=tr.format_hours(hours.opens, hours.closes)),
-        next_opening=next_text,
+        open_now=truth.desk_open,
+        reservation_only=policy.mode_of(tr.lang) is ServiceMode.RESERVATION
+        and link.kind is not LinkKind.reservation,
+        closed=not truth.served_now,
+        title=truth.title or "",
+        hours=tr.opening_hours(hours),
+        next_opening=truth.next_opening,
         closed_days=days_text,
         phone=settings.desk_phone or None,
-        chat=not open_now and bool((await mt_status(mt, tr.lang))["available"]),
-        reserve_url=f"/r/{token}/reserve?lang={tr.lang}" if offers_reservation else None,
+        chat="mt_chat" in truth.choices,
+        reserve_url=f"/r/{token}/reserve?lang={tr.lang}" if "reservation" in truth.choices else None,
+        can_wait=truth.can_wait,
     )
 
 
@@ -144,14 +153,18 @@ async def resident_page(
     tr = translator(code)
     first = step if step in STEPS else ("consent" if lang in SUPPORTED else "language")
     view = await desk_view(request, settings, tr, link, token, mt, now)
+    if first == "consent" and view.closed:
+        first = "closed"  # the truth before the consent notice: nobody can serve this language now
     config: dict[str, Any] = {
         "token": token,
         "lang": code,
         "step": first,
         "closed": view.closed,
+        "can_wait": view.can_wait,
         "municipality": link.municipality,
         "reservation_token": token if link.kind is LinkKind.reservation else None,
         "chat": view.chat,
+        "mt": bool((await mt_status(mt, code))["available"]),
         "reserve_url": view.reserve_url,
         "catalog": catalog_json(code),
     }

@@ -10,6 +10,7 @@ import { refreshOwn } from "/call/static/counselor_own_cases.js";
 import { installPhone } from "/call/static/counselor_phone.js";
 import { installQueue, refreshQueue } from "/call/static/counselor_queue.js";
 import { fillForm, installRecord } from "/call/static/counselor_record.js";
+import { installRemove } from "/call/static/counselor_remove.js";
 import { installReservations, refreshReservations } from "/call/static/counselor_reservations.js";
 import { state } from "/call/static/counselor_state.js";
 
@@ -43,6 +44,7 @@ function sendPresence() {
 $("available").addEventListener("change", sendPresence);
 
 function handle(msg) {
+  if (msg.type === "hello" && msg.participant_id) state.me = msg.participant_id; // whose roster row is ours
   if (msg.type === "call.transferred") return handedOver(msg);
   if (state.room && state.room.handle(msg)) return;
   if (msg.type === "room.invite" && msg.role === "counselor") startCall(msg);
@@ -52,6 +54,7 @@ function handle(msg) {
 
 
 installQueue();
+installRemove();
 installReservations();
 installCall(socket);
 installRecord();

@@ -4,6 +4,7 @@ import { serverNowMs } from "/assets/shared/live_socket.js";
 export const CHANNEL = { counter: "窓口 Counter", satellite: "サテライト Satellite", phone: "電話 Phone", video: "ビデオ Video" };
 export const AVAILABILITY = {
   available_now: "今すぐ Now",
+  later_today: "本日後ほど Later today",
   book_ahead: "予約 Book ahead",
   closed: "時間外 Closed",
 };

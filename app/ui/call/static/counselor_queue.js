@@ -3,6 +3,7 @@ import { getJson } from "/assets/shared/api.js";
 import { $, el, show } from "/assets/shared/dom.js";
 import { AVAILABILITY, CHANNEL, QUEUE_STATE, estimate, minutesSince } from "/call/static/counselor_labels.js";
 import { languageName, state } from "/call/static/counselor_state.js";
+import { showWrapUp } from "/call/static/counselor_wrap_up.js";
 
 let queueTimer = null;
 export function refreshQueue() {
@@ -10,6 +11,7 @@ export function refreshQueue() {
   queueTimer = setTimeout(async () => {
     const [queue, availability] = await Promise.all([getJson("/api/v1/queue"), getJson("/api/v1/availability")]);
     if (queue) state.queue = queue.queue || [];
+    showWrapUp(queue);
     if (availability) state.availability = availability;
     renderQueue();
   }, 150);
@@ -30,6 +32,13 @@ export function renderQueue() {
       el("td", {}, CHANNEL[entry.channel] || entry.channel || ""),
       el("td", { className: "waited", dataset: { since: entry.waiting_since } }, minutesSince(entry.waiting_since)),
       el("td", {}, entry.reoffer ? "通話中・通訳待ち In a call, needs an interpreter" : QUEUE_STATE[entry.state] || entry.state),
+      el(
+        "td",
+        {},
+        entry.reoffer
+          ? ""
+          : el("button", { type: "button", className: "remove", dataset: { remove: entry.request_id } }, "待ちから外す Remove"),
+      ),
     ),
   );
   $("queue").replaceChildren(...rows);

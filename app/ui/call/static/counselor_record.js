@@ -4,6 +4,7 @@ import { api, getJson } from "/assets/shared/api.js";
 import { $, el, show } from "/assets/shared/dom.js";
 import { ATTRIBUTES, CHANNEL, FIELD_HELP, OUTCOME, localTime } from "/call/static/counselor_labels.js";
 import { refreshOwn } from "/call/static/counselor_own_cases.js";
+import { refreshQueue } from "/call/static/counselor_queue.js";
 import { languageName, state } from "/call/static/counselor_state.js";
 
 export function fillForm(form) {
@@ -127,5 +128,6 @@ export function installRecord() {
     result.dataset.ok = "true";
     result.textContent = "記録しました Saved";
     refreshOwn();
+    refreshQueue(); // saving ends the wrap-up: the roster says so
   });
 }

@@ -1,6 +1,6 @@
 // Counselor console: the page's state (the call, the case being logged, the queue, reference data) and names
 // from the reference data.
-export const state = { room: null, view: null, consultationId: null, recordCase: null, queue: [], ref: null };
+export const state = { me: null, room: null, view: null, consultationId: null, recordCase: null, queue: [], ref: null };
 
 export function languageName(code) {
   const lang = state.ref?.languages.find((l) => l.code === code);

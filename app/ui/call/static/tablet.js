@@ -20,6 +20,8 @@ const state = {
   topics: [], // topic codes in the reference data's order
   chosen: [], // the resident's picks, in the order tapped (the first is the hint)
   topicsOpen: false,
+  truth: null, // what /api/v1/tablet/languages/<lang> said before the case was opened
+  fallback: null, // routing's fallback for the watched case: {options, queued}
 };
 window.madoguchiCall = {
   state,
@@ -30,10 +32,14 @@ window.madoguchiCall = {
 // Resident-facing text: the chosen language's catalogue first, Japanese after it for the counter staff, each in
 // a span marked with its own language (screen readers switch voice; Japanese breaks lines the Japanese way).
 let ja = null;
+// `params` may be a function of the language, for values written per language (the open days).
 function say(el, key, count, params) {
-  const text = (tr) => (tr ? (count === undefined ? tr.t(key, params) : tr.n(key, count, params)) : "");
-  const own = text(state.tr);
-  const jaText = state.lang !== "ja" ? text(ja) : "";
+  const text = (tr, lang) => {
+    const values = typeof params === "function" ? params(lang) : params;
+    return tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "";
+  };
+  const own = text(state.tr, state.lang || "ja");
+  const jaText = state.lang !== "ja" ? text(ja, "ja") : "";
   const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
   if (jaText && jaText !== own) {
     parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
@@ -48,13 +54,17 @@ function tileLabel(role) {
   say(caption, key);
   return caption;
 }
+// The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`).
+const deskTimes = {};
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
-  return MadoguchiI18n.create(await response.json());
+  const catalog = await response.json();
+  deskTimes[lang] = { days: catalog._open_days || "", hours: catalog._desk_hours || "" };
+  return MadoguchiI18n.create(catalog);
 }
 
 function screen(name) {
-  for (const id of ["setup", "start", "waiting", "call", "ended"]) show($(id), id === name);
+  for (const id of ["setup", "start", "unavailable", "waiting", "call", "ended"]) show($(id), id === name);
 }
 
 function api(path, options = {}) {
@@ -77,6 +87,8 @@ function connect() {
   socket.connect();
 }
 
+const ENDED = ["served", "ended", "cancelled", "abandoned", "closed", "fallback"];
+
 function handle(msg) {
   if (state.room && state.room.handle(msg)) return;
   switch (msg.type) {
@@ -84,15 +96,23 @@ function handle(msg) {
       if (msg.role === "device" && state.consultationId) watch();
       break;
     case "watching":
+      if (msg.consultation_id !== state.consultationId) break;
+      if (ENDED.includes(msg.status)) return finish();
+      waiting(msg.position, msg.estimated_wait_s);
+      if (msg.fallback) fallback(msg.fallback); // decided before this socket watched: the choices stand
+      break;
     case "queue.update":
       if (msg.consultation_id === state.consultationId) waiting(msg.position, msg.estimated_wait_s);
+      break;
+    case "fallback.offered":
+      if (msg.consultation_id === state.consultationId) fallback(msg);
       break;
     case "status":
       if (msg.consultation_id !== state.consultationId) break;
       if (msg.status === "connecting") say($("status"), "call.connecting");
       else if (msg.status === "connected") say($("status"), "call.connected");
       else if (msg.status === "interpreter_changing") say($("status"), "call.interpreter_changing");
-      else if (["served", "cancelled", "abandoned", "closed"].includes(msg.status)) finish();
+      else if (ENDED.includes(msg.status)) finish();
       break;
     case "room.invite":
       if (msg.consultation_id === state.consultationId && msg.role === "counter_tablet") startCall(msg);
@@ -114,13 +134,66 @@ function watch() {
 function waiting(position, waitS) {
   if (!$("call").hidden) return;
   screen("waiting");
-  say($("wait-title"), "waiting.please_wait");
+  say($("cancel"), "waiting.cancel");
+  show($("topics"), state.topicsOpen);
+  if (state.fallback && !state.fallback.queued) return; // not in the queue: no place, no wait, no promise
+  // nobody free for the language: the title says so instead of "a counselor will come soon"
+  say($("wait-title"), state.fallback ? "resident.fallback_offered" : "waiting.please_wait");
   if (position) say($("wait-position"), "waiting.position", position);
   else $("wait-position").textContent = "";
   if (waitS != null) say($("wait-time"), "waiting.minutes", Math.max(1, Math.round(waitS / 60)));
   else say($("wait-time"), "waiting.unknown");
-  say($("cancel"), "waiting.cancel");
-  show($("topics"), state.topicsOpen);
+}
+
+// Routing's fallback for the watched case, in the resident's language (Japanese after it for the staff).
+// The tablet offers what works at a counter: waiting on (when still queued), the desk's phone, or stopping.
+function fallback({ options = [], queued = false }) {
+  state.fallback = { options, queued };
+  if (!$("call").hidden) return;
+  screen("waiting");
+  say($("wait-title"), queued ? "resident.fallback_offered" : "waiting.choose_other");
+  if (!queued) {
+    $("wait-position").textContent = "";
+    $("wait-time").textContent = "";
+    show($("topics"), false);
+  }
+  const phone = state.context?.desk_phone;
+  show($("fallback-phone"), Boolean(phone));
+  if (phone) say($("fallback-phone"), "alt.call", undefined, { phone });
+  show($("fallback"), Boolean(phone));
+  $("waiting").dataset.fallback = queued ? "queued" : "pending";
+}
+
+// Before a case is opened: the truth about the tapped language (served now, later today at its own opening,
+// by reservation, not now) from the server, in the resident's language and Japanese.
+async function languageTruth(lang) {
+  const response = await api(`/api/v1/tablet/languages/${encodeURIComponent(lang)}`);
+  return response.ok ? response.json() : null;
+}
+
+function both(el, own, jaText) {
+  const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own || "" })];
+  if (jaText && jaText !== own) {
+    parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
+  }
+  el.replaceChildren(...parts);
+}
+
+function unavailable(truth) {
+  screen("unavailable");
+  $("unavailable").dataset.status = truth.status;
+  both($("na-title"), truth.own.title, truth.ja.title);
+  show($("na-next"), Boolean(truth.own.next_opening));
+  both($("na-next"), truth.own.next_opening, truth.ja.next_opening);
+  say($("na-hours"), "closed.hours", undefined, (lang) => ({
+    days: deskTimes[lang]?.days || "",
+    hours: lang === "ja" ? truth.ja.hours : truth.own.hours,
+  }));
+  show($("na-phone"), Boolean(truth.own.phone));
+  both($("na-phone"), truth.own.phone, truth.ja.phone);
+  show($("na-wait"), truth.can_wait);
+  say($("na-wait"), "waiting.keep_waiting");
+  say($("na-back"), "resident.back");
 }
 
 async function languages() {
@@ -131,12 +204,27 @@ async function languages() {
     button.type = "button";
     button.lang = lang.code;
     button.dataset.language = lang.code;
-    button.textContent = lang.native_name;
+    const name = Object.assign(document.createElement("span"), { className: "name", textContent: lang.native_name });
+    const status = Object.assign(document.createElement("span"), { className: "avail" });
+    button.append(name, status);
     button.title = `${lang.name_ja} ${lang.name_en}`;
     button.addEventListener("click", () => begin(lang.code));
     return button;
   });
   $("languages").replaceChildren(...buttons);
+  await languageStatuses();
+}
+
+// Under each button, in that language: available now, today from its own opening, by reservation, not now.
+async function languageStatuses() {
+  const response = await api("/api/v1/tablet/languages").catch(() => null);
+  if (!response?.ok) return;
+  for (const row of await response.json()) {
+    const button = document.querySelector(`#languages button[data-language="${row.language}"]`);
+    if (!button) continue;
+    button.dataset.status = row.status;
+    button.querySelector(".avail").textContent = row.label;
+  }
 }
 
 function newKey() {
@@ -152,26 +240,56 @@ async function begin(lang) {
     state.lang = lang;
     [state.tr, ja] = await Promise.all([catalogue(lang), ja ? Promise.resolve(ja) : catalogue("ja")]);
     document.documentElement.lang = lang;
-    const response = await api("/api/v1/consultations", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey },
-      body: JSON.stringify({ channel: state.context?.channel || "counter", language: lang }),
-    });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      $("start-error").textContent = `受付できません Cannot start: ${body.message || body.detail || response.status}`;
-      return;
-    }
-    const body = await response.json();
-    state.consultationId = body.id;
-    state.intakeKey = null; // the next resident gets a new key
-    openTopics();
-    waiting(body.live?.position, body.live?.estimated_wait_s);
-    watch();
+    state.truth = await languageTruth(lang);
+    if (state.truth && !state.truth.served_now) return unavailable(state.truth); // no case, no promise
+    await openCase(lang);
   } finally {
     state.busy = false;
   }
 }
+
+async function openCase(lang) {
+  state.fallback = null;
+  show($("fallback"), false);
+  delete $("waiting").dataset.fallback;
+  const response = await api("/api/v1/consultations", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey },
+    body: JSON.stringify({ channel: state.context?.channel || "counter", language: lang }),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    $("start-error").textContent = `受付できません Cannot start: ${body.message || body.detail || response.status}`;
+    screen("start");
+    return;
+  }
+  const body = await response.json();
+  state.consultationId = body.id;
+  state.intakeKey = null; // the next resident gets a new key
+  openTopics();
+  waiting(body.live?.position, body.live?.estimated_wait_s);
+  watch();
+}
+
+// Nobody can serve the language now but the desk is open: the resident may still queue for whoever comes.
+$("na-wait").addEventListener("click", async () => {
+  if (state.busy || !state.lang) return;
+  state.busy = true;
+  state.intakeKey ??= newKey();
+  try {
+    await openCase(state.lang);
+  } finally {
+    state.busy = false;
+  }
+});
+$("na-back").addEventListener("click", () => {
+  state.lang = null;
+  state.tr = null;
+  state.truth = null;
+  document.documentElement.lang = "ja";
+  screen("start");
+  languageStatuses();
+});
 
 $("cancel").addEventListener("click", async () => {
   if (!state.consultationId) return;
@@ -275,6 +393,7 @@ async function startCall(invite) {
 function finish() {
   endCall(state);
   state.consultationId = null;
+  state.fallback = null;
   state.topicsOpen = false;
   state.chosen = [];
   screen("ended");
@@ -285,7 +404,7 @@ function finish() {
   const phone = state.context?.desk_phone;
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
-  say($("ended-hours"), "ended.hours", undefined, { hours: state.context?.desk_hours || "09:00–17:00" });
+  say($("ended-hours"), "ended.hours", undefined, (lang) => deskTimes[lang] || { days: "", hours: "" });
   $("status").textContent = "";
 }
 
@@ -294,6 +413,7 @@ $("again").addEventListener("click", () => {
   state.tr = null;
   document.documentElement.lang = "ja";
   screen("start");
+  languageStatuses();
 });
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
 $("leave").addEventListener("click", () => {
@@ -321,6 +441,9 @@ function boot() {
   }
   screen("start");
   languages();
+  setInterval(() => {
+    if (!$("start").hidden) languageStatuses();
+  }, 60000); // the clock opens and closes languages, and staff come and go
   state.ready = Promise.all([loadTopics(), loadContext()]).catch((err) => console.warn("tablet set-up", err));
   connect();
 }

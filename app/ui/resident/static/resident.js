@@ -57,6 +57,11 @@ $("agree").addEventListener("click", () => {
   check();
 });
 $("decline").addEventListener("click", () => screen("declined"));
+// Nobody can serve this language now, but the desk is open: the resident may still queue for whoever comes.
+$("closed-wait")?.addEventListener("click", () => {
+  cfg.closed = false;
+  screen("consent");
+});
 $("declined-back").addEventListener("click", () => screen("consent"));
 
 // --- device check: camera and microphone to the server's echo ------------------------------------------------
@@ -213,14 +218,17 @@ function connect() {
   socket.connect();
 }
 
+const ENDED = ["served", "ended", "cancelled", "abandoned", "closed", "fallback"];
+
 function handle(msg) {
   if (state.room && state.room.handle(msg)) return;
   if (msg.consultation_id && msg.consultation_id !== state.consultationId) return;
   switch (msg.type) {
     case "watching":
-      if (["served", "cancelled", "abandoned", "closed"].includes(msg.status)) return finish();
+      if (ENDED.includes(msg.status)) return finish();
       if (msg.status === "connected") return inviteAgain(); // the call began before we were listening
       waiting(msg.position, msg.estimated_wait_s);
+      if (msg.fallback) fallback(msg.fallback); // decided before we were listening: the choices stand
       break;
     case "queue.update":
       waiting(msg.position, msg.estimated_wait_s);
@@ -229,10 +237,10 @@ function handle(msg) {
       if (msg.status === "connecting") $("wait-status").textContent = tr.t("call.connecting");
       else if (msg.status === "connected") $("call-status").textContent = tr.t("call.connected");
       else if (msg.status === "interpreter_changing") $("call-status").textContent = tr.t("call.interpreter_changing");
-      else if (["served", "cancelled", "abandoned", "closed"].includes(msg.status)) finish();
+      else if (ENDED.includes(msg.status)) finish();
       break;
     case "fallback.offered":
-      fallback(msg.options || []);
+      fallback(msg);
       break;
     case "room.invite":
       if (msg.role === "resident") startCall(msg);
@@ -249,17 +257,50 @@ async function inviteAgain() {
 function waiting(position, waitS) {
   if (!$("call").hidden || !$("ended").hidden) return;
   if ($("waiting").hidden) screen("waiting");
+  if (state.fallback && !state.fallback.queued) return; // not in the queue: no place, no wait to show
   $("wait-position").textContent = position ? tr.n("waiting.position", position) : "";
   $("wait-time").textContent =
     waitS != null ? tr.n("waiting.minutes", Math.max(1, Math.round(waitS / 60))) : tr.t("waiting.unknown");
 }
 
-function fallback(options) {
+// Routing's choices for this case, in the resident's language: chat only where a model reaches Japanese,
+// a reservation, the desk's phone; "keep waiting" is the queue itself when the case is still in it.
+function fallback({ options = [], queued = false }) {
+  state.fallback = { options, queued };
   const chat = $("fallback-chat");
-  chat.hidden = !options.includes("mt_chat");
+  chat.hidden = !(options.includes("mt_chat") && cfg.mt);
   chat.href = chatUrl();
+  $("fallback-note").hidden = chat.hidden;
+  $("fallback-reserve").hidden = !options.includes("reservation");
+  // nobody free for the language: the title says so instead of "a counselor will come soon"
+  $("wait-title").textContent = tr.t(queued ? "resident.fallback_offered" : "waiting.choose_other");
+  if (!queued) {
+    $("wait-position").textContent = "";
+    $("wait-time").textContent = "";
+  }
   $("fallback").hidden = false;
+  $("waiting").dataset.fallback = queued ? "queued" : "pending";
 }
+
+// A reservation instead of waiting: the case ends as such (routing's FallbackAccepted), then the booking page.
+$("fallback-reserve").addEventListener("click", async (event) => {
+  event.preventDefault();
+  const href = $("fallback-reserve").href;
+  const url = `/api/v1/consultations/${encodeURIComponent(state.consultationId)}/chat/accept-fallback`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Watch-Ticket": state.ticket },
+    body: JSON.stringify({ option: "reservation" }),
+  }).catch(() => null);
+  if (!response?.ok) {
+    const el = $("fallback").querySelector("[data-error]");
+    el.textContent = tr.t("error.generic");
+    el.hidden = false;
+    return;
+  }
+  state.leaving = true;
+  location.href = href;
+});
 
 $("cancel").addEventListener("click", async () => {
   if (!state.consultationId) return;
@@ -306,6 +347,7 @@ $("leave").addEventListener("click", () => {
 });
 
 function finish(cancelled = false) {
+  if (state.leaving) return; // on the way to the booking page
   endCall(state);
   stopCheck();
   socket?.close();
