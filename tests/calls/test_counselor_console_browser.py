@@ -112,7 +112,7 @@ def test_console_phone_log_and_case_record_with_field_errors_then_success(
     logs: list[str] = []
     with console_server(desk) as server:
         console = _console(chromium_browser, server.url, logs)
-        assert console.is_visible("#recent-empty")
+        console.wait_for_selector("#recent-empty:not([hidden])", timeout=10_000)  # own cases load after ready
         form = "#phone-form"
         # nothing chosen: the API's 422 lands next to each field, in Japanese with the English detail
         console.click(f"{form} button[type=submit]")
