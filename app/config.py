@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from datetime import date, datetime, time
@@ -169,6 +170,15 @@ class Settings(BaseSettings):
     phone_silence_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     phone_prompts_dir: Path | None = Field(default=None, description="recorded prompts replacing the shipped")
     phone_menu_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    phone_sip_allowed_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="addresses/CIDRs (the trunk or PBX) whose SIP requests are answered; others are dropped",
+    )
+    phone_sip_max_pending_per_source: int = Field(default=8, ge=1, le=1000)
+    phone_sip_max_pending: int = Field(default=32, ge=1, le=10000, description="INVITEs not yet ACKed, in all")
+    ws_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins (scheme://host[:port]) besides the app's own allowed on /ws"
+    )
     clock_start: datetime | None = Field(
         default=None,
         description="dev/demo only: the clock starts at this instant (ISO 8601 with offset) and runs on",
@@ -235,6 +245,23 @@ class Settings(BaseSettings):
         if not codecs or set(codecs) - {"PCMU", "PCMA"}:
             raise ValueError(f"expected PCMU and/or PCMA (comma separated, preferred first), got {value}")
         return codecs
+
+    @field_validator("phone_sip_allowed_sources", "ws_allowed_origins", mode="before")
+    @classmethod
+    def _address_lists(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return [str(item) for item in value]  # type: ignore[attr-defined]
+
+    @field_validator("phone_sip_allowed_sources")
+    @classmethod
+    def _sip_sources(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"expected addresses or CIDRs (comma separated), got {item!r}") from None
+        return value
 
     @field_validator("phone_rtp_ports")
     @classmethod

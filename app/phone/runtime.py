@@ -39,6 +39,9 @@ def line_config(settings: Settings) -> LineConfig:
         registrar=parse_registrar(settings.phone_registrar) if settings.phone_registrar else None,
         user=settings.phone_user,
         password=settings.phone_password,
+        allowed_sources=tuple(settings.phone_sip_allowed_sources),
+        max_pending_per_source=settings.phone_sip_max_pending_per_source,
+        max_pending=settings.phone_sip_max_pending,
     )
 
 

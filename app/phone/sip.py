@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosipua import SipUAC, SipUAS
 from aiosipua.auth import SipDigestAuth
+from aiosipua.dialog import dialog_matches
 from aiosipua.headers import parse_address, parse_uri
 from aiosipua.incoming_call import IncomingCall
 from aiosipua.message import SipRequest
@@ -28,6 +29,15 @@ from aiosipua.rtp_bridge import CallSession
 from aiosipua.sdp import SdpNegotiationError
 from aiosipua.transport import UdpSipTransport
 
+from app.phone.sip_guard import (
+    SourceLimits,
+    ThrottledLog,
+    allowed_networks,
+    content_length_problem,
+    media_target_problem,
+    request_uri_problem,
+    source_allowed,
+)
 from realtime.phone_audio import FRAME_BYTES, SAMPLE_RATE, SILENT_FRAME
 
 __all__ = ["CODEC_PAYLOAD_TYPES", "LineConfig", "LineStats", "PhoneLine", "SipCall"]
@@ -41,6 +51,8 @@ INBOUND_FRAMES = 50  # 1 s of caller audio kept while nobody reads it (the menu)
 LIVE_FRAMES = 4  # 80 ms queued by write_frame (a live mix paced by its writer) before the oldest is dropped
 _INFO_SIGNAL = re.compile(r"^\s*Signal\s*=\s*([0-9*#A-Da-d])\s*$", re.MULTILINE)
 _INFO_DIGIT = re.compile(r"^\s*([0-9*#A-Da-d])\s*$")
+MEDIA_FAILURES_TO_HANG_UP = 50  # 1 s of frames that could not be sent: the caller's media address is dead
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +67,9 @@ class LineConfig:
     password: str | None = None
     domain: str | None = None  # the AOR's host; the registrar's host when empty
     register_expires_s: int = 300
+    allowed_sources: tuple[str, ...] = LOOPBACK  # CIDRs whose requests are answered; others are dropped
+    max_pending_per_source: int = 8  # dialogs answered but not yet ACKed, per source host
+    max_pending: int = 32  # ... and in all
 
 
 @dataclass(slots=True)
@@ -63,6 +78,9 @@ class LineStats:
     rejected: int = 0
     bad_requests: int = 0
     info_digits: int = 0
+    dropped_sources: int = 0  # requests from outside the allow-list (no answer)
+    busy: int = 0  # INVITEs refused with 503 because their source (or everyone) had too many pending
+    media_failures: int = 0  # calls hung up because their audio could not be sent
 
 
 class SipCall:
@@ -87,8 +105,18 @@ class SipCall:
         self.end_reason: str | None = None
         self.frames_in = 0
         self.frames_out = 0
+        self.send_failures = 0  # consecutive frames the RTP socket refused
+        self.media_errors = 0  # sends the RTP/RTCP sockets reported as failed (counted, logged by the line)
         session.on_audio = self._on_audio
         session.on_dtmf = lambda digit, _duration: self.digit(digit)
+        rtp = session.rtp_session
+        for name in ("_rtp_transport", "_rtcp_transport"):
+            protocol = getattr(rtp, name, None) if rtp is not None else None
+            if protocol is not None:  # instead of aiortp's warning per failed datagram (50 a second)
+                protocol.error_received = self._media_error
+
+    def _media_error(self, _exc: Exception) -> None:
+        self.media_errors += 1
 
     # -- who is calling ---------------------------------------------------------------------------------
 
@@ -205,7 +233,17 @@ class SipCall:
             self.close("hung_up_by_gateway")
 
     async def close_media(self) -> None:
-        await self._session.close()
+        """Close the RTP session; never raises, and the sockets are closed even when its goodbye fails."""
+        try:
+            await self._session.close()
+        except Exception as exc:  # e.g. the RTCP BYE to an address that cannot be reached
+            log.info("call %s: closing media: %s", self.call_id, exc)
+        rtp = self._session.rtp_session
+        for name in ("_rtp_transport", "_rtcp_transport"):
+            transport = getattr(rtp, name, None) if rtp is not None else None
+            if transport is not None:
+                with contextlib.suppress(Exception):
+                    transport.close()
 
     def close(self, reason: str) -> None:
         if self.ended:
@@ -248,13 +286,52 @@ class _Uas(SipUAS):
         self._handlers["INFO"] = self._handle_info
 
     def _handle_request(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        if not self._screen(request, addr):
+            return
+        line = self._line
         try:
             super()._handle_request(request, addr)
         except Exception as exc:
-            log.warning("bad %s from %s: %s", request.method, addr, exc)
-            self._line.stats.bad_requests += 1
+            line.log_once.warning(f"bad:{addr[0]}", "bad %s from %s: %s", request.method[:20], addr, exc)
+            line.stats.bad_requests += 1
             if request.method.upper() != "ACK" and request.via:
                 self._send_error(request, 400, "Bad Request")
+        finally:
+            # a dialog that was refused, is gone, or is acknowledged no longer counts as pending
+            incoming = self.get_call(request.call_id or "")
+            acked = (
+                request.method.upper() == "ACK"
+                and incoming is not None
+                and dialog_matches(incoming.dialog, request)
+            )
+            if incoming is None or acked:
+                line.limits.release(request.call_id or "")
+
+    def _screen(self, request: SipRequest, addr: tuple[str, int]) -> bool:
+        """Whether the request goes on to the library: a known source, well formed, within the limits."""
+        line = self._line
+        method = request.method.upper()
+        if not source_allowed(addr[0], line.allowed_networks):
+            line.stats.dropped_sources += 1
+            line.log_once.warning(f"source:{addr[0]}", "SIP from %s dropped: not an allowed source", addr[0])
+            return False  # no answer at all: a scanner learns nothing
+        problem = content_length_problem(request.headers.get_first("content-length"), request.body)
+        if problem is None and method == "INVITE":
+            problem = request_uri_problem(request.uri)
+        if problem is not None:
+            line.stats.bad_requests += 1
+            line.log_once.warning(f"bad:{addr[0]}", "bad %s from %s: %s", method[:20], addr, problem)
+            if method != "ACK" and request.via:
+                self._send_error(request, 400, "Bad Request")
+            return False
+        call_id = request.call_id or ""
+        if method == "INVITE" and self.get_call(call_id) is None and not line.limits.admit(call_id, addr[0]):
+            line.stats.busy += 1
+            line.log_once.warning(f"busy:{addr[0]}", "INVITE from %s refused: too many pending", addr[0])
+            if request.via:
+                self._send_error(request, 503, "Service Unavailable", extra_headers={"Retry-After": "5"})
+            return False
+        return True
 
     def _handle_info(self, request: SipRequest, addr: tuple[str, int]) -> None:
         call = self._line.calls.get(request.call_id or "")
@@ -290,6 +367,9 @@ class PhoneLine:
         self._on_call = on_call
         self.stats = LineStats()
         self.calls: dict[str, SipCall] = {}
+        self.allowed_networks = allowed_networks(config.allowed_sources)
+        self.limits = SourceLimits(config.max_pending_per_source, config.max_pending)
+        self.log_once = ThrottledLog(log)
         self._free_ports = collections.deque(range(config.rtp_ports[0] & ~1, config.rtp_ports[1], 2))
         self._ports: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -306,6 +386,11 @@ class PhoneLine:
         self.registered = asyncio.Event()
         # "registered", "failed: <code> <reason>", or None when no registrar is configured (or no answer yet)
         self.registration_status: str | None = None
+
+    @property
+    def free_ports(self) -> int:
+        """RTP ports not held by a call (each call holds one until its media is closed)."""
+        return len(self._free_ports)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -378,10 +463,25 @@ class PhoneLine:
             elif delay > 0:
                 await asyncio.sleep(delay)
             for call in list(self.calls.values()):
-                try:
-                    call.tick()
-                except Exception:  # one broken call must not silence the others
-                    log.exception("sending audio on call %s failed", call.call_id)
+                self._tick(call)
+
+    def _tick(self, call: SipCall) -> None:
+        """One frame for one call; a call whose frames keep failing is hung up (one log line, not 50/s)."""
+        errors = call.media_errors
+        failure: object = None
+        try:
+            call.tick()
+        except Exception as exc:  # one broken call must not silence the others
+            failure = exc
+        if failure is None and call.media_errors == errors:
+            call.send_failures = 0
+            return
+        call.send_failures += 1
+        what = failure or "the socket refused the datagram"
+        self.log_once.warning(f"tick:{call.call_id}", "audio to call %s failed: %r", call.call_id, what)
+        if call.send_failures >= MEDIA_FAILURES_TO_HANG_UP:
+            self.stats.media_failures += 1
+            call.hangup()
 
     # -- calls --------------------------------------------------------------------------------------------
 
@@ -391,7 +491,22 @@ class PhoneLine:
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, incoming: IncomingCall) -> None:
-        if incoming.sdp_offer is None or incoming.sdp_offer.rtp_address is None:
+        try:
+            await self._answer_call(incoming)
+        except Exception:
+            log.exception("answering call %s failed", incoming.call_id)
+        finally:
+            if incoming.call_id not in self.calls:
+                self.limits.release(incoming.call_id)
+
+    async def _answer_call(self, incoming: IncomingCall) -> None:
+        offer = incoming.sdp_offer
+        if offer is None or offer.rtp_address is None:
+            self._reject(incoming, 488, "Not Acceptable Here")
+            return
+        problem = media_target_problem(*offer.rtp_address)
+        if problem is not None:
+            log.info("call %s refused: %s", incoming.call_id, problem)
             self._reject(incoming, 488, "Not Acceptable Here")
             return
         if not self._free_ports:
@@ -399,11 +514,12 @@ class PhoneLine:
             return
         port = self._free_ports.popleft()
         host = self.config.bind_host
+        session: CallSession | None = None
         try:
             session = CallSession(
                 host,
                 port,
-                incoming.sdp_offer,
+                offer,
                 advertised_ip=self.config.advertised_host,
                 supported_codecs=[CODEC_PAYLOAD_TYPES[c.upper()] for c in self.config.codecs],
                 dtmf_payload_type=DTMF_PAYLOAD_TYPE,
@@ -411,13 +527,21 @@ class PhoneLine:
             await session.start()
         except (SdpNegotiationError, ValueError, OSError) as exc:
             log.info("call %s refused: %s", incoming.call_id, exc)
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await session.close()
             self._free_ports.append(port)
             self._reject(incoming, 488, "Not Acceptable Here")
             return
         call = SipCall(incoming, session, self._closed)
         self.calls[call.call_id] = call
         self._ports[call.call_id] = port
-        incoming.accept(session.sdp_answer)
+        try:
+            incoming.accept(session.sdp_answer)
+        except Exception as exc:
+            log.warning("call %s could not be answered: %s", call.call_id, exc)
+            call.close("answer_failed")  # returns the port once the media is closed
+            return
         self.stats.answered += 1
         try:
             await self._on_call(call)
@@ -428,9 +552,12 @@ class PhoneLine:
 
     def _reject(self, incoming: IncomingCall, code: int, reason: str) -> None:
         self.stats.rejected += 1
-        incoming.reject(code, reason)
-        with contextlib.suppress(Exception):
-            self._uas._calls.pop(incoming.call_id, None)
+        self.limits.release(incoming.call_id)
+        try:
+            incoming.reject(code, reason)
+        except Exception as exc:  # the far end cancelled meanwhile, or the socket refused
+            log.info("call %s: rejecting with %s failed: %s", incoming.call_id, code, exc)
+        self._uas._calls.pop(incoming.call_id, None)
 
     def _ended(self, call_id: str, reason: str) -> None:
         call = self.calls.get(call_id)
@@ -439,12 +566,16 @@ class PhoneLine:
 
     def _closed(self, call: SipCall) -> None:
         self.calls.pop(call.call_id, None)
+        self.limits.release(call.call_id)
+        self.log_once.forget(f"tick:{call.call_id}")
         port = self._ports.pop(call.call_id, None)
 
         async def release() -> None:
-            await call.close_media()
-            if port is not None:
-                self._free_ports.append(port)
+            try:
+                await call.close_media()
+            finally:
+                if port is not None:
+                    self._free_ports.append(port)
 
         task = asyncio.create_task(release())
         self._tasks.add(task)
