@@ -19,6 +19,7 @@ from app.enums import Role
 from app.live.gateway import Gateway, interpreter_id_of
 from app.live.hub import Hub, Subscriber
 from app.socket.dispatch import Connection, dispatch
+from app.socket.origin import origin_allowed
 from app.socket.protocol import Welcome, decode_client
 from app.socket.session import Session, topics_for
 from realtime.protocol import ProtocolError, encode, error_from
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
 CLOSE_SERVER_ERROR = 1011
 MAX_BAD_FRAMES = 5
 
@@ -36,6 +38,10 @@ async def live_socket(websocket: WebSocket) -> None:
     app = websocket.app
     gateway: Gateway = app.state.gateway
     hub: Hub = app.state.hub
+    headers, allowed = websocket.headers, app.state.settings.ws_allowed_origins
+    if not origin_allowed(headers.get("origin"), headers.get("host"), allowed):
+        await websocket.close(CLOSE_POLICY)  # before accept: the browser gets 403, the page no socket
+        return
     await websocket.accept()
     session = Session(connection_id=uuid.uuid4().hex)
     cookie = websocket.cookies.get(SESSION_COOKIE)
@@ -52,7 +58,10 @@ async def live_socket(websocket: WebSocket) -> None:
     conn = Connection(websocket, session, gateway, hub, subscriber)
     try:
         while True:
-            text = await websocket.receive_text()
+            text = await _next_text(websocket)
+            if text is None:
+                await websocket.close(CLOSE_UNSUPPORTED, "binary frames are not supported")
+                break
             if not await _receive(text, conn):
                 break
     except WebSocketDisconnect:
@@ -64,6 +73,15 @@ async def live_socket(websocket: WebSocket) -> None:
         hub.unsubscribe(subscriber)
         await subscriber.stop()
         await gateway.disconnected(session.connection_id, app.state.clock.now())
+
+
+async def _next_text(websocket: WebSocket) -> str | None:
+    """The next text frame; None for a binary one (the protocol is JSON text only)."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
 
 
 async def _welcome(websocket: WebSocket, session: Session, gateway: Gateway) -> None:
