@@ -30,6 +30,11 @@ LANG_CODE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")  # use with fullm
 
 DEFAULT_MAX_TOTAL_BYTES = 2 * 1024**3
 DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_DEPTH = 16  # folders below the top folder; Argos packages use two or three
+DEFAULT_MAX_RATIO = 200  # uncompressed/compressed per member; weights and vocabularies compress far less
+DEFAULT_RESERVE_BYTES = 256 * 1024**2  # left free on the models disk after an install
+RATIO_FLOOR_BYTES = 1024 * 1024  # members smaller than this may compress as well as they like
+DEFAULT_MAX_PATH_CHARS = 1024
 MAX_METADATA_BYTES = 1024 * 1024
 
 METADATA_FILE = "metadata.json"
@@ -48,6 +53,10 @@ class Limits:
 
     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     max_entries: int = DEFAULT_MAX_ENTRIES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_ratio: int = DEFAULT_MAX_RATIO
+    reserve_bytes: int = DEFAULT_RESERVE_BYTES
+    max_path_chars: int = DEFAULT_MAX_PATH_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +123,8 @@ def accepted_description(limits: Limits = Limits()) -> str:
         "from_code and to_code, language codes like 'en' or 'zh-Hant'), a CTranslate2 model/ folder with "
         "model/model.bin, and sentencepiece.model; entries must be plain files or folders with relative "
         "'/'-separated paths (no '..', no absolute paths, no backslashes, no links), at most "
-        f"{limits.max_entries} entries and {_human_bytes(limits.max_total_bytes)} uncompressed in total"
+        f"{limits.max_entries} entries, {limits.max_depth} folder levels, a compression ratio of at most "
+        f"{limits.max_ratio}:1 per member and {_human_bytes(limits.max_total_bytes)} uncompressed in total"
     )
 
 
@@ -132,14 +142,20 @@ def install_package(file: Path, models_dir: Path, limits: Limits = Limits()) -> 
         name = pair_dirname(*plan.metadata.pair)
         dest = models_dir / name
         with _install_lock(models_dir):
+            _check_free_space(models_dir, plan, file, limits)
             staging = Path(tempfile.mkdtemp(prefix=f".{name}.new-", dir=models_dir))
             try:
                 _extract(zf, plan, staging, file, limits)
                 staging.chmod(0o755)
                 previous = find_installed(models_dir, *plan.metadata.pair)
                 _swap_into_place(staging, dest)
+            except OSError as exc:  # disk full, a name the file system refuses...: nothing is half-installed
+                remove_tree(staging)
+                raise InvalidModelPackage(
+                    str(file), f"it cannot be unpacked ({exc.strerror or exc})", accepted_description(limits)
+                ) from None
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                remove_tree(staging)
                 raise
     return InstallResult(
         package=InstalledPackage(plan.metadata, dest),
@@ -213,6 +229,8 @@ def _plan(zf: zipfile.ZipFile, file: Path, limits: Limits) -> _Plan:
     total = sum(info.file_size for info in infos)
     if total > limits.max_total_bytes:
         raise refuse(f"it expands to {_human_bytes(total)}")
+    for info in infos:
+        _check_entry_shape(info, limits, refuse)
 
     seen: set[str] = set()
     entries: list[tuple[zipfile.ZipInfo, PurePosixPath, bool]] = []
@@ -284,6 +302,21 @@ def _plan(zf: zipfile.ZipFile, file: Path, limits: Limits) -> _Plan:
         files=tuple(files),
         metadata=metadata,
     )
+
+
+def _check_entry_shape(
+    info: zipfile.ZipInfo, limits: Limits, refuse: Callable[[str], InvalidModelPackage]
+) -> None:
+    """Bounded path length and nesting (a 2,000-level chain breaks recursive tools), and compression ratio."""
+    name = info.filename
+    depth = len(name.rstrip("/").split("/")) - 1
+    if depth > limits.max_depth:
+        raise refuse(f"entry {name[:60]!r}... is nested {depth} folders deep")
+    if len(name) > limits.max_path_chars:
+        raise refuse(f"entry {name[:60]!r}... has a path longer than {limits.max_path_chars} characters")
+    packed = max(info.compress_size, 1)
+    if info.file_size > RATIO_FLOOR_BYTES and info.file_size > limits.max_ratio * packed:
+        raise refuse(f"entry {name!r} expands {info.file_size // packed}:1 (a zip bomb?)")
 
 
 def _check_entry_name(name: str, refuse: Callable[[str], InvalidModelPackage]) -> None:
@@ -366,6 +399,64 @@ def _extract(zf: zipfile.ZipFile, plan: _Plan, dest: Path, file: Path, limits: L
         target.chmod(0o644)
 
 
+def _check_free_space(models_dir: Path, plan: _Plan, file: Path, limits: Limits) -> None:
+    needed = sum(info.file_size for info, _ in plan.files)
+    free = shutil.disk_usage(models_dir).free
+    if needed + limits.reserve_bytes > free:
+        raise InvalidModelPackage(
+            str(file),
+            f"not enough free space in {models_dir}: it needs {_human_bytes(needed)} and "
+            f"{_human_bytes(limits.reserve_bytes)} must stay free, but {_human_bytes(free)} is free",
+            accepted_description(limits),
+        )
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder however deep it is: shutil.rmtree recurses once per level (RecursionError past ~1,000)
+    and full paths stop working past PATH_MAX, so this walks down and up with directory descriptors.
+
+    Never follows links; best effort like rmtree's ignore_errors (stops at the first thing it cannot remove).
+    """
+    if path.is_symlink() or not path.is_dir():
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    names: list[str] = []  # the way down from path, one folder name per level
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        while True:
+            below = None
+            with os.scandir(fd) as listing:
+                entries = list(listing)
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    below = entry.name
+                else:
+                    os.unlink(entry.name, dir_fd=fd)
+            if below is not None:
+                child = os.open(below, flags, dir_fd=fd)
+                os.close(fd)
+                fd = child
+                names.append(below)
+                continue
+            if not names:
+                break
+            parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(names.pop(), dir_fd=fd)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
 def _swap_into_place(staging: Path, dest: Path) -> None:
     if not (dest.exists() or dest.is_symlink()):
         os.rename(staging, dest)
@@ -377,10 +468,7 @@ def _swap_into_place(staging: Path, dest: Path) -> None:
     except BaseException:
         os.rename(old, dest)
         raise
-    if old.is_symlink() or not old.is_dir():
-        old.unlink()
-    else:
-        shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
 
 
 @contextlib.contextmanager

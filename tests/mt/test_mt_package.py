@@ -194,7 +194,8 @@ def test_validate__refuses_oversize_package(tmp_path: Path) -> None:
     error = refusal(tmp_path, entries, Limits(max_total_bytes=50_000))
 
     assert "expands to" in error.problem
-    assert "at most 10000 entries and 48.8 KiB uncompressed" in error.accepted
+    assert "at most 10000 entries, 16 folder levels" in error.accepted
+    assert "and 48.8 KiB uncompressed in total" in error.accepted
 
 
 def test_validate__refuses_too_many_entries(tmp_path: Path) -> None:
