@@ -14,6 +14,7 @@ import collections
 import contextlib
 import logging
 import re
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -401,10 +402,24 @@ class PhoneLine:
         return str(host), int(port)
 
     async def start(self) -> None:
+        await self._allow_registrar()
         await self._uas.start()
         self._clock = asyncio.create_task(self._keep_time(), name="phone-line-clock")
         if self.config.registrar is not None and self.config.user:
             self._register()
+
+    async def _allow_registrar(self) -> None:
+        """The trunk we register at sends our calls: its addresses join the allow-list."""
+        if self.config.registrar is None:
+            return
+        host, port = self.config.registrar
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        except OSError as exc:
+            log.warning("registrar %s not resolved (%s): only the allow-list is answered", host, exc)
+            return
+        extra = allowed_networks({str(info[4][0]) for info in infos})
+        self.allowed_networks = (*self.allowed_networks, *extra)
 
     def _register(self) -> None:
         config = self.config

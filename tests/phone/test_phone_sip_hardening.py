@@ -21,6 +21,7 @@ import pytest
 from app.config import Settings
 from app.main import create_app
 from app.phone.sip import LineConfig, PhoneLine, SipCall
+from app.phone.sip_guard import media_target_problem, request_uri_problem
 from tests.conftest import open_desk_settings
 from tests.phone.phone_sip_support import (
     CALLER,
@@ -263,3 +264,47 @@ async def test_a_flood_of_unacknowledged_invites__503_past_the_limit_and_another
         async with SipPeer("127.0.0.2") as caller:
             assert await caller.call(phone.address, sdp("127.0.0.2", free_udp_port())) == 200
         assert phone.stats.busy == 16 and phone.stats.answered == 5
+
+
+async def test_the_registrar_we_register_at__may_send_calls_whatever_the_allow_list() -> None:
+    async with line(allowed_sources=("10.0.0.0/8",), registrar=("localhost", free_udp_port())) as phone:
+        async with SipPeer("127.0.0.1") as trunk:
+            assert await trunk.call(phone.address, sdp("127.0.0.1", free_udp_port())) == 200
+        async with SipPeer("127.0.0.2") as stranger:
+            stranger.invite(phone.address, sdp("127.0.0.2", 4000))
+            await until(lambda: phone.stats.dropped_sources == 1, 5, "the stranger's INVITE to be dropped")
+
+
+@pytest.mark.parametrize(
+    ("address", "port", "usable"),
+    [
+        ("192.0.2.10", 4000, True),
+        ("999.1.1.1", 4000, False),
+        ("::1", 4000, False),
+        ("127.0.0.1", 0, False),
+        ("127.0.0.1", 70000, False),
+        ("239.1.1.1", 4000, False),
+        ("255.255.255.255", 4000, False),
+        ("pbx.example", 4000, False),
+    ],
+)
+def test_media_target_rules(address: str, port: int, usable: bool) -> None:
+    assert (media_target_problem(address, port) is None) is usable
+
+
+@pytest.mark.parametrize(
+    ("uri", "usable"),
+    [
+        ("sip:desk@127.0.0.1:5060", True),
+        ("sip:desk@pbx.city.example;transport=udp", True),
+        ("sips:[2001:db8::1]:5061", True),
+        ("tel:+81864261234", True),
+        ("sip:desk@127.0.0.1:99999", False),
+        ("http://desk", False),
+        ("sip:", False),
+        ("sip:desk@", False),
+        ("sip:desk@a b", False),
+    ],
+)
+def test_request_uri_rules(uri: str, usable: bool) -> None:
+    assert (request_uri_problem(uri) is None) is usable
