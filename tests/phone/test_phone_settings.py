@@ -57,3 +57,21 @@ def test_bad_values__stop_the_start_with_the_variable_named(field: str, value: o
     with pytest.raises(ValidationError) as caught:
         _settings(**{field: value})
     assert says in describe_settings_error(caught.value)
+
+
+def test_sip_allow_list_and_pending_limits_reach_the_line() -> None:
+    config = line_config(
+        _settings(
+            phone_sip_allowed_sources="10.1.2.3, 192.0.2.0/24",
+            phone_sip_max_pending_per_source=2,
+            phone_sip_max_pending=5,
+        )
+    )
+    assert config.allowed_sources == ("10.1.2.3", "192.0.2.0/24")
+    assert (config.max_pending_per_source, config.max_pending) == (2, 5)
+    assert line_config(_settings()).allowed_sources == ("127.0.0.0/8", "::1/128")  # loopback unless told
+
+
+def test_sip_allow_list__a_bad_entry_is_named() -> None:
+    with pytest.raises(ValidationError, match="'pbx.city.local'"):
+        _settings(phone_sip_allowed_sources="10.0.0.0/8,pbx.city.local")
