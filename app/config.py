@@ -175,9 +175,9 @@ class Settings(BaseSettings):
         description="addresses/CIDRs (the trunk or PBX) whose SIP requests are answered; others are dropped",
     )
     phone_sip_max_pending_per_source: int = Field(default=8, ge=1, le=1000)
-    phone_sip_max_pending: int = Field(default=32, ge=1, le=10000, description="INVITEs not yet ACKed, in all")
+    phone_sip_max_pending: int = Field(default=32, ge=1, le=10000, description="INVITEs not ACKed, in all")
     ws_allowed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="origins (scheme://host[:port]) besides the app's own allowed on /ws"
+        default_factory=list, description="page origins (scheme://host[:port]) besides our own allowed on /ws"
     )
     clock_start: datetime | None = Field(
         default=None,

@@ -73,5 +73,5 @@ def test_sip_allow_list_and_pending_limits_reach_the_line() -> None:
 
 
 def test_sip_allow_list__a_bad_entry_is_named() -> None:
-    with pytest.raises(ValidationError, match="'pbx.city.local'"):
+    with pytest.raises(ValidationError, match=r"'pbx\.city\.local'"):
         _settings(phone_sip_allowed_sources="10.0.0.0/8,pbx.city.local")
