@@ -116,8 +116,9 @@ class SipCall:
             if protocol is not None:  # instead of aiortp's warning per failed datagram (50 a second)
                 protocol.error_received = self._media_error
 
-    def _media_error(self, _exc: Exception) -> None:
-        self.media_errors += 1
+    def _media_error(self, exc: Exception) -> None:
+        if not isinstance(exc, ConnectionRefusedError):  # ICMP port unreachable: the far end may open it yet
+            self.media_errors += 1
 
     # -- who is calling ---------------------------------------------------------------------------------
 
