@@ -24,11 +24,12 @@ from aiosipua.auth import SipDigestAuth
 from aiosipua.dialog import dialog_matches
 from aiosipua.headers import parse_address, parse_uri
 from aiosipua.incoming_call import IncomingCall
-from aiosipua.message import SipRequest
+from aiosipua.message import SipMessage, SipRequest
 from aiosipua.registration import Registration
 from aiosipua.rtp_bridge import CallSession
 from aiosipua.sdp import SdpNegotiationError
 from aiosipua.transport import UdpSipTransport
+from aiosipua.transport import _stamp_via_received as stamp_via_received
 
 from app.phone.sip_guard import (
     SourceLimits,
@@ -271,12 +272,37 @@ class _UdpTransport(UdpSipTransport):
     """aiosipua's UDP transport, bound without its protocol class (its connection_made asserts a transport
     type that Python 3.11's selector loop does not satisfy, which logs a spurious error per start)."""
 
+    line: PhoneLine | None = None
+
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _Protocol(self._dispatch), local_addr=self.local_addr
         )
         self._udp_transport = transport
+
+    def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
+        """The library's dispatch, but strangers are dropped before parsing and garbage costs one log line per
+        source and interval (the library logs a traceback per datagram)."""
+        line = self.line
+        if line is not None and not source_allowed(addr[0], line.allowed_networks):
+            line.stats.dropped_sources += 1
+            line.log_once.warning(f"source:{addr[0]}", "SIP from %s dropped: not an allowed source", addr[0])
+            return
+        try:
+            message = SipMessage.parse(data)
+            if isinstance(message, SipRequest):
+                stamp_via_received(message, addr)
+        except Exception as exc:
+            if line is not None:
+                line.stats.bad_requests += 1
+                line.log_once.warning(f"garbage:{addr[0]}", "unreadable SIP datagram from %s: %s", addr, exc)
+            return
+        if self.on_message is not None:
+            try:
+                self.on_message(message, addr)
+            except Exception:
+                log.exception("SIP message from %s broke its handler", addr)
 
 
 class _Uas(SipUAS):
@@ -310,13 +336,9 @@ class _Uas(SipUAS):
                 line.limits.release(request.call_id or "")
 
     def _screen(self, request: SipRequest, addr: tuple[str, int]) -> bool:
-        """Whether the request goes on to the library: a known source, well formed, within the limits."""
+        """Whether the request goes on to the library: well formed, and within the pending limits."""
         line = self._line
         method = request.method.upper()
-        if not source_allowed(addr[0], line.allowed_networks):
-            line.stats.dropped_sources += 1
-            line.log_once.warning(f"source:{addr[0]}", "SIP from %s dropped: not an allowed source", addr[0])
-            return False  # no answer at all: a scanner learns nothing
         problem = content_length_problem(request.headers.get_first("content-length"), request.body)
         if problem is None and method == "INVITE":
             problem = request_uri_problem(request.uri)
@@ -376,6 +398,7 @@ class PhoneLine:
         self._ports: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport = _UdpTransport(local_addr=(config.bind_host, config.bind_port))
+        self._transport.line = self  # strangers are dropped (no answer: a scanner learns nothing)
         self._uac: SipUAC | None = None
         self._registration: Registration | None = None
         advertised = (config.advertised_host, config.bind_port) if config.advertised_host else None

@@ -308,3 +308,17 @@ def test_media_target_rules(address: str, port: int, usable: bool) -> None:
 )
 def test_request_uri_rules(uri: str, usable: bool) -> None:
     assert (request_uri_problem(uri) is None) is usable
+
+
+async def test_a_flood_of_unreadable_datagrams__one_log_line_no_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    async with line() as phone, SipPeer() as peer:
+        assert peer.transport is not None
+        for _ in range(200):
+            peer.transport.sendto(b"\r\n\r\n", phone.address)  # no start line: the parser gives up
+        await until(lambda: phone.stats.bad_requests == 200, 5, "every datagram to be read")
+        assert await peer.call(phone.address, sdp("127.0.0.1", free_udp_port())) == 200  # still answering
+    unreadable = [r for r in caplog.records if "SIP" in r.getMessage() or r.name.startswith("aiosipua")]
+    assert len(unreadable) == 1 and unreadable[0].exc_info is None, [r.getMessage() for r in unreadable]
