@@ -37,6 +37,7 @@ from app.phone.sip_guard import (
     allowed_networks,
     content_length_problem,
     media_target_problem,
+    quiet_repeats,
     request_uri_problem,
     source_allowed,
 )
@@ -426,6 +427,7 @@ class PhoneLine:
         return str(host), int(port)
 
     async def start(self) -> None:
+        quiet_repeats("aiosipua.message", "aiosipua.transport", "aiosipua.uas", "aiortp.transport")
         await self._allow_registrar()
         await self._uas.start()
         self._clock = asyncio.create_task(self._keep_time(), name="phone-line-clock")

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 __all__ = [
+    "RepeatFilter",
     "SourceLimits",
     "ThrottledLog",
     "allowed_networks",
@@ -174,3 +175,32 @@ class ThrottledLog:
     def forget(self, key: str) -> None:
         self._last.pop(key, None)
         self._skipped.pop(key, None)
+
+
+class RepeatFilter(logging.Filter):
+    """For a library's logger: each message template passes once per ``interval_s`` (a hostile peer can make
+    the SIP library warn once per datagram)."""
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        super().__init__()
+        self._interval_s = interval_s
+        self._last: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval_s:
+            return False
+        if len(self._last) > 256:
+            self._last.clear()
+        self._last[key] = now
+        return True
+
+
+def quiet_repeats(*logger_names: str) -> None:
+    """Install one RepeatFilter on each named logger (once, however often the line starts)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RepeatFilter) for f in logger.filters):
+            logger.addFilter(RepeatFilter())

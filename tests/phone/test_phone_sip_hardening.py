@@ -322,3 +322,15 @@ async def test_a_flood_of_unreadable_datagrams__one_log_line_no_traceback(
         assert await peer.call(phone.address, sdp("127.0.0.1", free_udp_port())) == 200  # still answering
     unreadable = [r for r in caplog.records if "SIP" in r.getMessage() or r.name.startswith("aiosipua")]
     assert len(unreadable) == 1 and unreadable[0].exc_info is None, [r.getMessage() for r in unreadable]
+
+
+async def test_repeated_library_warnings__one_line_per_kind(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    async with line() as phone, SipPeer() as peer:
+        statuses = [
+            await peer.call(phone.address, sdp("127.0.0.1", 4000), content_length="99999") for _ in range(50)
+        ]
+    assert set(statuses) == {400}
+    shorter = [r for r in caplog.records if "shorter than Content-Length" in r.getMessage()]
+    ours = [r for r in caplog.records if r.name == "app.phone.sip"]
+    assert len(shorter) <= 1 and len(ours) == 1, [r.getMessage() for r in caplog.records]
