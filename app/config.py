@@ -174,8 +174,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.0/8", "::1/128"],
         description="addresses/CIDRs (the trunk or PBX) whose SIP requests are answered; others are dropped",
     )
-    phone_sip_max_pending_per_source: int = Field(default=8, ge=1, le=1000)
-    phone_sip_max_pending: int = Field(default=32, ge=1, le=10000, description="INVITEs not ACKed, in all")
+    phone_sip_max_pending_per_source: int = Field(default=32, ge=1, le=1000)
+    phone_sip_max_pending: int = Field(default=64, ge=1, le=10000, description="INVITEs not ACKed, in all")
     ws_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="page origins (scheme://host[:port]) besides our own allowed on /ws"
     )

@@ -71,8 +71,8 @@ class LineConfig:
     domain: str | None = None  # the AOR's host; the registrar's host when empty
     register_expires_s: int = 300
     allowed_sources: tuple[str, ...] = LOOPBACK  # CIDRs whose requests are answered; others are dropped
-    max_pending_per_source: int = 8  # dialogs answered but not yet ACKed, per source host
-    max_pending: int = 32  # ... and in all
+    max_pending_per_source: int = 32  # dialogs answered but not yet ACKed, per source host
+    max_pending: int = 64  # ... and in all
 
 
 @dataclass(slots=True)
