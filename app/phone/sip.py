@@ -547,7 +547,8 @@ class PhoneLine:
             return
         problem = media_target_problem(*offer.rtp_address)
         if problem is not None:
-            log.info("call %s refused: %s", incoming.call_id, problem)
+            source = incoming.source_addr[0]
+            self.log_once.warning(f"media:{source}", "call from %s refused: %s", source, problem)
             self._reject(incoming, 488, "Not Acceptable Here")
             return
         if not self._free_ports:
@@ -581,6 +582,7 @@ class PhoneLine:
             incoming.accept(session.sdp_answer)
         except Exception as exc:
             log.warning("call %s could not be answered: %s", call.call_id, exc)
+            self._uas._calls.pop(call.call_id, None)
             call.close("answer_failed")  # returns the port once the media is closed
             return
         self.stats.answered += 1
