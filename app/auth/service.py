@@ -61,11 +61,17 @@ async def open_session(
     return token, row
 
 
-async def close_session(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(StaffSession).where(StaffSession.token_hash == token_digest(token)))
+async def close_session(session: AsyncSession, token: str) -> int | None:
+    """Delete the session row; its id (to close the sockets it opened), or None if there was none."""
+    closed: int | None = await session.scalar(
+        delete(StaffSession).where(StaffSession.token_hash == token_digest(token)).returning(StaffSession.id)
+    )
+    return closed
 
 
-def staff_principal(user: StaffUser, via: Via, csrf_token: str | None = None) -> Principal:
+def staff_principal(
+    user: StaffUser, via: Via, csrf_token: str | None = None, session_id: int | None = None
+) -> Principal:
     return Principal(
         role=user.role.value,
         via=via,
@@ -74,6 +80,7 @@ def staff_principal(user: StaffUser, via: Via, csrf_token: str | None = None) ->
         municipality_code=user.municipality_code,
         site_id=user.site_id,
         csrf_token=csrf_token,
+        session_id=session_id,
     )
 
 
@@ -84,7 +91,7 @@ async def principal_from_session_cookie(session: AsyncSession, token: str, now: 
     user = await session.get(StaffUser, row.staff_user_id)
     if user is None or not user.active:
         return None
-    return staff_principal(user, Via.cookie, row.csrf_token)
+    return staff_principal(user, Via.cookie, row.csrf_token, row.id)
 
 
 async def principal_from_bearer(session: AsyncSession, token: str, now: datetime) -> Principal | None:
