@@ -100,6 +100,8 @@ async def principal_from_bearer(session: AsyncSession, token: str, now: datetime
         device = await session.scalar(select(Device).where(Device.token_hash == digest))
         if device is None or device.revoked_at is not None:
             return None
+        if device.expires_at is not None and device.expires_at <= now:
+            return None
         return Principal(
             role="device",
             via=Via.bearer,
@@ -131,9 +133,11 @@ async def issue_api_token(
     return token
 
 
-async def register_device(session: AsyncSession, site_id: int, name: str) -> tuple[str, Device]:
+async def register_device(
+    session: AsyncSession, site_id: int, name: str, expires_at: datetime | None = None
+) -> tuple[str, Device]:
     token = new_token(DEVICE_PREFIX)
-    device = Device(name=name, site_id=site_id, token_hash=token_digest(token))
+    device = Device(name=name, site_id=site_id, token_hash=token_digest(token), expires_at=expires_at)
     session.add(device)
     await session.flush()
     return token, device
