@@ -173,13 +173,11 @@ def cmd_register_device(args: argparse.Namespace) -> None:
 
     clock = command_clock(args, settings)
     token = run_in_session(settings, work, clock)
+    if settings.device_token_days:
+        days = settings.device_token_days
+        print(f"It expires in {days} days (MADOGUCHI_DEVICE_TOKEN_DAYS): register it again before then.")
     print(f"device {args.name!r} registered at {args.site}. Its bearer token (shown once):")
     print(token)
-    if settings.device_token_days:
-        print(
-            f"It expires in {settings.device_token_days} days (MADOGUCHI_DEVICE_TOKEN_DAYS); "
-            "register it again before then."
-        )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
