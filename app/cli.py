@@ -154,6 +154,8 @@ def cmd_create_api_token(args: argparse.Namespace) -> None:
 
 
 def cmd_register_device(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
     from app.auth.service import register_device
     from app.geography.models import Site
 
@@ -164,10 +166,16 @@ def cmd_register_device(args: argparse.Namespace) -> None:
         if site is None:
             codes = ", ".join((await session.scalars(select(Site.code))).all())
             raise SystemExit(f"error: unknown site {args.site!r}; known sites: {codes}")
-        token, _device = await register_device(session, site.id, args.name)
+        days = settings.device_token_days
+        expires_at = clock.now() + timedelta(days=days) if days else None
+        token, _device = await register_device(session, site.id, args.name, expires_at)
         return token
 
-    token = run_in_session(settings, work, command_clock(args, settings))
+    clock = command_clock(args, settings)
+    token = run_in_session(settings, work, clock)
+    if settings.device_token_days:
+        days = settings.device_token_days
+        print(f"It expires in {days} days (MADOGUCHI_DEVICE_TOKEN_DAYS): register it again before then.")
     print(f"device {args.name!r} registered at {args.site}. Its bearer token (shown once):")
     print(token)
 

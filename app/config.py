@@ -184,6 +184,12 @@ class Settings(BaseSettings):
         description="dev/demo only: the clock starts at this instant (ISO 8601 with offset) and runs on",
     )
     demo_password: str = "madoguchi-demo"  # noqa: S105 - only used in demo mode, printed at start
+    device_token_days: int = Field(
+        default=365,
+        ge=0,
+        le=3650,
+        description="a counter tablet's token registered from now on expires after this many days; 0: never",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -18,10 +18,14 @@ async def record(
     entity_id: str | int | None,
     detail: dict[str, Any] | None = None,
     client_ip: str | None = None,
+    *,
+    anonymous: bool = False,
 ) -> None:
+    """`anonymous`: no account acted (a resident with a ticket, a failed sign-in); otherwise no actor is the
+    system itself."""
     session.add(
         AuditEvent(
-            actor_kind=actor.actor_kind if actor else "system",
+            actor_kind=actor.actor_kind if actor else ("anonymous" if anonymous else "system"),
             actor_id=actor.actor_id if actor else None,
             action=action,
             entity_type=entity_type,

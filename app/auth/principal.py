@@ -26,6 +26,7 @@ class Principal:
     municipality_code: str | None = None  # a coordinator's scope; None is the whole area
     site_id: int | None = None  # counter staff's or a device's site
     csrf_token: str | None = None
+    session_id: int | None = None  # the browser session (staff_session row) it signed in with
 
     @property
     def actor_kind(self) -> str:

@@ -6,10 +6,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.audit.service import record
+from app.audit.sign_in import record_failed_sign_in
 from app.auth import service
 from app.auth.principal import Principal, Via
+from app.auth.revocation import close_session_sockets
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
 from app.deps import ClockDep, CurrentPrincipal, DbSession, SettingsDep
+from app.errors import Unauthenticated
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -53,9 +56,13 @@ async def login(
     clock: ClockDep,
 ) -> Me:
     """Sign in with username and password; sets the session cookie and returns the CSRF token."""
-    user = await service.authenticate_password(
-        db, body.username, body.password, max_failures=settings.login_max_failures, now=clock.now()
-    )
+    try:
+        user = await service.authenticate_password(
+            db, body.username, body.password, max_failures=settings.login_max_failures, now=clock.now()
+        )
+    except Unauthenticated:
+        await record_failed_sign_in(db, body.username, clock.now(), _ip(request), "api")
+        raise
     token, row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
     principal = service.staff_principal(user, Via.cookie, row.csrf_token)
@@ -67,10 +74,11 @@ async def login(
 async def logout(request: Request, response: Response, db: DbSession, principal: CurrentPrincipal) -> None:
     """End this browser session (the cookie stops working at once, server-side)."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        await service.close_session(db, cookie)
+    closed = await service.close_session(db, cookie) if cookie else None
     response.delete_cookie(SESSION_COOKIE, path="/")
     await record(db, principal, "auth.logout", "staff_user", principal.staff_user_id, client_ip=_ip(request))
+    await db.commit()  # before the sockets close: a reconnect must find the session gone
+    close_session_sockets(request.app.state.hub, closed)
 
 
 @router.get("/me", response_model=Me)

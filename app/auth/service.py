@@ -61,11 +61,17 @@ async def open_session(
     return token, row
 
 
-async def close_session(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(StaffSession).where(StaffSession.token_hash == token_digest(token)))
+async def close_session(session: AsyncSession, token: str) -> int | None:
+    """Delete the session row; its id (to close the sockets it opened), or None if there was none."""
+    closed: int | None = await session.scalar(
+        delete(StaffSession).where(StaffSession.token_hash == token_digest(token)).returning(StaffSession.id)
+    )
+    return closed
 
 
-def staff_principal(user: StaffUser, via: Via, csrf_token: str | None = None) -> Principal:
+def staff_principal(
+    user: StaffUser, via: Via, csrf_token: str | None = None, session_id: int | None = None
+) -> Principal:
     return Principal(
         role=user.role.value,
         via=via,
@@ -74,6 +80,7 @@ def staff_principal(user: StaffUser, via: Via, csrf_token: str | None = None) ->
         municipality_code=user.municipality_code,
         site_id=user.site_id,
         csrf_token=csrf_token,
+        session_id=session_id,
     )
 
 
@@ -84,7 +91,7 @@ async def principal_from_session_cookie(session: AsyncSession, token: str, now: 
     user = await session.get(StaffUser, row.staff_user_id)
     if user is None or not user.active:
         return None
-    return staff_principal(user, Via.cookie, row.csrf_token)
+    return staff_principal(user, Via.cookie, row.csrf_token, row.id)
 
 
 async def principal_from_bearer(session: AsyncSession, token: str, now: datetime) -> Principal | None:
@@ -92,6 +99,8 @@ async def principal_from_bearer(session: AsyncSession, token: str, now: datetime
     if token.startswith(DEVICE_PREFIX):
         device = await session.scalar(select(Device).where(Device.token_hash == digest))
         if device is None or device.revoked_at is not None:
+            return None
+        if device.expires_at is not None and device.expires_at <= now:
             return None
         return Principal(
             role="device",
@@ -124,9 +133,11 @@ async def issue_api_token(
     return token
 
 
-async def register_device(session: AsyncSession, site_id: int, name: str) -> tuple[str, Device]:
+async def register_device(
+    session: AsyncSession, site_id: int, name: str, expires_at: datetime | None = None
+) -> tuple[str, Device]:
     token = new_token(DEVICE_PREFIX)
-    device = Device(name=name, site_id=site_id, token_hash=token_digest(token))
+    device = Device(name=name, site_id=site_id, token_hash=token_digest(token), expires_at=expires_at)
     session.add(device)
     await session.flush()
     return token, device

@@ -146,9 +146,18 @@ async def read_chat(
     """The transcript, each line in your language with its original; staff reads are audited."""
     case, actor = await _case(request, db, principal, consultation_id, ticket)
     lines = await service.transcript(db, cipher, case)
-    if actor.principal is not None:
-        client_ip = request.client.host if request.client else None
-        await record(db, actor.principal, "chat.read", "consultation", case.public_id, None, client_ip)
+    client_ip = request.client.host if request.client else None
+    # every read is audited: staff by name, the resident's own (with the watch ticket) as anonymous
+    await record(
+        db,
+        actor.principal,
+        "chat.read",
+        "consultation",
+        case.public_id,
+        None,
+        client_ip,
+        anonymous=actor.principal is None,
+    )
     return ChatRead(
         consultation_id=case.public_id,
         language=case.language_code,

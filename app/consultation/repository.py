@@ -8,9 +8,11 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import roles
-from app.auth.principal import Principal
+from app.auth.principal import DEVICE, Principal
 from app.consultation.models import CallLeg, Consultation
 from app.enums import CallRole, ConsultationStatus, Role
+
+CLOSED = (ConsultationStatus.ended, ConsultationStatus.cancelled, ConsultationStatus.abandoned)
 
 
 def scoped(principal: Principal) -> Select[Consultation]:
@@ -22,9 +24,20 @@ def scoped(principal: Principal) -> Select[Consultation]:
         if principal.municipality_code is None:
             return query
         return query.where(Consultation.resident_municipality_code == principal.municipality_code)
-    if principal.role in roles.COUNTER and principal.site_id is not None:
+    if principal.role == DEVICE and principal.device_id is not None:
+        return query.where(Consultation.created_by_device_id == principal.device_id)  # a tablet: its own
+    if principal.role == Role.counter_staff and principal.site_id is not None:
         return query.where(Consultation.site_id == principal.site_id)
     return query.where(false())
+
+
+def readable(principal: Principal) -> Select[Consultation]:
+    """The consultations this principal may read or list: its scope, and for the counter (tablets, counter
+    staff) only the cases still open; a counter is no window onto its site's history."""
+    query = scoped(principal)
+    if principal.role in roles.COUNTER:
+        return query.where(Consultation.status.not_in(CLOSED))
+    return query
 
 
 async def get_by_public_id(
@@ -32,6 +45,13 @@ async def get_by_public_id(
 ) -> Consultation | None:
     consultation: Consultation | None = await session.scalar(
         scoped(principal).where(Consultation.public_id == public_id)
+    )
+    return consultation
+
+
+async def get_readable(session: AsyncSession, principal: Principal, public_id: str) -> Consultation | None:
+    consultation: Consultation | None = await session.scalar(
+        readable(principal).where(Consultation.public_id == public_id)
     )
     return consultation
 
@@ -49,7 +69,7 @@ async def list_page(
     status: ConsultationStatus | None,
     language: str | None,
 ) -> Sequence[Consultation]:
-    query = scoped(principal)
+    query = readable(principal)
     if before is not None:
         query = query.where(Consultation.id < before)
     if status is not None:

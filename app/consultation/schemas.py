@@ -117,7 +117,9 @@ class ConsultationRead(BaseModel):
     outcome: Outcome | None
     referral_to: str | None
     follow_up: bool
-    attributes: ResidentAttributes
+    attributes: ResidentAttributes | None = Field(
+        description="statistics-only attributes; null for counter tablets and counter staff (not theirs)"
+    )
     call_legs: list[CallLegRead]
     personal: PersonalData | None = Field(
         description="null unless you are a counselor or admin; every read is audited"

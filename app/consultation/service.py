@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
+from app.auth import roles
 from app.auth.principal import DEVICE, Principal
 from app.consultation import repository
 from app.consultation.models import Consultation
@@ -61,12 +62,14 @@ async def _resolve_site(
     session: AsyncSession, consultation_in: ConsultationCreate, principal: Principal
 ) -> Site | None:
     code = consultation_in.site
-    if principal.role == DEVICE:
+    if principal.role in roles.COUNTER and principal.site_id is not None:
+        # a counter opens cases at its own site only: a case elsewhere is one it could never see again
         own = await session.get(Site, principal.site_id)
         assert own is not None
+        who = "this device belongs" if principal.role == DEVICE else "your account belongs"
         if code is not None and code != own.code:
             raise InvalidField(
-                ("body", "site"), f"this device belongs to site {own.code!r} and can only open cases there"
+                ("body", "site"), f"{who} to site {own.code!r} and can only open cases there", [own.code]
             )
         code = own.code
     elif code is None and consultation_in.channel in _SITE_KIND_FOR_CHANNEL and principal.site_id is not None:
@@ -187,7 +190,9 @@ async def read_consultation(
     cipher: PersonalDataCipher,
     client_ip: str | None,
 ) -> ConsultationRead:
-    consultation = await case_in_scope(session, principal, public_id)
+    consultation = await repository.get_readable(session, principal, public_id)
+    if consultation is None:
+        raise NotFound(f"no consultation {public_id!r} within your scope")
     await record(
         session,
         principal,
@@ -237,7 +242,7 @@ def to_read(consultation: Consultation, principal: Principal, cipher: PersonalDa
         outcome=consultation.outcome,
         referral_to=consultation.referral_to,
         follow_up=consultation.follow_up,
-        attributes=attributes_of(consultation),
+        attributes=None if principal.role in roles.COUNTER else attributes_of(consultation),
         call_legs=[
             CallLegRead(
                 role=leg.role,

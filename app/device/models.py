@@ -21,6 +21,7 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the bearer token")
     created_at: Mapped[datetime] = mapped_column(default=now_default)
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None] = mapped_column(comment="the token stops working then; NULL: never")
     last_seen_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship(lazy="raise")

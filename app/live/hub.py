@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 256
 CLOSE_TOO_SLOW = 1013  # "try again later"
+CLOSE_REVOKED = 1008  # "policy violation": the permission behind the socket was taken away
+CLOSE_PREFIX = "close!"  # a relayed "topic" that closes the subscribers of the topic after it
 
 Sender = Callable[[str], Coroutine[Any, Any, None]]
 Closer = Callable[[int, str], Coroutine[Any, Any, None]]
@@ -47,6 +49,13 @@ class Subscriber:
             asyncio.create_task(self._close(CLOSE_TOO_SLOW, "too slow; reconnect"))  # noqa: RUF006
             return False
         return True
+
+    def revoke(self, reason: str) -> None:
+        """Stop sending at once and close the socket (its receive loop then cleans up)."""
+        if self.closed:
+            return
+        self.closed = True
+        asyncio.create_task(self._close(CLOSE_REVOKED, reason[:120]))  # noqa: RUF006
 
     async def _drain(self) -> None:
         while True:
@@ -106,8 +115,27 @@ class Hub:
             self.relay.send(topic, text)
         return self.deliver(topic, text)
 
+    def close_topics(self, topics: Iterable[str], reason: str) -> int:
+        """Close every socket subscribed to any of `topics`, here and (through the relay) in every other
+        process: how sign-out, a disabled account or a revoked device end the sockets they opened."""
+        closed = 0
+        for topic in topics:
+            if self.relay is not None:
+                self.relay.send(CLOSE_PREFIX + topic, reason)
+            closed += self._close_local(topic, reason)
+        return closed
+
+    def _close_local(self, topic: str, reason: str) -> int:
+        members = list(self._topics.get(topic, ()))
+        for subscriber in members:
+            subscriber.revoke(reason)
+            self.unsubscribe(subscriber)
+        return len(members)
+
     def deliver(self, topic: str, text: str) -> int:
-        """Queue a frame for this process's subscribers only."""
+        """Queue a frame for this process's subscribers only (a relayed close closes them instead)."""
+        if topic.startswith(CLOSE_PREFIX):
+            return self._close_local(topic.removeprefix(CLOSE_PREFIX), text)
         members = self._topics.get(topic)
         if not members:
             return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import WebSocket
 
+from app.audit.service import record
 from app.chat import frames, service
 from app.errors import DomainError
 from app.live.hub import Hub, Subscriber
@@ -49,6 +50,11 @@ async def _join(
             raise DomainError("chat.join is for counselors; the resident follows the chat with watch")
         lines = await service.transcript(db, app.state.cipher, case)
         is_open = await service.chat_is_open(db, case.public_id)
+        client_ip = websocket.client.host if websocket.client else None
+        await record(
+            db, actor.principal, "chat.read", "consultation", case.public_id, {"via": "socket"}, client_ip
+        )
+        await db.commit()
     hub.subscribe(subscriber, [service.staff_topic(case.public_id)])
     joined = frames.ChatJoined(
         consultation_id=case.public_id,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from fastapi import WebSocket
 from sqlalchemy import select
 
-from app.auth.principal import DEVICE
-from app.auth.service import principal_from_bearer
+from app.auth.principal import DEVICE, Principal, Via
+from app.auth.service import principal_from_bearer, principal_from_session_cookie
 from app.chat.frames import ChatJoin, ChatSend
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
@@ -70,6 +70,9 @@ async def dispatch(frame: ClientFrame, conn: Connection) -> bool:
     """Act on one decoded frame; returns False when the socket must close."""
     websocket, session, gateway = conn.websocket, conn.session, conn.gateway
     gateway.alive(session.connection_id, gateway.desk.clock.now())  # a resident's screen still there
+    if _privileged(frame) and not await still_permitted(session, websocket):
+        await websocket.close(CLOSE_POLICY, "signed out or permission revoked: sign in again")
+        return False
     match frame:
         case ChatJoin() | ChatSend():  # machine-translated chat
             await handle_chat(frame, websocket, session, conn.hub, conn.subscriber)
@@ -110,6 +113,49 @@ async def dispatch(frame: ClientFrame, conn: Connection) -> bool:
     return True
 
 
+def _privileged(frame: ClientFrame) -> bool:
+    """Frames that read or act on the desk's records; heartbeats, sign-in and room signaling (already gated
+    by its room token) are not re-checked."""
+    return isinstance(
+        frame, ChatJoin | ChatSend | Watch | PresenceUpdate | OfferAccept | OfferDecline | RoomJoin
+    )
+
+
+async def still_permitted(session: Session, websocket: WebSocket) -> bool:
+    """Is the credential this socket signed in with still good, for the same person, role and scope?
+
+    Residents (no account) have nothing to re-check: their watch ticket and room tokens are checked per frame.
+    """
+    if session.principal is None:
+        return True
+    if session.credential is None:
+        return False
+    app = websocket.app
+    now = app.state.clock.now()
+    async with app.state.sessionmaker() as db:
+        if session.principal.via is Via.cookie:
+            now_as = await principal_from_session_cookie(db, session.credential, now)
+        else:
+            now_as = await principal_from_bearer(db, session.credential, now)
+    return now_as is not None and _same_grant(now_as, session.principal)
+
+
+def _same_grant(now_as: Principal, was: Principal) -> bool:
+    return (
+        now_as.role,
+        now_as.staff_user_id,
+        now_as.device_id,
+        now_as.site_id,
+        now_as.municipality_code,
+    ) == (
+        was.role,
+        was.staff_user_id,
+        was.device_id,
+        was.site_id,
+        was.municipality_code,
+    )
+
+
 async def _presence(frame: PresenceUpdate, session: Session, gateway: Gateway) -> None:
     now = gateway.desk.clock.now()
     principal = session.principal
@@ -135,7 +181,7 @@ async def _hello(frame: Hello, conn: Connection) -> None:
     if principal is None:
         await websocket.send_text(error_frame(ErrorCode.BAD_TOKEN, "unknown, revoked or expired token"))
         return
-    session.principal = principal
+    session.principal, session.credential = principal, frame.token
     now = app.state.clock.now()
     if principal.role == Role.interpreter and principal.staff_user_id is not None:
         async with app.state.sessionmaker() as db:

@@ -48,6 +48,7 @@ async def live_socket(websocket: WebSocket) -> None:
     if cookie:
         async with app.state.sessionmaker() as db:
             session.principal = await principal_from_session_cookie(db, cookie, app.state.clock.now())
+            session.credential = cookie if session.principal is not None else None
             if session.principal is not None and session.principal.role == Role.interpreter:
                 assert session.principal.staff_user_id is not None
                 session.interpreter_id = await interpreter_id_of(db, session.principal.staff_user_id)

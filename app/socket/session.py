@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.auth.principal import DEVICE, Principal
+from app.auth.revocation import topics_of
 from app.enums import Role
 from app.live import topics
 
@@ -13,6 +14,9 @@ from app.live import topics
 class Session:
     connection_id: str
     principal: Principal | None = None
+    credential: str | None = (
+        None  # the session cookie or bearer token it signed in with, re-checked per frame
+    )
     interpreter_id: int | None = None
     watching: set[str] = field(default_factory=set)
     bad_frames: int = 0
@@ -38,6 +42,7 @@ def topics_for(session: Session) -> list[str]:
     found = [topics.connection(session.connection_id)]
     if principal is None:
         return found
+    found.extend(topics_of(principal))  # closed on sign-out, a disabled account, a revoked device
     if session.interpreter_id is not None:
         found.append(topics.interpreter(session.interpreter_id))
     if principal.staff_user_id is not None:

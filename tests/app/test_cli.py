@@ -148,6 +148,7 @@ def test_admin_commands__create_user_and_register_device(workdir: Path) -> None:
     assert device.returncode == 0
     token = device.stdout.strip().splitlines()[-1]
     assert token.startswith("mdv_")
+    assert "It expires in 365 days" in device.stdout  # device tokens expire by default (issue 18, Medium 9)
     bad_site = _run(["register-device", "--site", "mars", "--name", "t"], workdir, MADOGUCHI_DATABASE_URL=url)
     assert bad_site.returncode != 0 and "soja-counter" in bad_site.stderr
 

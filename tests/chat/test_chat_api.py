@@ -6,6 +6,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.models import AuditEvent
 from app.chat.models import CaseSummary, ChatMessage
 
 from .conftest import EN_JA, EN_NE, ticket_of, video_intake
@@ -186,3 +187,21 @@ async def test_chat__console_lists_open_chats(client: AsyncClient, auth: dict[st
     assert [(c["consultation_id"], c["language"]) for c in listed.json()] == [(chatting["id"], "ne")]
     assert waiting["id"] not in listed.text
     assert (await client.get("/api/v1/chats", headers=auth["soja_coordinator"])).status_code == 403
+
+
+async def test_chat__every_read_is_audited_the_residents_own_as_anonymous(
+    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession
+) -> None:
+    """Issue 18, High 2: chat reads are audited on every path (the socket's chat.join: tests/socket)."""
+    case = await _open_chat(client, auth)
+    url = f"/api/v1/consultations/{case['id']}/chat"
+    assert (await client.get(url, headers=ticket_of(case))).status_code == 200
+    assert (await client.get(url, headers=auth["counselor"])).status_code == 200
+    reads = (
+        await db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "chat.read", AuditEvent.entity_id == case["id"])
+            .order_by(AuditEvent.id)
+        )
+    ).all()
+    assert [(r.actor_kind, r.actor_id is None) for r in reads] == [("anonymous", True), ("staff", False)]

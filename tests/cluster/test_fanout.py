@@ -97,3 +97,31 @@ async def test_fanout__a_lost_redis_connection_is_reported_and_recovered(two_pro
     await _until(lambda: fan_b.reconnects >= 1 and fan_b.connected, "B subscribes again")
     hub_a.publish("desk", '{"after": "recovery"}')
     await _until(lambda: there.received == ['{"after": "recovery"}'], "pushes flow again")
+
+
+class ClosableScreen(Screen):
+    """A screen that remembers how it was closed."""
+
+    def __init__(self, hub: Hub, topics: list[str]) -> None:
+        self.closes: list[tuple[int, str]] = []
+        super().__init__(hub, topics[0])
+        hub.subscribe(self.subscriber, topics[1:])
+
+    async def _close(self, code: int, reason: str) -> None:
+        self.closes.append((code, reason))
+
+
+async def test_fanout__a_revocation_closes_the_sockets_in_every_process(two_processes: Processes) -> None:
+    """Issue 18, High 2: disabling an account in one process closes its sockets on the others too."""
+    hub_a, _fan_a, hub_b, _fan_b, _prefix = two_processes
+    here = ClosableScreen(hub_a, ["staff-7", "auth:staff-7"])
+    there = ClosableScreen(hub_b, ["staff-7", "auth:staff-7"])
+    someone_else = ClosableScreen(hub_b, ["staff-8", "auth:staff-8"])
+    hub_a.close_topics(["auth:staff-7"], "account disabled")
+    await _until(lambda: there.closes == [(1008, "account disabled")], "the other process closes its socket")
+    assert here.closes == [(1008, "account disabled")]
+    hub_a.publish("staff-7", '{"after": true}')
+    await asyncio.sleep(0.2)  # a frame to a closed screen would have arrived by now
+    assert here.received == [] and there.received == []  # closed screens hear nothing more
+    assert hub_b.subscribers("staff-7") == 0
+    assert someone_else.closes == [] and hub_b.subscribers("auth:staff-8") == 1

@@ -164,9 +164,15 @@ async def test_offer_and_invitations__reach_the_right_people(server: LiveServer)
             )
             assert ended.status_code == 204, ended.text
             assert (await _next(tablet, "room.closed"))["room_id"] == invite["room_id"]
+        # the ended case is the counselor's to read now; the tablet sees open cases only (issue 18, Medium 9)
+        gone = await http.get(
+            f"/api/v1/consultations/{case_id}", headers={"Authorization": f"Bearer {device_token}"}
+        )
+        assert gone.status_code == 404
         legs = (
             await http.get(
-                f"/api/v1/consultations/{case_id}", headers={"Authorization": f"Bearer {device_token}"}
+                f"/api/v1/consultations/{case_id}",
+                headers={"Cookie": f"madoguchi_session={counselor_cookie}"},
             )
         ).json()["call_legs"]
         assert sorted(leg["role"] for leg in legs) == ["counselor", "counter_tablet", "interpreter"]

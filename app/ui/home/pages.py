@@ -8,7 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.audit.service import record
+from app.audit.sign_in import record_failed_sign_in
 from app.auth import service
+from app.auth.principal import Via
+from app.auth.revocation import close_session_sockets
 from app.auth.roles import ROLE_JA
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
@@ -62,13 +66,16 @@ async def login_submit(
             db, username, password, max_failures=settings.login_max_failures, now=clock.now()
         )
     except Unauthenticated as exc:
+        await record_failed_sign_in(db, username, clock.now(), _ip(request), "form")
         message = (
             "ユーザー名またはパスワードが違います。"
             if "wrong" in exc.message
             else "アカウントはロックされています。"
         )
         return _login_page(request, f"{message}({exc.message})", username, 401)
-    token, _row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
+    token, row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
+    signed_in = service.staff_principal(user, Via.cookie, row.csrf_token, row.id)
+    await record(db, signed_in, "auth.login", "staff_user", user.id, {"via": "form"}, _ip(request))
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -83,8 +90,10 @@ async def logout_submit(
     principal = await service.principal_from_session_cookie(db, cookie, clock.now()) if cookie else None
     if principal is None or not principal.csrf_token or not same(principal.csrf_token, csrf_token):
         return Response("サインアウトできませんでした (sign-out refused: bad form token)", status_code=403)
-    if cookie:
-        await service.close_session(db, cookie)
+    closed = await service.close_session(db, cookie) if cookie else None
+    await record(db, principal, "auth.logout", "staff_user", principal.staff_user_id, client_ip=_ip(request))
+    await db.commit()  # before the sockets close: a reconnect must find the session gone
+    close_session_sockets(request.app.state.hub, closed)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -104,3 +113,7 @@ async def home(request: Request, principal: OptionalPrincipal) -> Response:
             "csrf_token": principal.csrf_token or "",
         },
     )
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
