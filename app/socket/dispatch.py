@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth.principal import DEVICE
 from app.auth.service import principal_from_bearer
 from app.chat.frames import ChatJoin, ChatSend
+from app.config import Mode
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
 from app.enums import Role
@@ -131,7 +132,9 @@ async def _hello(frame: Hello, conn: Connection) -> None:
         await websocket.send_text(error_frame(ErrorCode.FORBIDDEN, "hello needs a bearer token, once"))
         return
     async with app.state.sessionmaker() as db:
-        principal = await principal_from_bearer(db, frame.token, app.state.clock.now())
+        principal = await principal_from_bearer(
+            db, frame.token, app.state.clock.now(), demo_allowed=app.state.settings.mode is Mode.demo
+        )
     if principal is None:
         await websocket.send_text(error_frame(ErrorCode.BAD_TOKEN, "unknown, revoked or expired token"))
         return

@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service
 from app.auth.roles import ROLE_JA
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
+from app.auth.views import sign_in
+from app.config import Mode
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
-from app.errors import Unauthenticated
+from app.errors import ServiceUnavailable, TooManyRequests, Unauthenticated
 from app.security.tokens import same
 from app.ui.templating import templates
 
@@ -58,16 +60,15 @@ async def login_submit(
             403,
         )
     try:
-        user = await service.authenticate_password(
-            db, username, password, max_failures=settings.login_max_failures, now=clock.now()
-        )
-    except Unauthenticated as exc:
-        message = (
-            "ユーザー名またはパスワードが違います。"
-            if "wrong" in exc.message
-            else "アカウントはロックされています。"
-        )
-        return _login_page(request, f"{message}({exc.message})", username, 401)
+        user = await sign_in(request, db, settings, clock, username, password)
+    except Unauthenticated as exc:  # one message for every failure: it must not tell which accounts exist
+        return _login_page(request, f"ユーザー名またはパスワードが違います。({exc.message})", username, 401)
+    except TooManyRequests as exc:
+        message = "サインインの失敗が多すぎます。しばらくしてからお試しください。"
+        return _login_page(request, f"{message}({exc.message})", username, 429)
+    except ServiceUnavailable as exc:
+        message = "混み合っています。少ししてからお試しください。"
+        return _login_page(request, f"{message}({exc.message})", username, 503)
     token, _row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
@@ -77,10 +78,19 @@ async def login_submit(
 
 @router.post("/logout")
 async def logout_submit(
-    request: Request, db: DbSession, clock: ClockDep, csrf_token: Annotated[str, Form()] = ""
+    request: Request,
+    db: DbSession,
+    clock: ClockDep,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
-    principal = await service.principal_from_session_cookie(db, cookie, clock.now()) if cookie else None
+    demo = settings.mode is Mode.demo
+    principal = (
+        await service.principal_from_session_cookie(db, cookie, clock.now(), demo_allowed=demo)
+        if cookie
+        else None
+    )
     if principal is None or not principal.csrf_token or not same(principal.csrf_token, csrf_token):
         return Response("サインアウトできませんでした (sign-out refused: bad form token)", status_code=403)
     if cookie:
