@@ -78,7 +78,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_lock")),
-        sa.UniqueConstraint("staff_user_id", "address", name=op.f("uq_sign_in_lock_staff_user_idaddress")),
+        sa.UniqueConstraint("staff_user_id", "address", name=op.f("uq_sign_in_lock_staff_user_id_address")),
     )
     with op.batch_alter_table("staff_user") as batch:
         batch.add_column(
