@@ -5,6 +5,7 @@ and a guesser at one address cannot lock the account's owner out at another."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -216,3 +217,25 @@ async def test_lock__past_the_account_ceiling_each_address_gets_one_try_and_the_
             assert (await login(second, "counselor", PASSWORD)).json() == WRONG  # one try, then locked
         async with client_at(app, OWNER) as owner:
             assert (await login(owner, "counselor", PASSWORD)).status_code == 200
+
+
+async def _form_login(client: AsyncClient, username: str, password: str) -> Response:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    form = {"username": username, "password": password, "csrf_token": token.group(1)}
+    return await client.post("/login", data=form, follow_redirects=False)
+
+
+async def test_html_form__a_locked_pair_reads_like_a_wrong_password_and_a_busy_address_waits(
+    database_url: str, clock: ControlledClock, auth: Headers
+) -> None:
+    settings = open_desk_settings(database_url, login_max_failures=2, login_address_max_failures=3)
+    async with serving(settings, clock) as app, client_at(app, ATTACKER) as client:
+        wrong = [await _form_login(client, "counselor", "not-the-password") for _ in range(2)]
+        locked = await _form_login(client, "counselor", PASSWORD)
+        waiting = await _form_login(client, "counselor", PASSWORD)
+    for page in (*wrong, locked):
+        assert page.status_code == 401 and "ユーザー名またはパスワードが違います" in page.text
+        assert "ロック" not in page.text and "locked" not in page.text
+    assert waiting.status_code == 429 and "しばらくしてから" in waiting.text
