@@ -5,15 +5,20 @@ data."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import websockets
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
+from app.auth.service import register_device
 from app.cli import _print_demo_access
 from app.clock import ControlledClock
 from app.config import Mode, Settings
@@ -21,12 +26,14 @@ from app.db import create_engine, create_sessionmaker
 from app.demo import DEMO_DEVICES, DEMO_USERS, RealDataPresent, create_demo_data, demo_device_token
 from app.device.models import Device
 from app.enums import Role
+from app.geography.models import Site
 from app.main import create_app
 from app.security.passwords import hash_password
 from app.security.tokens import token_digest
 from app.staff.models import StaffUser
 from app.staff.service import create_user
-from tests.conftest import PASSWORD, TEST_SECRET, open_desk_settings
+from tests.browser_support import live_server
+from tests.conftest import PASSWORD, TEST_SECRET, open_desk_settings, pinned_clock
 
 DEMO_PASSWORD = "madoguchi-demo"
 WRONG = {"detail": "wrong username or password"}
@@ -160,3 +167,29 @@ async def test_migration__marks_what_an_earlier_demo_made_and_nothing_else(datab
     # a demo name with the demo password is demo; a demo name with a real password, or another name, is not
     assert {k: bool(v) for k, v in users.items()} == {"admin": True, "desk": False, "tanaka": False}
     assert {k: bool(v) for k, v in devices.items()} == {DEMO_DEVICES[0][1]: True, "窓口3": False}
+
+
+@pytest.mark.slow
+async def test_demo_tablet__its_websocket_hello_is_refused_outside_demo_mode(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "socket.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = open_desk_settings(f"sqlite+aiosqlite:///{path}")  # dev mode
+    token = demo_device_token(TEST_SECRET, "demo tablet")
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            site = await session.scalar(select(Site.id).where(Site.code == "kurashiki-desk"))
+            assert site is not None
+            await register_device(session, site, "demo tablet", token=token, demo=True)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    with live_server(create_app(settings, clock=pinned_clock(running=False))) as server:
+        async with websockets.connect(server.url.replace("http", "ws") + "/ws") as ws:
+            assert json.loads(await ws.recv())["type"] == "hello"
+            await ws.send(json.dumps({"type": "hello", "token": token}))
+            async with asyncio.timeout(5):
+                refused = json.loads(await ws.recv())
+    assert (refused["type"], refused["code"]) == ("error", "bad_token")
