@@ -206,15 +206,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def _print_demo_access(settings: Settings, base_url: str, clock: Clock) -> None:
-    from app.demo import create_demo_data
+    from app.demo import RealDataPresent, create_demo_data
     from app.resident.links import LinkClaims, LinkKind, issue_link
 
-    access = run_in_session(settings, lambda s: create_demo_data(s, settings.demo_password), clock)
+    try:
+        access = run_in_session(
+            settings, lambda s: create_demo_data(s, settings.demo_password, settings.secret_key), clock
+        )
+    except RealDataPresent as exc:
+        raise SystemExit(f"Madoguchi --demo refused: {exc}") from None
     _demo_history(settings, clock)
     print(f"Demo accounts (password for all: {settings.demo_password}):")
     for name in access.usernames:
         print(f"  {name}")
-    print("Demo counter devices (bearer tokens, new on every start):")
+    print("Demo counter devices (bearer tokens, the same at every start; demo mode only):")
     for name, token in access.device_tokens.items():
         print(f"  {name}: {token}")
     poster = issue_link(settings, LinkClaims(kind=LinkKind.poster), clock.now())

@@ -93,7 +93,21 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=300)
     cookie_secure: bool = False
-    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="failed sign-ins in a row for one account from one address that lock that pair",
+    )
+    login_account_ceiling: int = Field(
+        default=50,
+        ge=1,
+        description="failed sign-ins in a row for one account from all addresses after which each address "
+        "gets one try per lock-out period (slows a distributed guesser; never locks the owner out)",
+    )
+    login_address_max_failures: int = Field(
+        default=30, ge=1, description="failed sign-ins per address per window before it must wait (429)"
+    )
+    login_address_window_seconds: int = Field(default=900, ge=10)
     report_suppression_threshold: int = Field(
         default=3,
         ge=1,

@@ -15,7 +15,7 @@ from app.auth.principal import DEVICE, Principal, Via
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
 from app.auth.session_cookie import SESSION_COOKIE
 from app.clock import Clock
-from app.config import Settings
+from app.config import Mode, Settings
 from app.db import session_scope
 from app.errors import Forbidden, Unauthenticated
 from app.idempotency import IdempotencyKey
@@ -58,6 +58,12 @@ DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 CipherDep = Annotated[PersonalDataCipher, Depends(get_cipher)]
 
 
+def _demo_mode(request: Request) -> bool:
+    """Demo accounts and devices work only while the app runs in demo mode."""
+    settings: Settings = request.app.state.settings
+    return settings.mode is Mode.demo
+
+
 async def get_optional_principal(request: Request, db: DbSession, clock: ClockDep) -> Principal | None:
     """Bearer token first (devices, API clients), then the browser's session cookie (with CSRF on writes)."""
     authorization = request.headers.get("authorization", "")
@@ -65,14 +71,16 @@ async def get_optional_principal(request: Request, db: DbSession, clock: ClockDe
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        principal = await principal_from_bearer(db, token.strip(), clock.now())
+        principal = await principal_from_bearer(
+            db, token.strip(), clock.now(), demo_allowed=_demo_mode(request)
+        )
         if principal is None:
             raise Unauthenticated("the bearer token is unknown, revoked or expired")
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    principal = await principal_from_session_cookie(db, cookie, clock.now())
+    principal = await principal_from_session_cookie(db, cookie, clock.now(), demo_allowed=_demo_mode(request))
     if principal is None:
         raise Unauthenticated("your session has expired; please sign in again")
     if request.method not in _SAFE_METHODS:

@@ -4,6 +4,7 @@ whether a retry is the same request, and one replay rule answers it."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -51,6 +52,14 @@ class IdempotencyKey:
                 "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -",
             )
         return cls(namespace_of(caller), header)
+
+    @classmethod
+    def derived(cls, caller: Principal, secret_key: str, *parts: str) -> IdempotencyKey:
+        """A key the server makes for a caller's action (a double click on "start" opens one case): in the
+        caller's namespace, so another caller's key never collides with it, and an HMAC under the app secret,
+        so nobody can compute it in advance and take it."""
+        message = "\x1f".join(parts).encode()
+        return cls(namespace_of(caller), hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest())
 
     @property
     def stored(self) -> str:

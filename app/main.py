@@ -15,11 +15,12 @@ from app.call.router import router as call_router
 from app.chat.router import router as chat_router
 from app.clock import Clock, clock_for
 from app.cluster.router import router as cluster_router
-from app.config import Settings, get_settings
+from app.config import Mode, Settings, get_settings
 from app.consultation.own_cases_router import router as own_cases_router
 from app.consultation.record_router import router as case_record_router
 from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
+from app.demo import log_demo_state
 from app.device.router import router as device_router
 from app.errors import install_error_handlers
 from app.geography.router import router as geography_router
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.loopback_media:
                 stack.enter_context(loopback_candidates(only=False))
             app.state.throttles = Throttles.for_settings(settings)
+            await log_demo_state(app.state.sessionmaker, settings.mode is Mode.demo)
             peers = PeerRegistry()
             app.state.peers = peers
             app.state.device_check = DeviceCheck(

@@ -13,7 +13,7 @@ from app.language.models import Language
 from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.reservation.models import Reservation
-from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
+from app.staff.models import ApiToken, SignInLock, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "RoutingEvent",
     "RoutingLease",
     "RoutingPolicy",
+    "SignInLock",
     "Site",
     "StaffSession",
     "StaffUser",

@@ -136,6 +136,7 @@ TRANSIENT_TABLES = (
     "chat_message",
     "case_summary",
     "consultation",
+    "sign_in_lock",
     "staff_session",
     "api_token",
     "interpreter_language",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
-from app.staff.models import StaffUser
+from app.staff.models import SignInLock, StaffUser
 
 MAX_USERNAME_KEPT = 64
 
@@ -20,12 +20,19 @@ MAX_USERNAME_KEPT = 64
 async def record_failed_sign_in(
     db: AsyncSession, username: str, now: datetime, client_ip: str | None, via: str
 ) -> None:
-    """`auth.login_locked` when the account is locked now (this failure locked it, or it was locked before),
+    """`auth.login_locked` when the account is locked now for this address (this failure locked it, or it was
+    locked before),
     else `auth.login_failed`; the entity is the account when one has that name."""
-    found = (
-        await db.execute(select(StaffUser.id, StaffUser.locked_until).where(StaffUser.username == username))
-    ).first()
-    user_id, locked_until = found if found is not None else (None, None)
+    user_id = await db.scalar(select(StaffUser.id).where(StaffUser.username == username))
+    locked_until = (
+        await db.scalar(
+            select(SignInLock.locked_until).where(
+                SignInLock.staff_user_id == user_id, SignInLock.address == (client_ip or "unknown")
+            )
+        )
+        if user_id is not None
+        else None
+    )
     locked = locked_until is not None and locked_until > now
     detail: dict[str, str] = {"username": username[:MAX_USERNAME_KEPT], "via": via}
     if locked and locked_until is not None:

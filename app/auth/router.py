@@ -6,13 +6,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.audit.service import record
-from app.audit.sign_in import record_failed_sign_in
 from app.auth import service
 from app.auth.principal import Principal, Via
 from app.auth.revocation import close_session_sockets
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
+from app.auth.views import sign_in
 from app.deps import ClockDep, CurrentPrincipal, DbSession, SettingsDep
-from app.errors import Unauthenticated
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -56,13 +55,7 @@ async def login(
     clock: ClockDep,
 ) -> Me:
     """Sign in with username and password; sets the session cookie and returns the CSRF token."""
-    try:
-        user = await service.authenticate_password(
-            db, body.username, body.password, max_failures=settings.login_max_failures, now=clock.now()
-        )
-    except Unauthenticated:
-        await record_failed_sign_in(db, body.username, clock.now(), _ip(request), "api")
-        raise
+    user = await sign_in(request, db, settings, clock, body.username, body.password, "api")
     token, row = await service.open_session(db, user, settings.session_max_age_seconds, clock.now())
     set_session_cookie(response, token, settings.session_max_age_seconds, settings.cookie_secure)
     principal = service.staff_principal(user, Via.cookie, row.csrf_token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_default
@@ -23,5 +23,10 @@ class Device(Base):
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None] = mapped_column(comment="the token stops working then; NULL: never")
     last_seen_at: Mapped[datetime | None]
+    demo: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        comment="made by serve --demo; its token works in demo mode only",
+    )
 
     site: Mapped[Site] = relationship(lazy="raise")

@@ -370,8 +370,14 @@ async def start_reserved_call(
     reservation = await _scoped_one(db, principal, code)
     now = clock.now()
     joining.check_window(settings, reservation, now, "en")
-    # a double click opens one case, whoever clicks: the key is the reservation's
-    key = IdempotencyKey("reservation", f"{reservation.code}:{reservation.consultation_id or 0}")
+    # a double click opens one case: the key is this caller's for this reservation (and its previous case)
+    key = IdempotencyKey.derived(
+        principal,
+        settings.secret_key,
+        "reservation.start",
+        reservation.code,
+        str(reservation.consultation_id or 0),
+    )
     if reservation.consultation_id is not None:
         case = await db.get(Consultation, reservation.consultation_id)
         if service.is_open_case(case):

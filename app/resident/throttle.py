@@ -26,10 +26,22 @@ class SlidingWindow:
         if len(hits) >= self.limit:
             return self.window_s - (now - hits[0])
         hits.append(now)
+        self._forget_quiet(now)
+        return None
+
+    def wait(self, key: str, now: float) -> float | None:
+        """Like `hit` without recording one: None when the key may try now, else the seconds to wait."""
+        hits = self._hits.get(key)
+        while hits and now - hits[0] >= self.window_s:
+            hits.popleft()
+        if hits is not None and len(hits) >= self.limit:
+            return self.window_s - (now - hits[0])
+        return None
+
+    def _forget_quiet(self, now: float) -> None:
         if len(self._hits) > 10_000:  # forget quiet keys so memory stays bounded
             for stale in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window_s]:
                 del self._hits[stale]
-        return None
 
 
 @dataclass(frozen=True)
@@ -39,11 +51,18 @@ class Throttles:
 
     resident_intake: SlidingWindow
     reservation: SlidingWindow
+    sign_in_failures: SlidingWindow  # failed staff sign-ins per address, checked before any hashing
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Throttles:
         limit, window = settings.resident_intake_limit, settings.resident_intake_window_seconds
-        return cls(resident_intake=SlidingWindow(limit, window), reservation=SlidingWindow(limit, window))
+        return cls(
+            resident_intake=SlidingWindow(limit, window),
+            reservation=SlidingWindow(limit, window),
+            sign_in_failures=SlidingWindow(
+                settings.login_address_max_failures, settings.login_address_window_seconds
+            ),
+        )
 
 
 def throttles(connection: HTTPConnection) -> Throttles:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth.principal import DEVICE, Principal, Via
 from app.auth.service import principal_from_bearer, principal_from_session_cookie
 from app.chat.frames import ChatJoin, ChatSend
+from app.config import Mode
 from app.consultation.models import Consultation
 from app.consultation.repository import scoped
 from app.enums import Role
@@ -132,11 +133,12 @@ async def still_permitted(session: Session, websocket: WebSocket) -> bool:
         return False
     app = websocket.app
     now = app.state.clock.now()
+    demo = app.state.settings.mode is Mode.demo
     async with app.state.sessionmaker() as db:
         if session.principal.via is Via.cookie:
-            now_as = await principal_from_session_cookie(db, session.credential, now)
+            now_as = await principal_from_session_cookie(db, session.credential, now, demo_allowed=demo)
         else:
-            now_as = await principal_from_bearer(db, session.credential, now)
+            now_as = await principal_from_bearer(db, session.credential, now, demo_allowed=demo)
     return now_as is not None and _same_grant(now_as, session.principal)
 
 
@@ -177,7 +179,9 @@ async def _hello(frame: Hello, conn: Connection) -> None:
         await websocket.send_text(error_frame(ErrorCode.FORBIDDEN, "hello needs a bearer token, once"))
         return
     async with app.state.sessionmaker() as db:
-        principal = await principal_from_bearer(db, frame.token, app.state.clock.now())
+        principal = await principal_from_bearer(
+            db, frame.token, app.state.clock.now(), demo_allowed=app.state.settings.mode is Mode.demo
+        )
     if principal is None:
         await websocket.send_text(error_frame(ErrorCode.BAD_TOKEN, "unknown, revoked or expired token"))
         return

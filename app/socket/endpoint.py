@@ -14,6 +14,7 @@ import uuid
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from app.auth.service import principal_from_session_cookie
+from app.config import Mode
 from app.deps import SESSION_COOKIE
 from app.enums import Role
 from app.live.gateway import Gateway, interpreter_id_of
@@ -47,7 +48,9 @@ async def live_socket(websocket: WebSocket) -> None:
     cookie = websocket.cookies.get(SESSION_COOKIE)
     if cookie:
         async with app.state.sessionmaker() as db:
-            session.principal = await principal_from_session_cookie(db, cookie, app.state.clock.now())
+            session.principal = await principal_from_session_cookie(
+                db, cookie, app.state.clock.now(), demo_allowed=app.state.settings.mode is Mode.demo
+            )
             session.credential = cookie if session.principal is not None else None
             if session.principal is not None and session.principal.role == Role.interpreter:
                 assert session.principal.staff_user_id is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_default
@@ -36,6 +36,9 @@ class StaffUser(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_default)
+    demo: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), comment="made by serve --demo; signs in only in demo mode"
+    )
 
     languages: Mapped[list[Language]] = relationship(secondary=staff_user_language, lazy="selectin")
 
@@ -65,3 +68,17 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_default)
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInLock(Base):
+    """Failed sign-ins in a row for one account from one address, and that pair's lock: a wrong password from
+    one address never locks the account for its owner at another address."""
+
+    __tablename__ = "sign_in_lock"
+    __table_args__ = (UniqueConstraint("staff_user_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64), comment="the client address the failures came from")
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]

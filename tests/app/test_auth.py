@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import ControlledClock
 from app.device.models import Device
-from app.staff.models import StaffUser
+from app.staff.models import SignInLock, StaffUser
 from tests.conftest import PASSWORD
 
 
@@ -46,9 +46,11 @@ async def test_login__wrong_password_is_401_and_repeated_failures_lock(
         assert response.json()["detail"] == "wrong username or password"
     locked = await client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
     assert locked.status_code == 401
-    assert "locked" in locked.json()["detail"]
+    assert locked.json()["detail"] == "wrong username or password"  # a lock does not tell the account exists
     user = await db.scalar(select(StaffUser).where(StaffUser.username == "admin"))
-    assert user is not None and user.locked_until is not None
+    assert user is not None
+    lock = await db.scalar(select(SignInLock).where(SignInLock.staff_user_id == user.id))
+    assert lock is not None and lock.locked_until is not None and lock.address == "127.0.0.1"
 
 
 async def test_login__unknown_user_gets_the_same_answer(client: AsyncClient) -> None:
