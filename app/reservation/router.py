@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.bounds import ACCEPTED_DAYS, Day
 from app.config import Settings
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
@@ -137,8 +138,10 @@ async def resident_reservation_slots(
     clock: ClockDep,
     link: ResidentLinkHeader,
     lang: Annotated[str, Query(min_length=2, max_length=8, description="the language to book")],
-    first: Annotated[date | None, Query(alias="from", description="first local day (default today)")] = None,
-    last: Annotated[date | None, Query(alias="to", description="last local day (default 13 days on)")] = None,
+    first: Annotated[
+        Day | None, Query(alias="from", description=f"first local day, {ACCEPTED_DAYS} (default today)")
+    ] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day (default 13 days on)")] = None,
 ) -> SlotsRead:
     """Open slots for a language, day by day in the desk's time zone, with times written in that language."""
     now = clock.now()
@@ -244,7 +247,7 @@ async def list_reservations(
     settings: SettingsDep,
     clock: ClockDep,
     principal: Staff,
-    day: Annotated[date | None, Query(description="local day (default today)")] = None,
+    day: Annotated[Day | None, Query(description=f"local day, {ACCEPTED_DAYS} (default today)")] = None,
     language: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> list[ReservationRead]:
     """A day's reservations within your scope; contact details for counselors and admins (audited)."""
@@ -272,8 +275,8 @@ async def staff_reservation_slots(
     clock: ClockDep,
     principal: Counselor,
     lang: Annotated[str, Query(min_length=2, max_length=8)],
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[Day | None, Query(alias="from", description=f"first local day, {ACCEPTED_DAYS}")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
 ) -> SlotsRead:
     """Open slots for booking on a caller's behalf (staff may book up to the slot's start)."""
     now = clock.now()
