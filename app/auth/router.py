@@ -10,6 +10,7 @@ from app.auth import service
 from app.auth.principal import Principal, Via
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
 from app.deps import ClockDep, CurrentPrincipal, DbSession, SettingsDep
+from app.errors import SIGN_IN_ERRORS
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -43,7 +44,7 @@ def me_of(principal: Principal) -> Me:
     )
 
 
-@router.post("/login", response_model=Me)
+@router.post("/login", response_model=Me, responses=SIGN_IN_ERRORS)
 async def login(
     body: LoginIn,
     request: Request,

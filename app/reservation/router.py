@@ -23,7 +23,7 @@ from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
 from app.deps import CallerKeyed, CipherDep, ClockDep, Counselor, DbSession, ResidentKeyed, SettingsDep, Staff
 from app.enums import Channel
-from app.errors import Forbidden, InvalidField, NotFound
+from app.errors import THROTTLED, UNAVAILABLE, Forbidden, InvalidField, NotFound, error_responses
 from app.i18n import SUPPORTED, negotiate, translator
 from app.idempotency import IdempotencyKey
 from app.intake.service import open_consultation
@@ -59,6 +59,8 @@ resident_router = APIRouter(prefix="/resident", tags=["residents"])
 staff_router = APIRouter(tags=["reservations"])
 
 _MAX_DAYS = 31
+# a resident link (or join link) that is expired, forged or of another kind
+_LINK_REFUSED = error_responses(403)
 
 ResidentLinkHeader = Annotated[
     str,
@@ -130,7 +132,7 @@ def _booking_in(
 # -- residents ---------------------------------------------------------------------------------------------
 
 
-@resident_router.get("/reservation-slots", response_model=SlotsRead)
+@resident_router.get("/reservation-slots", response_model=SlotsRead, responses=_LINK_REFUSED)
 async def resident_reservation_slots(
     request: Request,
     db: DbSession,
@@ -156,7 +158,10 @@ async def resident_reservation_slots(
 
 
 @resident_router.post(
-    "/reservations", response_model=ResidentReservationRead, status_code=status.HTTP_201_CREATED
+    "/reservations",
+    response_model=ResidentReservationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={**_LINK_REFUSED, **THROTTLED},
 )
 async def book_reservation(
     body: ReservationCreate,
@@ -211,7 +216,7 @@ async def cancel_own_reservation(
     await service.cancel(db, reservation, clock.now(), None)
 
 
-@resident_router.get("/reservations/by-link", response_model=ResidentReservationRead)
+@resident_router.get("/reservations/by-link", response_model=ResidentReservationRead, responses=_LINK_REFUSED)
 async def reservation_of_join_link(
     request: Request,
     db: DbSession,
@@ -357,7 +362,10 @@ async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Cou
 
 
 @staff_router.post(
-    "/reservations/{code}/start", status_code=status.HTTP_201_CREATED, response_model=StartedCallRead
+    "/reservations/{code}/start",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StartedCallRead,
+    responses=UNAVAILABLE,
 )
 async def start_reserved_call(
     code: str,
