@@ -157,7 +157,8 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 def errors_of(route: APIRoute) -> tuple[int, ...]:
     """The errors a route can answer, read from what it depends on: a body (400: not readable as JSON), a
     principal (401; a role check, a cookie write's CSRF check or a read of one record: 403), a path parameter
-    (404), a write with a database session (409)."""
+    (404), a write with a database session by someone signed in, on a record or under an Idempotency-Key (409:
+    not a sign-in, which changes no state anyone else holds)."""
     names = {getattr(call, "__qualname__", "") for call in _calls(route.dependant)}
     signed_in = "get_optional_principal" in names
     writes = bool((route.methods or set()) & _WRITES)
@@ -171,7 +172,8 @@ def errors_of(route: APIRoute) -> tuple[int, ...]:
         codes.append(403)
     if route.dependant.path_params:
         codes.append(404)
-    if writes and "get_db" in names:
+    keyed = bool(names & {"_caller_keyed", "_resident_keyed"})  # a key reused for another request
+    if writes and "get_db" in names and (signed_in or keyed or route.dependant.path_params):
         codes.append(409)
     return tuple(codes)
 

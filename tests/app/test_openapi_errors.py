@@ -54,7 +54,7 @@ def _errors(paths: dict[str, Any], method: str, path: str) -> dict[str, Any]:
         (
             "post",
             "/api/v1/auth/login",
-            {"400": ERROR, "401": ERROR, "409": ERROR, "422": VALIDATION, "429": THROTTLED},
+            {"400": ERROR, "401": ERROR, "422": VALIDATION, "429": THROTTLED},
         ),
         ("get", "/api/v1/resident/reservation-slots", {"403": ERROR, "422": VALIDATION}),
         ("get", "/api/v1/queue", {"401": ERROR, "403": ERROR, "503": ERROR}),
