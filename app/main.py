@@ -22,7 +22,7 @@ from app.consultation.router import router as consultation_router
 from app.db import create_engine, create_sessionmaker
 from app.demo import log_demo_state
 from app.device.router import router as device_router
-from app.errors import install_error_handlers
+from app.errors import document_errors, install_error_handlers
 from app.geography.router import router as geography_router
 from app.health import router as health_router
 from app.intake.router import phone_log_router
@@ -129,4 +129,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
     app.include_router(assets_router)
+    document_errors(app)  # after every router is mounted: the OpenAPI document lists each route's errors
     return app

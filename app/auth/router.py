@@ -12,6 +12,7 @@ from app.auth.revocation import close_session_sockets
 from app.auth.session_cookie import SESSION_COOKIE, set_session_cookie
 from app.auth.views import sign_in
 from app.deps import ClockDep, CurrentPrincipal, DbSession, SettingsDep
+from app.errors import SIGN_IN_ERRORS
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -45,7 +46,7 @@ def me_of(principal: Principal) -> Me:
     )
 
 
-@router.post("/login", response_model=Me)
+@router.post("/login", response_model=Me, responses=SIGN_IN_ERRORS)
 async def login(
     body: LoginIn,
     request: Request,

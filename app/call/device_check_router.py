@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.call.device_check_schemas import DeviceCheckReportRead
-from app.errors import DomainError, InvalidField, NotFound
+from app.errors import UNAVAILABLE, DomainError, InvalidField, NotFound
 from realtime.peers.device_check import DeviceCheck, DeviceCheckBusy, DeviceCheckError, UnknownSession
 
 router = APIRouter(prefix="/device-check", tags=["calls"])
@@ -39,7 +39,7 @@ def get_device_check(request: Request) -> DeviceCheck:
 DeviceCheckDep = Annotated[DeviceCheck, Depends(get_device_check)]
 
 
-@router.post("", response_model=SdpAnswer, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=SdpAnswer, status_code=status.HTTP_201_CREATED, responses=UNAVAILABLE)
 async def start_device_check(offer: SdpOffer, check: DeviceCheckDep) -> SdpAnswer:
     """Open an echo session: you will see and hear yourself back; poll the report for the figures."""
     try:

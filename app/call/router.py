@@ -8,8 +8,9 @@ from app.call import service, transfer
 from app.call.schemas import FallbackIn, TransferIn, TransferTargets
 from app.consultation.service import case_in_scope
 from app.deps import Counselor, DbSession, DeskDep, Front, GatewayDep
+from app.errors import UNAVAILABLE
 
-router = APIRouter(prefix="/consultations", tags=["calls"])
+router = APIRouter(prefix="/consultations", tags=["calls"], responses=UNAVAILABLE)
 
 
 @router.post("/{consultation_id}/fallback", status_code=status.HTTP_204_NO_CONTENT)

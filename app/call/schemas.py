@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import ID_MAX
 from routing import FallbackOption
 
 
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_counselor_id: int = Field(ge=1, description="staff user id of a counselor free to take the call")
+    to_counselor_id: int = Field(
+        ge=1, le=ID_MAX, description="staff user id of a counselor free to take the call"
+    )
 
 
 class TransferTarget(BaseModel):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Instant
 from app.consultation.schemas import ResidentAttributes
 from app.enums import Channel, ConsultationStatus, MediaMode, Outcome
 
@@ -39,7 +40,7 @@ class CaseRecordUpdate(BaseModel):
 class MediaChangeCreate(BaseModel):
     model_config = _STRICT
 
-    at: datetime | None = Field(default=None, description="when it happened (default: now)")
+    at: Instant | None = Field(default=None, description="when it happened (default: now)")
     from_channel: Channel | None = None
     to_channel: Channel | None = None
     from_media: MediaMode | None = None

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.audit.service import record
+from app.bounds import ID_MAX
 from app.consultation import repository, service
 from app.consultation.schemas import ConsultationPage, ConsultationRead
 from app.deps import CaseReader, CipherDep, DbSession
@@ -21,7 +22,7 @@ async def list_consultations(
     cipher: CipherDep,
     principal: CaseReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="cursor from next_cursor")] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX, description="cursor from next_cursor")] = None,
     status_filter: Annotated[ConsultationStatus | None, Query(alias="status")] = None,
     language: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> ConsultationPage:

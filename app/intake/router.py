@@ -13,13 +13,14 @@ from app.consultation.record_schemas import CaseRecordRead
 from app.consultation.schemas import ConsultationCreate, ConsultationRead
 from app.deps import CallerKeyed, CipherDep, ClockDep, DbSession, require_roles
 from app.enums import Role
+from app.errors import UNAVAILABLE
 from app.intake import phone_log
 from app.intake.schemas import PhoneConsultationCreate
 from app.intake.service import open_consultation
 from app.live.case_status import with_live_status
 
-router = APIRouter(prefix="/consultations", tags=["consultations"])
-phone_log_router = APIRouter(tags=["front-line screens"])
+router = APIRouter(prefix="/consultations", tags=["consultations"], responses=UNAVAILABLE)
+phone_log_router = APIRouter(tags=["front-line screens"], responses=UNAVAILABLE)
 
 IntakeRoles = Annotated[
     Principal, Depends(require_roles(Role.counter_staff, Role.counselor, Role.admin, DEVICE))

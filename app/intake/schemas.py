@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Instant
 from app.consultation.schemas import ResidentAttributes
 from app.enums import Outcome
 
@@ -23,7 +22,7 @@ class PhoneConsultationCreate(BaseModel):
     )
     topics: list[str] = Field(min_length=1, max_length=16, description="topic codes; at least one")
     duration_minutes: int = Field(ge=1, le=600, description="length of the call in whole minutes")
-    ended_at: datetime | None = Field(default=None, description="when the call ended (default: now)")
+    ended_at: Instant | None = Field(default=None, description="when the call ended (default: now)")
     outcome: Outcome | None = None
     referral_to: str | None = Field(default=None, max_length=200, description="required for referred")
     follow_up: bool = False

@@ -13,7 +13,7 @@ from app.auth.principal import Principal
 from app.consultation.service import case_in_scope
 from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMember, SettingsDep
 from app.enums import Role
-from app.errors import Conflict, Forbidden
+from app.errors import UNAVAILABLE, Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
 from app.live.schemas import LiveQueueRead, SiteQueueRead
 from app.mt.service import TranslatorDep
@@ -26,7 +26,7 @@ from routing import (
     to_data,
 )
 
-router = APIRouter(tags=["live desk"])
+router = APIRouter(tags=["live desk"], responses=UNAVAILABLE)
 
 
 class LanguageAvailabilityRead(BaseModel):

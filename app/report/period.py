@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.bounds import FIRST_DAY, LAST_DAY
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FIRST_YEAR, _LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -18,10 +21,17 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """'2026-10' -> Month(2026, 10); raises ValueError with the expected shape."""
+        """'2026-10' -> Month(2026, 10); raises ValueError with the expected shape and range."""
         match = _MONTH.match(text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-            raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-10), got {text!r}")
+        if (
+            not match
+            or not 1 <= int(match.group(2)) <= 12
+            or not _FIRST_YEAR <= int(match.group(1)) <= _LAST_YEAR
+        ):
+            raise ValueError(
+                f"expected a month as YYYY-MM from {_FIRST_YEAR}-01 to {_LAST_YEAR}-12 (e.g. 2026-10), "
+                f"got {text!r}"
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

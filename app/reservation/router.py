@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.bounds import ACCEPTED_DAYS, Day
 from app.config import Settings
 from app.consultation.models import Consultation
 from app.consultation.schemas import ConsultationCreate, PersonalData
 from app.deps import CallerKeyed, CipherDep, ClockDep, Counselor, DbSession, ResidentKeyed, SettingsDep, Staff
 from app.enums import Channel
-from app.errors import Forbidden, InvalidField, NotFound
+from app.errors import THROTTLED, UNAVAILABLE, Forbidden, InvalidField, NotFound, error_responses
 from app.i18n import SUPPORTED, negotiate, translator
 from app.idempotency import IdempotencyKey
 from app.intake.service import open_consultation
@@ -58,6 +59,8 @@ resident_router = APIRouter(prefix="/resident", tags=["residents"])
 staff_router = APIRouter(tags=["reservations"])
 
 _MAX_DAYS = 31
+# a resident link (or join link) that is expired, forged or of another kind
+_LINK_REFUSED = error_responses(403)
 
 ResidentLinkHeader = Annotated[
     str,
@@ -129,7 +132,7 @@ def _booking_in(
 # -- residents ---------------------------------------------------------------------------------------------
 
 
-@resident_router.get("/reservation-slots", response_model=SlotsRead)
+@resident_router.get("/reservation-slots", response_model=SlotsRead, responses=_LINK_REFUSED)
 async def resident_reservation_slots(
     request: Request,
     db: DbSession,
@@ -137,8 +140,10 @@ async def resident_reservation_slots(
     clock: ClockDep,
     link: ResidentLinkHeader,
     lang: Annotated[str, Query(min_length=2, max_length=8, description="the language to book")],
-    first: Annotated[date | None, Query(alias="from", description="first local day (default today)")] = None,
-    last: Annotated[date | None, Query(alias="to", description="last local day (default 13 days on)")] = None,
+    first: Annotated[
+        Day | None, Query(alias="from", description=f"first local day, {ACCEPTED_DAYS} (default today)")
+    ] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day (default 13 days on)")] = None,
 ) -> SlotsRead:
     """Open slots for a language, day by day in the desk's time zone, with times written in that language."""
     now = clock.now()
@@ -153,7 +158,10 @@ async def resident_reservation_slots(
 
 
 @resident_router.post(
-    "/reservations", response_model=ResidentReservationRead, status_code=status.HTTP_201_CREATED
+    "/reservations",
+    response_model=ResidentReservationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={**_LINK_REFUSED, **THROTTLED},
 )
 async def book_reservation(
     body: ReservationCreate,
@@ -208,7 +216,7 @@ async def cancel_own_reservation(
     await service.cancel(db, reservation, clock.now(), None)
 
 
-@resident_router.get("/reservations/by-link", response_model=ResidentReservationRead)
+@resident_router.get("/reservations/by-link", response_model=ResidentReservationRead, responses=_LINK_REFUSED)
 async def reservation_of_join_link(
     request: Request,
     db: DbSession,
@@ -244,7 +252,7 @@ async def list_reservations(
     settings: SettingsDep,
     clock: ClockDep,
     principal: Staff,
-    day: Annotated[date | None, Query(description="local day (default today)")] = None,
+    day: Annotated[Day | None, Query(description=f"local day, {ACCEPTED_DAYS} (default today)")] = None,
     language: Annotated[str | None, Query(min_length=2, max_length=8)] = None,
 ) -> list[ReservationRead]:
     """A day's reservations within your scope; contact details for counselors and admins (audited)."""
@@ -272,8 +280,8 @@ async def staff_reservation_slots(
     clock: ClockDep,
     principal: Counselor,
     lang: Annotated[str, Query(min_length=2, max_length=8)],
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[Day | None, Query(alias="from", description=f"first local day, {ACCEPTED_DAYS}")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
 ) -> SlotsRead:
     """Open slots for booking on a caller's behalf (staff may book up to the slot's start)."""
     now = clock.now()
@@ -354,7 +362,10 @@ async def mark_no_show(code: str, db: DbSession, clock: ClockDep, principal: Cou
 
 
 @staff_router.post(
-    "/reservations/{code}/start", status_code=status.HTTP_201_CREATED, response_model=StartedCallRead
+    "/reservations/{code}/start",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StartedCallRead,
+    responses=UNAVAILABLE,
 )
 async def start_reserved_call(
     code: str,

@@ -6,8 +6,9 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.bounds import AwareInstant, RowId
 from app.reservation.models import ReservationStatus
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -48,7 +49,7 @@ class ReservationCreate(BaseModel):
     model_config = _STRICT
 
     language: str = Field(min_length=2, max_length=8)
-    starts_at: AwareDatetime = Field(description="a slot's start from the slots list (with its offset)")
+    starts_at: AwareInstant = Field(description="a slot's start from the slots list (with its offset)")
     channel: Literal["video", "phone"] = Field(
         default="video", description="video: the resident joins by link; phone: the desk calls them"
     )
@@ -68,7 +69,7 @@ class StaffReservationCreate(ReservationCreate):
     """Booked by staff for a caller; the channel defaults to phone."""
 
     channel: Literal["video", "phone"] = "phone"
-    interpreter_id: int | None = Field(
+    interpreter_id: RowId | None = Field(
         default=None, description="the reserved interpreter; default: least booked"
     )
 
@@ -76,7 +77,7 @@ class StaffReservationCreate(ReservationCreate):
 class AssignIn(BaseModel):
     model_config = _STRICT
 
-    interpreter_id: int
+    interpreter_id: RowId
 
 
 class SlotRead(BaseModel):

@@ -31,7 +31,12 @@ class ResidentLinkCreate(BaseModel):
     municipality: str | None = Field(default=None, description="JIS code; a coordinator's own by default")
     site: str | None = Field(default=None, description="site code, e.g. soja-counter")
     language: str | None = Field(default=None, description="the page opens in this language")
-    valid_days: int | None = Field(default=None, ge=1, description="default: 365 (poster), 3 (invite)")
+    valid_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_VALIDITY[LinkKind.poster].days,
+        description="default: 365 (poster), 3 (invite); at most 732 (poster), 14 (invite)",
+    )
 
 
 class ResidentLinkRead(BaseModel):

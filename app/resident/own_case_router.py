@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import BaseModel
 
 from app.deps import ClockDep
-from app.errors import Forbidden, NotFound
+from app.errors import UNAVAILABLE, Forbidden, NotFound, error_responses
 from app.live import topics
 from app.live.desk import RESIDENT_INVITE_TTL_S, LiveDesk
 from app.live.tickets import TicketError, verify_watch_ticket
@@ -18,7 +18,7 @@ from realtime.protocol import encode
 from realtime.signaling import make_invite
 from routing import ConsultationCancelled
 
-router = APIRouter(prefix="/resident", tags=["residents"])
+router = APIRouter(prefix="/resident", tags=["residents"], responses={**UNAVAILABLE, **error_responses(403)})
 WatchTicket = Annotated[
     str, Header(alias="X-Watch-Ticket", description="the live.watch_ticket of the resident's request")
 ]

@@ -15,7 +15,7 @@ from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
 from app.deps import CipherDep, ClockDep, DbSession, ResidentKeyed, SettingsDep
 from app.enums import Channel, ConsultationStatus
-from app.errors import InvalidField, TooManyRequests
+from app.errors import THROTTLED, UNAVAILABLE, InvalidField, TooManyRequests
 from app.i18n import SUPPORTED, negotiate, translator
 from app.intake.service import open_consultation
 from app.live.case_status import with_live_status
@@ -113,7 +113,12 @@ class ResidentCase(BaseModel):
     live: LiveStatus | None
 
 
-@router.post("/consultations", response_model=ResidentCase, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/consultations",
+    response_model=ResidentCase,
+    status_code=status.HTTP_201_CREATED,
+    responses={**THROTTLED, **UNAVAILABLE},
+)
 async def ask_for_video_consultation(
     body: ResidentIntake,
     request: Request,

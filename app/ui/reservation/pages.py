@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.auth import roles
+from app.bounds import ACCEPTED_DAYS, Day, check_instant
 from app.config import Settings
 from app.deps import CipherDep, ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.enums import Channel
@@ -150,7 +151,7 @@ async def _booking_page(
         )
     values = form or {}
     if values.get("starts_at"):
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, OverflowError):
             day = datetime.fromisoformat(values["starts_at"]).astimezone(settings.zone).date()
     free_days = [d for d, items in days.items() if any(item["seats"] for item in items)]
     if day not in days:
@@ -194,7 +195,7 @@ async def reserve_page(
     clock: ClockDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     book: Annotated[str | None, Query(max_length=8, description="language to book; default: lang")] = None,
-    day: Annotated[date | None, Query(description="the day whose times are shown")] = None,
+    day: Annotated[Day | None, Query(description=f"the day whose times are shown ({ACCEPTED_DAYS})")] = None,
 ) -> Response:
     """Choose a day and time for a consultation with an interpreter, in the resident's language."""
     now = clock.now()
@@ -246,7 +247,7 @@ async def reserve_submit(
         )
 
     try:
-        when = datetime.fromisoformat(starts_at)
+        when = check_instant(datetime.fromisoformat(starts_at))
         if when.tzinfo is None:
             raise ValueError("no offset")
     except ValueError:
@@ -366,7 +367,7 @@ async def staff_reservations_page(
     settings: SettingsDep,
     clock: ClockDep,
     principal: OptionalPrincipal,
-    day: Annotated[date | None, Query()] = None,
+    day: Annotated[Day | None, Query(description=f"local day, {ACCEPTED_DAYS} (default today)")] = None,
 ) -> Response:
     """The day's reservations and those starting soon (Japanese first, with English)."""
     if principal is None or principal.staff_user_id is None:
