@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.call.legs import CallLegRecorder
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         resident_own_case_router,
         reservation_resident_router,
         reservation_staff_router,
+        admin_router,
     ):
         api.include_router(router)
     app.include_router(api)

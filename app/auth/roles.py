@@ -39,6 +39,9 @@ REPORT_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
 ADMINS: tuple[str, ...] = (Role.admin,)
 """The desk's admin alone: the processes serving the desk."""
 
+ADMIN_READERS: tuple[str, ...] = (Role.admin, Role.coordinator)
+"""Who reads the interpreter pool, vendors and counter devices in the admin area (only admins change them)."""
+
 ROLE_JA: dict[str, str] = {
     Role.counter_staff: "窓口職員",
     Role.counselor: "相談員",

@@ -16,6 +16,7 @@ from app.security.tokens import API_PREFIX, DEVICE_PREFIX, SESSION_PREFIX, new_t
 from app.staff.models import ApiToken, StaffSession, StaffUser
 
 LOCKOUT = timedelta(minutes=15)
+DEVICE_SEEN_EVERY = timedelta(minutes=1)
 WRONG_CREDENTIALS = "wrong username or password"
 
 
@@ -93,6 +94,8 @@ async def principal_from_bearer(session: AsyncSession, token: str, now: datetime
         device = await session.scalar(select(Device).where(Device.token_hash == digest))
         if device is None or device.revoked_at is not None:
             return None
+        if device.last_seen_at is None or now - device.last_seen_at >= DEVICE_SEEN_EVERY:
+            device.last_seen_at = now  # the admin's list of devices; written at most once a minute
         return Principal(
             role="device",
             via=Via.bearer,
