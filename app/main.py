@@ -42,6 +42,7 @@ from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
 from app.socket.endpoint import router as ws_router
 from app.topic.router import router as topic_router
+from app.ui.admin.pages import router as admin_pages_router
 from app.ui.assets import router as assets_router
 from app.ui.call.pages import router as call_ui_router
 from app.ui.chat.pages import router as chat_pages_router
@@ -129,4 +130,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
     app.include_router(assets_router)
+    app.include_router(admin_pages_router)
     return app

@@ -365,3 +365,18 @@ async def test_hostile_bodies_are_422(
 ) -> None:
     response = await client.post("/api/v1/admin/vendors", json=body, headers=auth["admin"])
     assert response.status_code == 422
+
+
+async def test_admin_page_gate(client: AsyncClient, auth: dict[str, dict[str, str]]) -> None:
+    """The screen: anonymous visitors sign in; admins get the forms; coordinators read only; others 403."""
+    anonymous = await client.get("/admin")
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+    admin = await client.get("/admin", headers=auth["admin"])
+    assert admin.status_code == 200 and 'id="interpreter-form"' in admin.text and 'id="staff"' in admin.text
+    coordinator = await client.get("/admin", headers=auth["coordinator"])
+    assert coordinator.status_code == 200 and "閲覧のみ" in coordinator.text
+    assert 'id="interpreter-form"' not in coordinator.text and 'id="staff"' not in coordinator.text
+    refused = await client.get("/admin", headers=auth["counselor"])
+    assert refused.status_code == 403 and "counselor" in refused.text
+    script = await client.get("/assets/admin/admin.js")
+    assert script.status_code == 200 and "/api/v1/admin/interpreters" in script.text
