@@ -26,7 +26,7 @@ def interpreter_facts(interpreter: Interpreter, username: str | None) -> dict[st
     return {
         "display_name": interpreter.display_name,
         "vendor": interpreter.vendor,
-        "languages": [lang.code for lang in interpreter.languages],
+        "languages": sorted(lang.code for lang in interpreter.languages),
         "gender": interpreter.gender.value if interpreter.gender else None,
         "dv_cleared": interpreter.dv_cleared,
         "child_cleared": interpreter.child_cleared,

@@ -88,7 +88,7 @@ async def _interpreter_reads(
                 id=interpreter.id,
                 display_name=interpreter.display_name,
                 vendor=interpreter.vendor,
-                languages=[lang.code for lang in interpreter.languages],
+                languages=sorted(lang.code for lang in interpreter.languages),
                 gender=interpreter.gender,
                 dv_cleared=interpreter.dv_cleared,
                 child_cleared=interpreter.child_cleared,
@@ -140,8 +140,12 @@ async def update_interpreter(
     gateway: GatewayDep,
     principal: Admin,
 ) -> InterpreterRead:
-    """Edit or deactivate (`active: false`); a deactivated interpreter cannot go available."""
+    """Edit or deactivate (`active: false`): a deactivated interpreter leaves routing now and cannot go
+    available again."""
     await pool.update_interpreter(db, principal, interpreter_id, body)
+    if body.active is False and gateway.interpreters.get(str(interpreter_id)) is not None:
+        await db.commit()
+        await gateway.interpreter_state(interpreter_id, "away", gateway.desk.clock.now())
     return (await _interpreter_reads(request, db, clock, settings, gateway, interpreter_id))[0]
 
 

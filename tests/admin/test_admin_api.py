@@ -117,7 +117,7 @@ async def test_interpreter_created_by_admin_goes_available_and_is_rung(
     )
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["languages"] == ["ne", "hi"] and body["username"] == "anita" and body["presence"] == "offline"
+    assert body["languages"] == ["hi", "ne"] and body["username"] == "anita" and body["presence"] == "offline"
 
     went = await cookie_client.post(
         "/api/v1/presence", json={"state": "available"}, headers={"X-CSRF-Token": csrf}
@@ -143,7 +143,7 @@ async def test_interpreter_created_by_admin_goes_available_and_is_rung(
     ).one()
     admin = await db.scalar(select(StaffUser).where(StaffUser.username == "admin"))
     assert admin is not None and audit.actor_id == str(admin.id) and audit.actor_kind == "staff"
-    assert audit.detail is not None and audit.detail["after"]["languages"] == ["ne", "hi"]
+    assert audit.detail is not None and audit.detail["after"]["languages"] == ["hi", "ne"]
 
 
 async def test_interpreter_edit_validation_and_deactivate(
@@ -187,8 +187,11 @@ async def test_interpreter_edit_validation_and_deactivate(
         await client.patch("/api/v1/admin/interpreters/999", json={"active": False}, headers=h)
     ).status_code == 404
 
+    went = await client.post("/api/v1/presence", json={"state": "available"}, headers=auth["interpreter"])
+    assert went.status_code == 204
     off = await client.patch(f"/api/v1/admin/interpreters/{first['id']}", json={"active": False}, headers=h)
     assert off.status_code == 200 and off.json()["active"] is False
+    assert off.json()["presence"] == "away"  # out of routing at once, not at their next heartbeat
     gone = await client.post("/api/v1/presence", json={"state": "available"}, headers=auth["interpreter"])
     assert gone.status_code == 404  # a deactivated interpreter cannot go available
 

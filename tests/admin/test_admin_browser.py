@@ -84,7 +84,7 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         admin.fill(f"{form} input[name=username]", INTERPRETER)
         admin.click(f"{form} button[type=submit]")
         row = wait_for(lambda: "Anita" in _rows(admin) and _rows(admin), what="new row")
-        assert "ne, hi" in row and INTERPRETER in row and "オフライン offline" in row
+        assert "hi, ne" in row and INTERPRETER in row and "オフライン offline" in row
         assert (admin.text_content("#interpreter-error") or "") == ""
 
         # the bad input is answered next to the form, nothing 500s
