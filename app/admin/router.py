@@ -26,7 +26,7 @@ from app.admin.schemas import (
     VendorRead,
     VendorUpdate,
 )
-from app.deps import Admin, AdminReader, ClockDep, DbSession, GatewayDep, SettingsDep
+from app.deps import Admin, ClockDep, DbSession, GatewayDep, ReportReader, SettingsDep
 from app.device.models import Device
 from app.geography.models import Site
 from app.interpreter.models import Interpreter
@@ -40,7 +40,7 @@ router = APIRouter(prefix="/admin", tags=["administration"])
 
 
 @router.get("/vendors", response_model=list[VendorRead])
-async def list_vendors(db: DbSession, principal: AdminReader) -> list[VendorRead]:
+async def list_vendors(db: DbSession, principal: ReportReader) -> list[VendorRead]:
     return [
         VendorRead(id=v.id, name=v.name, active=v.active, interpreters=n)
         for v, n in await pool.vendor_counts(db)
@@ -109,7 +109,7 @@ async def list_interpreters(
     clock: ClockDep,
     settings: SettingsDep,
     gateway: GatewayDep,
-    principal: AdminReader,
+    principal: ReportReader,
 ) -> list[InterpreterRead]:
     """The pool with today's presence and call minutes per interpreter."""
     return await _interpreter_reads(request, db, clock, settings, gateway, None)
@@ -240,7 +240,7 @@ def _device_read(device: Device) -> DeviceRead:
 
 
 @router.get("/devices", response_model=list[DeviceRead])
-async def list_devices(db: DbSession, principal: AdminReader) -> list[DeviceRead]:
+async def list_devices(db: DbSession, principal: ReportReader) -> list[DeviceRead]:
     return [_device_read(d) for d in await devices.all_devices(db)]
 
 

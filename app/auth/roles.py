@@ -34,13 +34,10 @@ POOL_MEMBERS: tuple[str, ...] = (Role.interpreter, Role.counselor)
 """Members of the routing pool, whose presence the desk tracks."""
 
 REPORT_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
-"""Who reads the monthly reports."""
+"""Who reads the monthly reports, and the admin area's pool, vendors and devices (only admins change them)."""
 
 ADMINS: tuple[str, ...] = (Role.admin,)
 """The desk's admin alone: the processes serving the desk."""
-
-ADMIN_READERS: tuple[str, ...] = (Role.admin, Role.coordinator)
-"""Who reads the interpreter pool, vendors and counter devices in the admin area (only admins change them)."""
 
 ROLE_JA: dict[str, str] = {
     Role.counter_staff: "窓口職員",

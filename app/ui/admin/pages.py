@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 async def admin_page(request: Request, db: DbSession, principal: OptionalPrincipal) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    if principal.role not in roles.ADMIN_READERS:
+    if principal.role not in roles.REPORT_READERS:
         return templates.TemplateResponse(
             request,
             "admin_refused.html",
