@@ -140,6 +140,7 @@ TRANSIENT_TABLES = (
     "api_token",
     "interpreter_language",
     "interpreter",
+    "vendor",
     "device",
     "staff_user_language",
     "staff_user",
