@@ -3,6 +3,7 @@ from an empty pool to an interpreter created by an admin who goes available and 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
+from app.clock import ControlledClock
+from app.consultation.models import CallLeg, Consultation
+from app.enums import CallRole
 from app.interpreter.models import Interpreter, Vendor
 from app.staff.models import StaffUser
+from tests.conftest import TEST_NOW
 
 ROLES = [
     "anonymous",
@@ -383,3 +388,42 @@ async def test_admin_page_gate(client: AsyncClient, auth: dict[str, dict[str, st
     assert refused.status_code == 403 and "counselor" in refused.text
     script = await client.get("/assets/admin/admin.js")
     assert script.status_code == 200 and "/api/v1/admin/interpreters" in script.text
+
+
+async def test_minutes_today_count_from_local_midnight(
+    client: AsyncClient, auth: dict[str, dict[str, str]], db: AsyncSession, clock: ControlledClock
+) -> None:
+    """Call legs since midnight in the desk's time zone: a leg across midnight counts its part after it, an
+    open leg counts up to now, yesterday's legs and other interpreters' do not."""
+    clock.freeze()  # TEST_NOW: 11:00 in Japan
+    await _vendor(client, auth)
+    made = await client.post("/api/v1/admin/interpreters", json=INTERPRETER, headers=auth["admin"])
+    other = await client.post("/api/v1/admin/interpreters", json=INTERPRETER, headers=auth["admin"])
+    anita, someone = made.json()["id"], other.json()["id"]
+    case = await client.post("/api/v1/consultations", json=NEPALI_AT_SOJA, headers=auth["soja_staff"])
+    consultation = await db.scalar(select(Consultation).where(Consultation.public_id == case.json()["id"]))
+    assert consultation is not None
+
+    def leg(interpreter_id: int, joined: datetime, left: datetime | None) -> CallLeg:
+        return CallLeg(
+            consultation_id=consultation.id,
+            role=CallRole.interpreter,
+            participant_id=f"i{interpreter_id}",
+            interpreter_id=interpreter_id,
+            joined_at=joined,
+            left_at=left,
+        )
+
+    midnight = TEST_NOW.replace(hour=0)
+    db.add_all(
+        [
+            leg(anita, midnight - timedelta(minutes=30), midnight - timedelta(minutes=5)),  # yesterday: 0
+            leg(anita, midnight - timedelta(minutes=10), midnight + timedelta(minutes=10)),  # 10
+            leg(anita, TEST_NOW - timedelta(hours=1), TEST_NOW - timedelta(minutes=55)),  # 5
+            leg(anita, TEST_NOW - timedelta(minutes=3), None),  # still on the call: 3
+            leg(someone, TEST_NOW - timedelta(minutes=7), TEST_NOW - timedelta(minutes=6)),  # 1, not Anita's
+        ]
+    )
+    await db.commit()
+    listed = (await client.get("/api/v1/admin/interpreters", headers=auth["coordinator"])).json()
+    assert {i["id"]: i["minutes_today"] for i in listed} == {anita: 18.0, someone: 1.0}
