@@ -1,25 +1,23 @@
 """The admin screen in a real browser (Debian Chromium): an admin adds a vendor and an interpreter with Nepali
-and Hindi, linked to an account made with `create-user --role interpreter`; that interpreter goes available
-on their console and is rung for a Nepali case. axe, missing glyphs and overflow checked on the screen."""
+and Hindi, linked to an account made with `create-user --role interpreter`, and registers a tablet that pairs
+by the QR code's link; the interpreter goes available and is rung when a resident taps Nepali on that tablet.
+axe, missing glyphs and overflow checked on the screen."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import select
 
-from app.auth.service import register_device
 from app.enums import Role
-from app.geography.models import Site
 from app.main import create_app
 from app.staff.service import create_user
 from tests.a11y_support import assert_no_problems, check_viewports
 from tests.browser_support import chromium_browser, live_server  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
     add_admin_and_counselor,
+    choose_language,
     copy_template,
     go_available,
     open_page,
@@ -39,16 +37,12 @@ NEPALI_AT_SOJA = {
 }
 
 
-async def _arrange(url: str) -> str:
-    """An admin, a counselor, an interpreter's bare account (no profile) and a tablet at Soja."""
+async def _arrange(url: str) -> None:
+    """An admin, a counselor and an interpreter's bare account (no profile yet)."""
     async with staff_database(url) as session:
         await add_admin_and_counselor(session, ADMIN, COUNSELOR, "相談員 Admin test")
         await create_user(session, username=INTERPRETER, password=PASSWORD, role=Role.interpreter)
-        site = await session.scalar(select(Site).where(Site.code == "soja-counter"))
-        assert site is not None
-        token, _ = await register_device(session, site.id, "soja tablet")
         await session.commit()
-        return token
 
 
 def _rows(page: Any) -> str:
@@ -63,7 +57,7 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
     tmp_path: Path,
 ) -> None:
     url = copy_template(sqlite_template, tmp_path, "admin.db")
-    device_token = run_apart(_arrange(url))
+    run_apart(_arrange(url))
     logs: list[str] = []
     with live_server(create_app(open_desk_settings(url, loopback_media=True))) as server:
         admin = open_page(chromium_browser, server.url, "/admin", ADMIN, logs)
@@ -103,12 +97,18 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         wait_for(lambda: "対応可 available" in _rows(admin), what="presence on the admin screen")
         problems += check_viewports(admin, "admin-pool")
 
-        opened = httpx.post(
-            f"{server.url}/api/v1/consultations",
-            json=NEPALI_AT_SOJA,
-            headers={"Authorization": f"Bearer {device_token}", "Idempotency-Key": "admin-browser-ne"},
-        )
-        assert opened.status_code == 201, opened.text
+        # a tablet registered here, paired by the QR code's link (the token travels in the fragment)
+        admin.fill("#device-form input[name=name]", "総社 2番 Soja 2")
+        admin.select_option("#device-site", "soja-counter")
+        admin.click("#device-form button[type=submit]")
+        admin.wait_for_selector("#pairing:not([hidden]) #pairing-qr svg")
+        token = admin.text_content("#pairing-token") or ""
+        assert token.startswith("mdv_")
+        problems += check_viewports(admin, "admin-device-paired")
+        tablet = open_page(chromium_browser, server.url, f"/tablet#token={token}", None, logs)
+        tablet.wait_for_selector("#link[data-state=open]")
+        assert "#token" not in tablet.url  # the token leaves the address bar at once
+        choose_language(tablet, "ne")
         interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
         assert interpreter.text_content("#offer-language") == "ne"
         assert not [line for line in logs if "pageerror" in line], logs
