@@ -196,6 +196,8 @@ def cmd_admin(args: argparse.Namespace) -> None:
                 return await commands.set_user_active(session, args, now, action == "enable-user")
             case "reset-password":
                 return await commands.reset_password(session, args, now, password)
+            case "edit-user":
+                return await commands.edit_user(session, args)
             case "devices":
                 return await commands.list_devices(session, args)
             case "edit-device":
@@ -236,6 +238,13 @@ def _admin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         one.add_argument("username")
         if name == "reset-password":
             one.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    user = admin_sub.add_parser("edit-user", help="change a staff account's role, scope, site or languages")
+    user.add_argument("username")
+    user.add_argument("--role", choices=[r.value for r in Role])
+    user.add_argument("--municipality", help="coordinators: JIS code; '' for the whole area")
+    user.add_argument("--site", help="counter staff: site code; '' for none")
+    user.add_argument("--languages", help="comma separated")
+    user.add_argument("--display-name")
     admin_sub.add_parser("devices", help="list counter devices with when each was last seen")
     edit = admin_sub.add_parser("edit-device", help="rename a device or move it to another site")
     edit.add_argument("id", type=int)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.admin import accounts, devices, pool, references
-from app.admin.schemas import DeviceUpdate, InterpreterCreate, InterpreterUpdate, VendorCreate
+from app.admin.schemas import DeviceUpdate, InterpreterCreate, InterpreterUpdate, StaffUpdate, VendorCreate
 from app.device.models import Device
-from app.enums import InterpreterGender
+from app.enums import InterpreterGender, Role
 from app.interpreter.models import Interpreter
 
 
@@ -100,3 +100,19 @@ async def edit_device(session: AsyncSession, args: argparse.Namespace) -> str:
 async def revoke_device(session: AsyncSession, args: argparse.Namespace, now: datetime) -> str:
     device: Device = await devices.revoke(session, None, args.id, now)
     return f"device {device.id} ({device.name!r}) revoked; its token no longer works"
+
+
+async def edit_user(session: AsyncSession, args: argparse.Namespace) -> str:
+    user = await references.account(session, args.username)
+    body = StaffUpdate(
+        display_name=args.display_name,
+        role=Role(args.role) if args.role else None,
+        municipality=args.municipality or None,
+        clear_municipality=args.municipality == "",
+        site=args.site or None,
+        clear_site=args.site == "",
+        languages=codes(args.languages) or None,
+    )
+    await accounts.update_account(session, None, user.id, body)
+    scope = user.municipality_code or "the whole area"
+    return f"{user.username!r}: {user.role.value}, scope {scope}"

@@ -59,6 +59,8 @@ def test_setting_up_a_real_desk(tmp_path: Path) -> None:
     assert "disabled" in run("admin", "disable-user", "anita")
     run("admin", "enable-user", "anita")
     run("admin", "reset-password", "anita", "--password-stdin", stdin="another long password\n")
+    assert "last active admin" in refused("admin", "edit-user", "sato", "--role", "coordinator")
+    assert "counselor" in run("admin", "edit-user", "anita", "--role", "counselor", "--languages", "ja,ne")
 
     async def check() -> None:
         engine = create_engine(url)
@@ -67,6 +69,8 @@ def test_setting_up_a_real_desk(tmp_path: Path) -> None:
                 interpreter = (await db.scalars(select(Interpreter))).one()
                 user = await db.scalar(select(StaffUser).where(StaffUser.username == "anita"))
                 assert user is not None and interpreter.staff_user_id == user.id and user.active
+                assert user.role.value == "counselor"
+                assert sorted(x.code for x in user.languages) == ["ja", "ne"]
                 assert interpreter.dv_cleared and interpreter.child_cleared
                 actions = (await db.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all()
                 assert [a for a in actions if a.startswith("admin.")] == [
@@ -78,6 +82,7 @@ def test_setting_up_a_real_desk(tmp_path: Path) -> None:
                     "admin.staff.disable",
                     "admin.staff.enable",
                     "admin.staff.reset_password",
+                    "admin.staff.update",
                 ]
         finally:
             await engine.dispose()

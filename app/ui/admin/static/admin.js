@@ -57,6 +57,12 @@ async function loadInterpreters() {
     );
     const active = cell(i.active ? "有効 active" : "無効 inactive");
     if (isAdmin) {
+      active.append(" ", button("言語変更 Languages", async () => {
+        const codes = window.prompt("言語コード(カンマ区切り) Language codes, comma separated", i.languages.join(","));
+        if (!codes) return;
+        const languages = codes.split(",").map((c) => c.trim()).filter(Boolean);
+        if (await send(`/api/v1/admin/interpreters/${i.id}`, "PATCH", { languages })) loadInterpreters();
+      }));
       active.append(" ", button(i.active ? "無効にする Deactivate" : "有効にする Activate", async () => {
         if (await send(`/api/v1/admin/interpreters/${i.id}`, "PATCH", { active: !i.active })) loadInterpreters();
       }));
@@ -92,6 +98,18 @@ async function loadStaff() {
     const actions = cell("");
     actions.append(button(u.active ? "無効にする Disable" : "有効にする Enable", async () => {
       if (await send(`/api/v1/admin/staff/${u.id}/${u.active ? "disable" : "enable"}`, "POST")) loadStaff();
+    }));
+    actions.append(" ", button("役割・範囲 Role and scope", async () => {
+      const role = window.prompt("役割 Role (counter_staff, counselor, coordinator, admin, interpreter)", u.role);
+      if (!role) return;
+      const body = { role };
+      if (role === "coordinator") {
+        const code = window.prompt("市町村コード(空欄は全域) Municipality code (empty: whole area)", u.municipality ?? "");
+        if (code) body.municipality = code;
+        else body.clear_municipality = true;
+      }
+      await send(`/api/v1/admin/staff/${u.id}`, "PATCH", body);
+      loadStaff();
     }));
     actions.append(" ", button("パスワード再設定 Reset password", async () => {
       const password = window.prompt("新しいパスワード(10文字以上) New password (10+ characters)");
