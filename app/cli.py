@@ -24,7 +24,7 @@ from app.clock import Clock, clock_for
 from app.cluster.sqlite_guard import DatabaseInUse, hold_sqlite_database
 from app.config import Mode, Settings, describe_settings_error
 from app.db import create_engine, create_sessionmaker
-from app.enums import Role
+from app.enums import InterpreterGender, Role
 from app.errors import DomainError
 
 T = TypeVar("T")
@@ -178,6 +178,87 @@ def cmd_register_device(args: argparse.Namespace) -> None:
         print(f"It expires in {days} days (MADOGUCHI_DEVICE_TOKEN_DAYS): register it again before then.")
     print(f"device {args.name!r} registered at {args.site}. Its bearer token (shown once):")
     print(token)
+
+
+def cmd_admin(args: argparse.Namespace) -> None:
+    """`madoguchi admin ...`: the admin screen's operations from a shell (audited as the system)."""
+    from app.admin import commands
+
+    settings = load_settings()
+    clock = command_clock(args, settings)
+    action: str = args.admin_command
+    password = _read_password(args) if action == "reset-password" else ""
+
+    async def work(session: AsyncSession) -> str:
+        now = clock.now()
+        match action:
+            case "add-vendor":
+                return await commands.add_vendor(session, args)
+            case "add-interpreter":
+                return await commands.add_interpreter(session, args)
+            case "edit-interpreter":
+                return await commands.edit_interpreter(session, args)
+            case "interpreters":
+                return await commands.list_interpreters(session, args)
+            case "disable-user" | "enable-user":
+                return await commands.set_user_active(session, args, now, action == "enable-user")
+            case "reset-password":
+                return await commands.reset_password(session, args, now, password)
+            case "edit-user":
+                return await commands.edit_user(session, args)
+            case "devices":
+                return await commands.list_devices(session, args)
+            case "edit-device":
+                return await commands.edit_device(session, args)
+            case _:
+                return await commands.revoke_device(session, args, now)
+
+    try:
+        print(run_in_session(settings, work, clock))
+    except ValidationError as exc:
+        raise SystemExit("error: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())) from None
+
+
+def _admin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    admin = sub.add_parser("admin", help="interpreter pool, vendors, accounts and counter devices")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    admin.set_defaults(func=cmd_admin)
+    admin_sub.add_parser("add-vendor", help="add an interpreting vendor").add_argument("name")
+    for name in ("add-interpreter", "edit-interpreter"):
+        one = admin_sub.add_parser(name, help=f"{name.split('-')[0]} an interpreter of the pool")
+        adding = name == "add-interpreter"
+        if not adding:
+            one.add_argument("id", type=int)
+        one.add_argument("--display-name", required=adding)
+        one.add_argument("--vendor", required=adding, help="a vendor added with add-vendor")
+        one.add_argument("--languages", required=adding, help="comma separated, e.g. ne,hi")
+        one.add_argument("--gender", choices=[g.value for g in InterpreterGender])
+        one.add_argument("--username", help="their sign-in (create-user --role interpreter)")
+        flag = argparse.BooleanOptionalAction
+        default = False if adding else None
+        one.add_argument("--dv-cleared", action=flag, default=default, help="may take DV cases")
+        one.add_argument("--child-cleared", action=flag, default=default, help="may take child-safety cases")
+        if not adding:
+            one.add_argument("--active", action=flag, default=None, help="--no-active deactivates")
+    admin_sub.add_parser("interpreters", help="list the pool")
+    for name in ("disable-user", "enable-user", "reset-password"):
+        one = admin_sub.add_parser(name, help=f"{name.replace('-', ' ')} (a staff account)")
+        one.add_argument("username")
+        if name == "reset-password":
+            one.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    user = admin_sub.add_parser("edit-user", help="change a staff account's role, scope, site or languages")
+    user.add_argument("username")
+    user.add_argument("--role", choices=[r.value for r in Role])
+    user.add_argument("--municipality", help="coordinators: JIS code; '' for the whole area")
+    user.add_argument("--site", help="counter staff: site code; '' for none")
+    user.add_argument("--languages", help="comma separated")
+    user.add_argument("--display-name")
+    admin_sub.add_parser("devices", help="list counter devices with when each was last seen")
+    edit = admin_sub.add_parser("edit-device", help="rename a device or move it to another site")
+    edit.add_argument("id", type=int)
+    edit.add_argument("--name")
+    edit.add_argument("--site", help="site code")
+    admin_sub.add_parser("revoke-device", help="revoke a device's token").add_argument("id", type=int)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -373,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     reports = sub.add_parser("refresh-reports", help="roll up past months for fast reports")
     reports.add_argument("--rebuild", action="store_true", help="recompute every past month")
     reports.set_defaults(func=cmd_refresh_reports)
+
+    _admin_parser(sub)
 
     mt = sub.add_parser("mt", help="machine translation models (offline Argos Translate packages)")
     mt_sub = mt.add_subparsers(dest="mt_command", required=True)

@@ -15,7 +15,7 @@ from app.auth.service import register_device
 from app.device.models import Device
 from app.enums import InterpreterGender, Role
 from app.geography.models import Site
-from app.interpreter.models import Interpreter
+from app.interpreter.models import Interpreter, Vendor
 from app.language.models import Language
 from app.security.tokens import DEVICE_PREFIX, token_digest
 from app.staff.models import StaffUser
@@ -42,6 +42,7 @@ DEMO_INTERPRETERS: tuple[tuple[str, str, InterpreterGender | None, bool, tuple[s
     ("interp-euro", "Olena (uk/ru/fr)", InterpreterGender.female, True, ("uk", "ru", "fr")),
 )
 
+DEMO_VENDOR = "Demo Interpreting Co."
 DEMO_DEVICES = (("kurashiki-desk", "倉敷 19番窓口タブレット"), ("soja-counter", "総社市役所タブレット"))
 
 
@@ -102,6 +103,8 @@ async def create_demo_data(session: AsyncSession, password: str, secret_key: str
             )
             made.demo = True
         names.append(username)
+    if await session.scalar(select(Vendor).where(Vendor.name == DEMO_VENDOR)) is None:
+        session.add(Vendor(name=DEMO_VENDOR))  # the admin screen lists it and may assign it
     for username, display, gender, cleared, languages in DEMO_INTERPRETERS:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None:
@@ -113,7 +116,7 @@ async def create_demo_data(session: AsyncSession, password: str, secret_key: str
             session.add(
                 Interpreter(
                     display_name=display,
-                    vendor="Demo Interpreting Co.",
+                    vendor=DEMO_VENDOR,
                     gender=gender,
                     safety_cleared=cleared,
                     staff_user_id=user.id,

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.call.legs import CallLegRecorder
@@ -42,6 +43,7 @@ from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
 from app.socket.endpoint import router as ws_router
 from app.topic.router import router as topic_router
+from app.ui.admin.pages import router as admin_pages_router
 from app.ui.assets import router as assets_router
 from app.ui.call.pages import router as call_ui_router
 from app.ui.chat.pages import router as chat_pages_router
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         resident_own_case_router,
         reservation_resident_router,
         reservation_staff_router,
+        admin_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -129,5 +132,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
     app.include_router(assets_router)
+    app.include_router(admin_pages_router)
     document_errors(app)  # after every router is mounted: the OpenAPI document lists each route's errors
     return app

@@ -8,7 +8,7 @@ from app.consultation.record_models import ConsultationMediaChange
 from app.db import Base
 from app.device.models import Device
 from app.geography.models import Municipality, Site
-from app.interpreter.models import Interpreter, interpreter_language
+from app.interpreter.models import Interpreter, Vendor, interpreter_language
 from app.language.models import Language
 from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
@@ -45,6 +45,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Topic",
+    "Vendor",
     "consultation_topic",
     "interpreter_language",
     "staff_user_language",

@@ -141,6 +141,7 @@ TRANSIENT_TABLES = (
     "api_token",
     "interpreter_language",
     "interpreter",
+    "vendor",
     "device",
     "staff_user_language",
     "staff_user",

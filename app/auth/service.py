@@ -18,6 +18,7 @@ from app.security.tokens import API_PREFIX, DEVICE_PREFIX, SESSION_PREFIX, new_t
 from app.staff.models import ApiToken, SignInLock, StaffSession, StaffUser
 
 LOCKOUT = timedelta(minutes=15)
+DEVICE_SEEN_EVERY = timedelta(minutes=1)
 WRONG_CREDENTIALS = "wrong username or password"
 
 
@@ -169,6 +170,8 @@ async def principal_from_bearer(
             return None
         if device.expires_at is not None and device.expires_at <= now:
             return None
+        if device.last_seen_at is None or now - device.last_seen_at >= DEVICE_SEEN_EVERY:
+            device.last_seen_at = now  # the admin's list of devices; written at most once a minute
         return Principal(
             role="device",
             via=Via.bearer,

@@ -94,8 +94,13 @@ class Gateway:
             interpreter = await session.get(Interpreter, interpreter_id)
             if interpreter is None or not interpreter.active:
                 raise NotFound("this interpreter account is not active")
-            cleared = (
-                frozenset({SafetyFlag.DV, SafetyFlag.CHILD}) if interpreter.safety_cleared else frozenset()
+            cleared = frozenset(
+                flag
+                for flag, ok in (
+                    (SafetyFlag.DV, interpreter.dv_cleared),
+                    (SafetyFlag.CHILD, interpreter.child_cleared),
+                )
+                if ok
             )
             event = InterpreterAvailable(
                 at=now,

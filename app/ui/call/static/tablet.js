@@ -7,6 +7,12 @@ import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
 import { pictogram } from "/call/static/pictograms.js";
 
 const TOKEN_KEY = "madoguchi.deviceToken";
+// Pairing: the admin screen's QR code opens /tablet#token=mdv_… (a fragment never reaches a server); keep it once.
+const paired = new URLSearchParams(location.hash.slice(1)).get("token");
+if (paired && paired.startsWith("mdv_")) {
+  localStorage.setItem(TOKEN_KEY, paired);
+  history.replaceState(null, "", location.pathname + location.search);
+}
 const state = {
   token: localStorage.getItem(TOKEN_KEY),
   consultationId: null,

@@ -1,0 +1,115 @@
+"""The admin screen in a real browser (Debian Chromium): an admin adds a vendor and an interpreter with Nepali
+and Hindi, linked to an account made with `create-user --role interpreter`, and registers a tablet that pairs
+by the QR code's link; the interpreter goes available and is rung when a resident taps Nepali on that tablet.
+axe, missing glyphs and overflow checked on the screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.enums import Role
+from app.main import create_app
+from app.staff.service import create_user
+from tests.a11y_support import assert_no_problems, check_viewports
+from tests.browser_support import chromium_browser, live_server  # noqa: F401 (fixture)
+from tests.calls.calls_support import (
+    add_admin_and_counselor,
+    choose_language,
+    copy_template,
+    go_available,
+    open_page,
+    run_apart,
+    staff_database,
+    wait_for,
+)
+from tests.conftest import PASSWORD, open_desk_settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ADMIN, COUNSELOR, INTERPRETER = "adm-admin", "adm-counselor", "adm-anita"
+NEPALI_AT_SOJA = {
+    "channel": "satellite",
+    "language": "ne",
+    "site": "soja-counter",
+    "resident_municipality": "33208",
+}
+
+
+async def _arrange(url: str) -> None:
+    """An admin, a counselor and an interpreter's bare account (no profile yet)."""
+    async with staff_database(url) as session:
+        await add_admin_and_counselor(session, ADMIN, COUNSELOR, "相談員 Admin test")
+        await create_user(session, username=INTERPRETER, password=PASSWORD, role=Role.interpreter)
+        await session.commit()
+
+
+def _rows(page: Any) -> str:
+    """The pool table's text, one interpreter after another."""
+    script = "rows => rows.map((r) => r.innerText).join(' | ')"
+    return str(page.eval_on_selector_all("#interpreters tr", script))
+
+
+def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    url = copy_template(sqlite_template, tmp_path, "admin.db")
+    run_apart(_arrange(url))
+    logs: list[str] = []
+    with live_server(create_app(open_desk_settings(url, loopback_media=True))) as server:
+        admin = open_page(chromium_browser, server.url, "/admin", ADMIN, logs)
+        admin.wait_for_selector("#interpreter-form")
+        problems = check_viewports(admin, "admin-empty")
+
+        admin.fill("#vendor-form input[name=name]", "吉備通訳 Kibi Interpreting")
+        admin.click("#vendor-form button[type=submit]")
+        admin.wait_for_selector("#vendor-select option[value='吉備通訳 Kibi Interpreting']", state="attached")
+
+        form = "#interpreter-form"
+        admin.fill(f"{form} input[name=display_name]", "アニタ Anita")
+        admin.select_option("#vendor-select", "吉備通訳 Kibi Interpreting")
+        admin.check(f"{form} input[name=languages][value=ne]")
+        admin.check(f"{form} input[name=languages][value=hi]")
+        admin.select_option(f"{form} select[name=gender]", "female")
+        admin.check(f"{form} input[name=dv_cleared]")
+        admin.fill(f"{form} input[name=username]", INTERPRETER)
+        admin.click(f"{form} button[type=submit]")
+        row = wait_for(lambda: "Anita" in _rows(admin) and _rows(admin), what="new row")
+        assert "hi, ne" in row and INTERPRETER in row and "オフライン offline" in row
+        assert (admin.text_content("#interpreter-error") or "") == ""
+
+        # the bad input is answered next to the form, nothing 500s
+        admin.fill(f"{form} input[name=display_name]", "二人目 Second")
+        admin.check(f"{form} input[name=languages][value=ne]")
+        admin.fill(f"{form} input[name=username]", INTERPRETER)
+        admin.click(f"{form} button[type=submit]")
+        admin.wait_for_function("document.getElementById('interpreter-error').textContent.includes('409')")
+
+        counselor = open_page(chromium_browser, server.url, "/counselor", COUNSELOR, logs)
+        go_available(counselor)
+        interpreter = open_page(chromium_browser, server.url, "/interpreter", INTERPRETER, logs)
+        go_available(interpreter)  # before: 403 "not linked to an interpreter profile"
+
+        admin.reload()
+        wait_for(lambda: "対応可 available" in _rows(admin), what="presence on the admin screen")
+        problems += check_viewports(admin, "admin-pool")
+
+        # a tablet registered here, paired by the QR code's link (the token travels in the fragment)
+        admin.fill("#device-form input[name=name]", "総社 2番 Soja 2")
+        admin.select_option("#device-site", "soja-counter")
+        admin.click("#device-form button[type=submit]")
+        admin.wait_for_selector("#pairing:not([hidden]) #pairing-qr svg")
+        token = admin.text_content("#pairing-token") or ""
+        assert token.startswith("mdv_")
+        problems += check_viewports(admin, "admin-device-paired")
+        tablet = open_page(chromium_browser, server.url, f"/tablet#token={token}", None, logs)
+        tablet.wait_for_selector("#link[data-state=open]")
+        assert "#token" not in tablet.url  # the token leaves the address bar at once
+        choose_language(tablet, "ne")
+        interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
+        assert interpreter.text_content("#offer-language") == "ne"
+        assert not [line for line in logs if "pageerror" in line], logs
+    assert_no_problems(problems)
