@@ -38,7 +38,7 @@ from app.live.transitions import advance_case
 from app.reservation.routing_fields import with_reservation
 from realtime.protocol import encode
 from realtime.roles import Role as RoomRole
-from realtime.rooms import Room, RoomRegistry
+from realtime.rooms import Room, RoomError, RoomRegistry
 from realtime.signaling import make_invite
 from routing import (
     Assigned,
@@ -347,7 +347,18 @@ class LiveDesk:
         """Rooms live in memory: after a restart, calls in progress get their rooms back for rejoining."""
         now = self.clock.now()
         for call in self.engine.snapshot().calls:
-            await self.rooms.open_room(call.request_id, call.request_id, now)
+            await self._open_room(call.request_id, now)
+
+    async def _open_room(self, consultation_id: str, at: datetime) -> Room:
+        """The consultation's room (one per case, its id the case's). Invitations go out even when the shared
+        rooms (Redis) cannot be reached: the decision is journalled already, and a reconnecting console's
+        `resume` opens the room again."""
+        try:
+            room, _events = await self.rooms.open_room(consultation_id, consultation_id, at)
+        except RoomError as exc:
+            log.error("room of %s not opened (%s); invitations still go out", consultation_id, exc)
+            return Room(room_id=consultation_id, consultation_id=consultation_id, opened_at=at)
+        return room
 
     async def _nobody_connected(self) -> None:
         """Presence is what is connected, and after a start nothing is.
@@ -462,7 +473,7 @@ class LiveDesk:
                 if case is not None:
                     frames.append(encode(offer_frame(case, offer.interpreter_id, offer.deadline)))
         for call in calls:
-            room, _events = await self.rooms.open_room(call.request_id, call.request_id, now)
+            room = await self._open_room(call.request_id, now)
             secret = self._settings.room_secret
             if interpreter_id is not None and call.interpreter_id == interpreter_id:
                 participant = topics.interpreter_participant(interpreter_id)
@@ -482,7 +493,7 @@ class LiveDesk:
         if call is None:
             return []
         now = self.clock.now()
-        room, _events = await self.rooms.open_room(consultation_id, consultation_id, now)
+        room = await self._open_room(consultation_id, now)
         assigned = Assigned(
             at=now,
             request_id=consultation_id,
@@ -590,7 +601,7 @@ class LiveDesk:
                 pushes += await self._transfer_pushes(decision)
             if not isinstance(decision, Assigned):
                 continue
-            room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+            room = await self._open_room(decision.request_id, decision.at)
             secret = self._settings.room_secret
             if not decision.rejoin:
                 counselor = make_invite(
@@ -620,7 +631,7 @@ class LiveDesk:
 
     async def _transfer_pushes(self, decision: Transferred) -> list[Push]:
         """The new counselor is invited into the running room; the former one is told to leave it."""
-        room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+        room = await self._open_room(decision.request_id, decision.at)
         invite = make_invite(
             self._settings.room_secret,
             room,
