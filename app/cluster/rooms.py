@@ -75,6 +75,11 @@ def room_from_json(text: str | bytes) -> Room:
     )
 
 
+def _text(value: object) -> str:
+    """A key or member as Redis returned it (bytes: this client does not decode responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _unreachable(exc: RedisError) -> RoomError:
     message = f"call rooms are unreachable right now ({type(exc).__name__}); retry"
     return RoomError(ErrorCode.INTERNAL, message)
@@ -121,7 +126,7 @@ class RedisRoomStore(RoomStore):
                         raw = await pipe.get(key)
                         old = None if raw is None else room_from_json(raw)
                         new, result = fn(old)  # a RoomError leaves the room as it was
-                        pipe.multi()
+                        pipe.multi()  # type: ignore[no-untyped-call]
                         self._write(pipe, room_id, old, new)
                         await pipe.execute()
                         return result
@@ -162,19 +167,19 @@ class RedisRoomStore(RoomStore):
             raise _unreachable(exc) from None
         if room_id is None:
             return None
-        room = await self.get(room_id.decode())
+        room = await self.get(_text(room_id))
         return room if room is not None and room.is_open else None
 
     async def rooms_of_connection(self, connection_id: str) -> list[str]:
         try:
-            members = await self._client.smembers(self._connection(connection_id))  # type: ignore[misc]
+            members = await self._client.smembers(self._connection(connection_id))
         except RedisError as exc:
             raise _unreachable(exc) from None
-        return sorted(member.decode() for member in members)
+        return sorted(_text(member) for member in members)
 
     async def closed_before(self, before: datetime) -> list[str]:
         try:
             ids = await self._client.zrangebyscore(self._closed, "-inf", f"({before.timestamp()}")
         except RedisError as exc:
             raise _unreachable(exc) from None
-        return [bytes(room_id).decode() for room_id in ids]
+        return [_text(room_id) for room_id in ids]
