@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -519,6 +519,10 @@ class LiveDesk:
             if self._lease is not None and not self._lease.held:
                 raise NotLeader("routing is led by another process; the event was not applied, retry")
             engine = self.engine
+            if engine.now is not None and event.at < engine.now:
+                # the engine applies a late event (another process's clock, a tick between) at its own time;
+                # the journal keeps that time, so a replay (a follower, the next leader) decides the same
+                event = replace(event, at=engine.now)
             decisions = engine.handle(event)
             if isinstance(event, Tick) and not decisions:
                 return []  # a quiet tick changes nothing a later event would not redo: not journalled
