@@ -223,12 +223,19 @@ class LiveDesk:
         await lease.heartbeat(self.role)
 
     async def _follow(self) -> None:
-        """A follower's read model catches up when the journal moved on."""
-        async with self._sessionmaker() as session:
-            newest = await journal.last_event_seq(session)
-        if newest != self._last_seq:
-            async with self._lock:
+        """A follower's read model applies the events journalled since it last looked (the leader's own
+        decisions are compared on the way); a full rebuild only when that cannot be trusted."""
+        async with self._lock:
+            if self._engine is None or (self._lease is not None and self._lease.held):
+                return
+            async with self._sessionmaker() as session:
+                newest = await journal.catch_up(
+                    session, self._engine, self._last_seq, self._policy_version, self._remember_offer_of
+                )
+            if newest is None:
                 self._engine = await self._rebuild()
+            else:
+                self._last_seq = newest
 
     async def _step_down(self) -> None:
         self._stop_ticker()
