@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -38,7 +38,7 @@ from app.live.transitions import advance_case
 from app.reservation.routing_fields import with_reservation
 from realtime.protocol import encode
 from realtime.roles import Role as RoomRole
-from realtime.rooms import Room, RoomRegistry
+from realtime.rooms import Room, RoomError, RoomRegistry
 from realtime.signaling import make_invite
 from routing import (
     Assigned,
@@ -223,12 +223,19 @@ class LiveDesk:
         await lease.heartbeat(self.role)
 
     async def _follow(self) -> None:
-        """A follower's read model catches up when the journal moved on."""
-        async with self._sessionmaker() as session:
-            newest = await journal.last_event_seq(session)
-        if newest != self._last_seq:
-            async with self._lock:
+        """A follower's read model applies the events journalled since it last looked (the leader's own
+        decisions are compared on the way); a full rebuild only when that cannot be trusted."""
+        async with self._lock:
+            if self._engine is None or (self._lease is not None and self._lease.held):
+                return
+            async with self._sessionmaker() as session:
+                newest = await journal.catch_up(
+                    session, self._engine, self._last_seq, self._policy_version, self._remember_offer_of
+                )
+            if newest is None:
                 self._engine = await self._rebuild()
+            else:
+                self._last_seq = newest
 
     async def _step_down(self) -> None:
         self._stop_ticker()
@@ -347,7 +354,18 @@ class LiveDesk:
         """Rooms live in memory: after a restart, calls in progress get their rooms back for rejoining."""
         now = self.clock.now()
         for call in self.engine.snapshot().calls:
-            await self.rooms.open_room(call.request_id, call.request_id, now)
+            await self._open_room(call.request_id, now)
+
+    async def _open_room(self, consultation_id: str, at: datetime) -> Room:
+        """The consultation's room (one per case, its id the case's). Invitations go out even when the shared
+        rooms (Redis) cannot be reached: the decision is journalled already, and a reconnecting console's
+        `resume` opens the room again."""
+        try:
+            room, _events = await self.rooms.open_room(consultation_id, consultation_id, at)
+        except RoomError as exc:
+            log.error("room of %s not opened (%s); invitations still go out", consultation_id, exc)
+            return Room(room_id=consultation_id, consultation_id=consultation_id, opened_at=at)
+        return room
 
     async def _nobody_connected(self) -> None:
         """Presence is what is connected, and after a start nothing is.
@@ -462,7 +480,7 @@ class LiveDesk:
                 if case is not None:
                     frames.append(encode(offer_frame(case, offer.interpreter_id, offer.deadline)))
         for call in calls:
-            room, _events = await self.rooms.open_room(call.request_id, call.request_id, now)
+            room = await self._open_room(call.request_id, now)
             secret = self._settings.room_secret
             if interpreter_id is not None and call.interpreter_id == interpreter_id:
                 participant = topics.interpreter_participant(interpreter_id)
@@ -482,7 +500,7 @@ class LiveDesk:
         if call is None:
             return []
         now = self.clock.now()
-        room, _events = await self.rooms.open_room(consultation_id, consultation_id, now)
+        room = await self._open_room(consultation_id, now)
         assigned = Assigned(
             at=now,
             request_id=consultation_id,
@@ -508,6 +526,10 @@ class LiveDesk:
             if self._lease is not None and not self._lease.held:
                 raise NotLeader("routing is led by another process; the event was not applied, retry")
             engine = self.engine
+            if engine.now is not None and event.at < engine.now:
+                # the engine applies a late event (another process's clock, a tick between) at its own time;
+                # the journal keeps that time, so a replay (a follower, the next leader) decides the same
+                event = replace(event, at=engine.now)
             decisions = engine.handle(event)
             if isinstance(event, Tick) and not decisions:
                 return []  # a quiet tick changes nothing a later event would not redo: not journalled
@@ -590,7 +612,7 @@ class LiveDesk:
                 pushes += await self._transfer_pushes(decision)
             if not isinstance(decision, Assigned):
                 continue
-            room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+            room = await self._open_room(decision.request_id, decision.at)
             secret = self._settings.room_secret
             if not decision.rejoin:
                 counselor = make_invite(
@@ -620,7 +642,7 @@ class LiveDesk:
 
     async def _transfer_pushes(self, decision: Transferred) -> list[Push]:
         """The new counselor is invited into the running room; the former one is told to leave it."""
-        room, _events = await self.rooms.open_room(decision.request_id, decision.request_id, decision.at)
+        room = await self._open_room(decision.request_id, decision.at)
         invite = make_invite(
             self._settings.room_secret,
             room,

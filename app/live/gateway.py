@@ -21,7 +21,7 @@ from app.live.desk import LiveDesk
 from app.staff.models import StaffUser
 from realtime.presence import PresenceTracker, WatchTracker
 from realtime.protocol import ErrorCode, ErrorMessage, encode
-from realtime.rooms import ParticipantJoined, ParticipantRejoined, RoomEvent
+from realtime.rooms import ParticipantJoined, ParticipantRejoined, RoomError, RoomEvent
 from realtime.rooms import ParticipantLeft as RoomParticipantLeft
 from realtime.signaling import Outcome as RoomOutcome
 from realtime.signaling import RoomMessage, RoomSignaling
@@ -137,7 +137,8 @@ class Gateway:
         for (consultation_id, interpreter_id), deadline in sorted(self._rejoin_by.items()):
             if now >= deadline:
                 del self._rejoin_by[(consultation_id, interpreter_id)]
-                await self._interpreter_left(consultation_id, interpreter_id, now)
+                if not await self._back_in_room(consultation_id, interpreter_id):
+                    await self._interpreter_left(consultation_id, interpreter_id, now)
         for consultation_id in self.residents.sweep(now):
             log.info("resident of %s is gone: letting the case go", consultation_id)
             await self._quietly(
@@ -210,7 +211,12 @@ class Gateway:
         self.interpreters.disconnect(connection_id, now)
         self.counselors.disconnect(connection_id, now)
         self.residents.disconnect(connection_id, now)
-        await self._deliver(await self.signaling.disconnected(connection_id, now), now)
+        try:
+            outcome = await self.signaling.disconnected(connection_id, now)
+        except RoomError as exc:  # shared rooms unreachable: the others see the member's media stop instead
+            log.warning("connection %s closed but its rooms could not be left: %s", connection_id, exc)
+            return
+        await self._deliver(outcome, now)
 
     async def close_room(self, consultation_id: str, now: datetime) -> None:
         room = await self.signaling.registry.get(consultation_id)
@@ -235,6 +241,16 @@ class Gateway:
                         self._rejoin_by[(event.consultation_id, interpreter_id)] = deadline
                     else:
                         await self._interpreter_left(event.consultation_id, interpreter_id, now)
+
+    async def _back_in_room(self, consultation_id: str, interpreter_id: str) -> bool:
+        """In a cluster the interpreter may have rejoined through another process: the shared room says so."""
+        try:
+            room = await self.signaling.registry.store.open_room_of(consultation_id)
+        except RoomError as exc:
+            log.warning("could not look whether the interpreter rejoined %s: %s", consultation_id, exc)
+            return False
+        participant = topics.interpreter_participant(interpreter_id)
+        return room is not None and room.participant(participant) is not None
 
     async def _interpreter_left(self, consultation_id: str, interpreter_id: str, now: datetime) -> None:
         try:

@@ -205,6 +205,35 @@ async def rebuild(session: AsyncSession, policy: DeskPolicy, on_offer: OfferSeen
     return Rebuilt(engine, last_seq, checkpoint_seq, replayed, diverged, skipped, version != today)
 
 
+async def catch_up(
+    session: AsyncSession, engine: Engine, after: int, version: str, on_offer: OfferSeen
+) -> int | None:
+    """A follower's read model applies the events journalled after `after`, in place; returns the newest seq.
+
+    None when only a full `rebuild` is right: an event decided under another policy than `version`, one the
+    engine refuses, or one that decides otherwise than recorded (the engine may be partly moved on then).
+    """
+    last = after
+    async for row, recorded in _tail(session, after):
+        if row.policy_version != version:
+            return None
+        try:
+            decisions = engine.handle(event_from_dict(row.payload))
+        except (RoutingConflict, ValueError) as exc:
+            log.warning(
+                "follower catch-up: event %s (%s) does not apply (%s); rebuilding", row.seq, row.kind, exc
+            )
+            return None
+        if [decision_to_dict(d) for d in decisions] != recorded:
+            log.warning("follower catch-up: event %s (%s) decides otherwise; rebuilding", row.seq, row.kind)
+            return None
+        for decision in decisions:
+            if isinstance(decision, Offered):
+                on_offer(decision.request_id, decision.interpreter_id, decision.deadline)
+        last = row.seq
+    return last
+
+
 def journal_row(event: Event, policy_version_id: str) -> RoutingEvent:
     """The journal row of an accepted event, naming the policy it was decided under."""
     return RoutingEvent(

@@ -14,13 +14,14 @@ from app.clock import Clock
 from app.cluster.fanout import RedisFanout
 from app.cluster.forwarding import Forwarding
 from app.cluster.lease import Lease, default_node_id
+from app.cluster.rooms import RedisRoomStore
 from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
 from app.live.hub import Hub
 from realtime.presence import PresenceTracker, WatchTracker
 from realtime.roles import Role
-from realtime.rooms import InMemoryRoomStore, RoomRegistry
+from realtime.rooms import InMemoryRoomStore, RoomRegistry, RoomStore
 from realtime.signaling import IceServersFor, RoomSignaling
 from realtime.turn import IceServer, ice_server_list
 
@@ -46,7 +47,11 @@ async def start_live_desk(
     app: FastAPI, settings: Settings, stack: contextlib.AsyncExitStack, call_legs: RoomEventRecorder
 ) -> None:
     hub = Hub()
-    rooms = RoomRegistry(InMemoryRoomStore(), settings.room_secret)
+    store: RoomStore = InMemoryRoomStore()
+    if settings.cluster and settings.redis_url is not None:  # members of one call on different processes
+        store = redis_rooms = RedisRoomStore(settings.redis_url, settings.redis_prefix)
+        stack.push_async_callback(redis_rooms.close)
+    rooms = RoomRegistry(store, settings.room_secret)
     lease = None
     if not settings.is_sqlite:  # on PostgreSQL the routing lease decides who leads, cluster or not
         lease = Lease(

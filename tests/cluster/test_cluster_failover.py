@@ -8,6 +8,7 @@ Each test has its own database. The processes' clocks start where a real clock s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ from sqlalchemy import text
 from app.db import create_engine
 from tests.browser_support import free_port
 from tests.cluster.conftest import REDIS_URL
-from tests.conftest import ALL_DAYS, NO_CLOSURES, POSTGRES_ADMIN_URL, TEST_NOW, need_postgres
+from tests.conftest import ALL_DAYS, NO_CLOSURES, PASSWORD, POSTGRES_ADMIN_URL, TEST_NOW, need_postgres
 
 pytestmark = [
     pytest.mark.slow,
@@ -72,6 +73,7 @@ class Cluster:
         self.began = time.monotonic()
         self.redis_prefix = f"test-{uuid.uuid4().hex[:10]}"  # channels of this test's own
         self.processes: dict[str, tuple[subprocess.Popen[str], int]] = {}
+        self.extra: dict[str, str] = {}  # settings of this test's own, on every process it starts
 
     def env(self, node: str | None = None) -> dict[str, str]:
         clock_start = TEST_NOW + timedelta(seconds=time.monotonic() - self.began)
@@ -90,6 +92,7 @@ class Cluster:
             "MADOGUCHI_VENDOR_DAYS": ",".join(ALL_DAYS),
             "MADOGUCHI_ROUTING_POLICY_JSON": NO_CLOSURES,
             "PYTHONUNBUFFERED": "1",
+            **self.extra,
         }
         if node is not None:
             env["MADOGUCHI_NODE_ID"] = node
@@ -174,7 +177,7 @@ def _queue(base: str, headers: dict[str, str]) -> list[Entry]:
     return [(e["request_id"], e["language"], e["position"], e["waiting_since"]) for e in body["queue"]]
 
 
-def _until(check: Any, what: str, within_s: float = 20.0) -> Any:
+def _until(check: Any, what: str, within_s: float = 20.0, explain: Any = None) -> Any:
     """Poll `check` until it returns something true (a liveness bound, not a timing claim)."""
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
@@ -185,7 +188,13 @@ def _until(check: Any, what: str, within_s: float = 20.0) -> Any:
         if found:
             return found
         time.sleep(0.1)
-    raise AssertionError(f"never: {what}")
+    raise AssertionError(f"never: {what}" + (f" ({explain()})" if explain else ""))
+
+
+def _differences(expected: dict[str, Any], found: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{key}: {expected[key]} != {found.get(key)}" for key in expected if expected[key] != found.get(key)
+    )
 
 
 def _open(base: str, headers: dict[str, str], n: int) -> httpx.Response:
@@ -312,76 +321,259 @@ def test_fanout__a_push_decided_by_the_leader_reaches_consoles_on_every_process(
     asyncio.run(scenario())
 
 
-def test_routing_across_processes__interpreter_on_one_counselor_on_another_tablet_on_a_third(
+async def _prepare_desk(url: str) -> str:
+    """Counselors "cns" and "cns2", interpreters "itp" (Nepali) and "itp2" (Portuguese), a Soja tablet."""
+    from sqlalchemy import select
+
+    from app.auth.service import register_device
+    from app.db import create_sessionmaker
+    from app.enums import Role
+    from app.geography.models import Site
+    from app.interpreter.models import Interpreter
+    from app.language.models import Language
+    from app.staff.service import create_user
+
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            for counselor in ("cns", "cns2"):
+                await create_user(
+                    session, username=counselor, password=PASSWORD, role=Role.counselor, language_codes=["ja"]
+                )
+            for username, name, code in (("itp", "Sita", "ne"), ("itp2", "Ana", "pt")):
+                user = await create_user(session, username=username, password=PASSWORD, role=Role.interpreter)
+                speaks = list((await session.scalars(select(Language).where(Language.code == code))).all())
+                session.add(
+                    Interpreter(display_name=name, vendor="A", staff_user_id=user.id, languages=speaks)
+                )
+            site = await session.scalar(select(Site).where(Site.code == "soja-counter"))
+            assert site is not None
+            token, _ = await register_device(session, site.id, "soja tablet")
+            await session.commit()
+            return token
+    finally:
+        await engine.dispose()
+
+
+SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+ICE = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host"
+
+
+async def _signal(ws: Any, kind: str, room_id: str, to: str) -> None:
+    frame: dict[str, Any] = {"type": f"signal.{kind}", "room_id": room_id, "to": to}
+    if kind == "ice":
+        frame.update(candidate=ICE, sdpMid="0")
+    else:
+        frame["sdp"] = SDP
+    await ws.send(json.dumps(frame))
+
+
+async def _join_room(ws: Any, invite: dict[str, Any]) -> dict[str, Any]:
+    await ws.send(json.dumps({"type": "room.join", "room_id": invite["room_id"], "token": invite["token"]}))
+    return await _frame(ws, "room.joined")
+
+
+async def _keep_alive(sockets: list[Any]) -> None:
+    """Consoles send heartbeats; a socket closed meanwhile (its process killed) is left alone."""
+    while True:
+        await asyncio.sleep(2)
+        for ws in sockets:
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await ws.send(json.dumps({"type": "heartbeat"}))
+
+
+def _desk_view(base: str, headers: dict[str, str]) -> dict[str, Any]:
+    """What every process must agree on: the live desk without its read instant (each read model's own)."""
+    return {key: value for key, value in _full(base, headers).items() if key != "at"}
+
+
+def test_one_call_across_three_processes__signaling_crosses_and_survives_the_leader_killed(
     cluster: Cluster,
 ) -> None:
-    """Every event through a follower (handed to the leader), every push crossing processes (Redis)."""
-    from tests.live.test_live_websocket import PASSWORD, _prepare
-
-    device = asyncio.run(_prepare(cluster.url))  # counselor "cns", interpreter "itp" (Nepali), a Soja tablet
+    """Interpreter on A, counselor on B, tablet intake through C: rung, accepted, one room, every signaling
+    frame crossing processes; /api/v1/queue the same on all three. Then kill -9 the leader (A, the
+    interpreter's process) with five queued, one offer ringing and that call in progress: another process
+    leads with the same queue, never two interpreters ringing for one case, and the interpreter reconnects
+    to another process, rejoins the room and signals again. A restarted A follows without errors."""
+    device = asyncio.run(_prepare_desk(cluster.url))
+    policy = {**json.loads(NO_CLOSURES), "offers": {"timeout_s": 900}}  # the ringing offer outlives the test
+    cluster.extra = {
+        "MADOGUCHI_ROUTING_POLICY_JSON": json.dumps(policy),
+        "MADOGUCHI_HEARTBEAT_TIMEOUT_SECONDS": "60",
+    }
     for node in ("a", "b", "c"):
         cluster.start(node)
-    leader = next(node for node in ("a", "b", "c") if cluster.role(node) == "leader")
-    followers = [node for node in ("a", "b", "c") if node != leader]
-    on_interpreter, on_counselor = followers  # the tablet's intake and socket go through the counselor's too
-    on_tablet = on_counselor
+    assert [cluster.role(node) for node in ("a", "b", "c")] == ["leader", "follower", "follower"]
+    ws_of = {node: cluster.base(node).replace("http", "ws") + "/ws" for node in ("a", "b", "c")}
+    tablet_auth = {"Authorization": f"Bearer {device}"}
 
     async def scenario() -> None:
         async with httpx.AsyncClient(timeout=10) as http:
             cookies = {}
-            for username in ("cns", "itp"):
+            for username in ("cns", "cns2", "itp", "itp2"):
                 login = await http.post(
-                    f"{cluster.base(leader)}/api/v1/auth/login",
+                    f"{cluster.base('a')}/api/v1/auth/login",
                     json={"username": username, "password": PASSWORD},
                 )
                 assert login.status_code == 200, login.text
                 cookies[username] = {"Cookie": f"madoguchi_session={login.cookies['madoguchi_session']}"}
-            ws_of = {node: cluster.base(node).replace("http", "ws") + "/ws" for node in ("a", "b", "c")}
-            async with (
-                websockets.connect(ws_of[on_counselor], additional_headers=cookies["cns"]) as counselor,
-                websockets.connect(ws_of[on_interpreter], additional_headers=cookies["itp"]) as interp,
-                websockets.connect(ws_of[on_tablet]) as tablet,
-            ):
-                assert (await _frame(counselor, "hello"))["role"] == "counselor"
-                assert (await _frame(interp, "hello"))["role"] == "interpreter"
-                await _frame(tablet, "hello")
-                await tablet.send(json.dumps({"type": "hello", "token": device}))
-                assert (await _frame(tablet, "hello"))["role"] == "device"
-                seq = int(cluster.readiness(leader)["last_event_seq"])
-                await counselor.send(json.dumps({"type": "presence", "state": "available"}))
-                await interp.send(json.dumps({"type": "presence", "state": "available"}))
-                _until(lambda: int(cluster.readiness(leader)["last_event_seq"]) >= seq + 2, "both present")
 
+            async def intake(node: str, language: str, key: str) -> str:
                 created = await http.post(
-                    f"{cluster.base(on_tablet)}/api/v1/consultations",
-                    json={"channel": "satellite", "language": "ne"},
-                    headers={"Authorization": f"Bearer {device}", "Idempotency-Key": "cluster-ws-0001"},
+                    f"{cluster.base(node)}/api/v1/consultations",
+                    json={"channel": "satellite", "language": language},
+                    headers={**tablet_auth, "Idempotency-Key": key},
                 )
                 assert created.status_code == 201, created.text
-                case_id = created.json()["id"]
-                await tablet.send(json.dumps({"type": "watch", "consultation_id": case_id}))
-                offer = await _frame(interp, "offer")  # decided on the leader, rung on another process
-                assert offer["consultation_id"] == case_id
-                await interp.send(json.dumps({"type": "offer.accept", "offer_id": offer["offer_id"]}))
-                invites = [await _frame(ws, "room.invite") for ws in (interp, counselor, tablet)]
-                assert {invite["role"] for invite in invites} == {
-                    "interpreter",
-                    "counselor",
-                    "counter_tablet",
-                }
-                assert len({invite["room_id"] for invite in invites}) == 1  # all three, one room
-                # every process shows the one call, and no offer ringing
-                for node in ("a", "b", "c"):
-                    _until(lambda node=node: _calls(cluster.base(node), cookies["cns"]) == [case_id], node)
-                calls_before = _full(cluster.base(leader), cookies["cns"])["calls"]
+                return str(created.json()["id"])
 
-                # kill -9 the leader during the call: another takes over, and the call goes on
-                cluster.kill(leader)
-                new_leader = _until(
-                    lambda: next((n for n in followers if cluster.role(n) == "leader"), None), "a new leader"
-                )
-                after = _full(cluster.base(new_leader), cookies["cns"])
-                assert after["calls"] == calls_before and after["offers"] == [] and after["queue"] == []
+            async with (
+                websockets.connect(ws_of["a"], additional_headers=cookies["itp"]) as interp,
+                websockets.connect(ws_of["b"], additional_headers=cookies["cns"]) as counselor,
+                websockets.connect(ws_of["c"]) as tablet,
+                websockets.connect(ws_of["c"], additional_headers=cookies["itp2"]) as ringing,
+                websockets.connect(ws_of["b"], additional_headers=cookies["cns2"]) as holding,
+            ):
+                beat = asyncio.create_task(_keep_alive([interp, counselor, tablet, ringing, holding]))
+                try:
+                    await _call_then_failover(interp, counselor, tablet, ringing, holding, intake, cookies)
+                finally:
+                    beat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await beat
+
+    async def _call_then_failover(
+        interp: Any, counselor: Any, tablet: Any, ringing: Any, holding: Any, intake: Any, cookies: Any
+    ) -> None:
+        assert (await _frame(interp, "hello"))["role"] == "interpreter"
+        assert (await _frame(counselor, "hello"))["role"] == "counselor"
+        await _frame(tablet, "hello")
+        await tablet.send(json.dumps({"type": "hello", "token": device}))
+        assert (await _frame(tablet, "hello"))["role"] == "device"
+        seq = int(cluster.readiness("a")["last_event_seq"])
+        await counselor.send(json.dumps({"type": "presence", "state": "available"}))  # B forwards to A
+        await interp.send(json.dumps({"type": "presence", "state": "available"}))
+        _until(lambda: int(cluster.readiness("a")["last_event_seq"]) >= seq + 2, "both present")
+
+        case_id = await intake("c", "ne", "cluster-call-0001")  # through C, routed by A
+        await tablet.send(json.dumps({"type": "watch", "consultation_id": case_id}))
+        offer = await _frame(interp, "offer")
+        assert offer["consultation_id"] == case_id
+        await interp.send(json.dumps({"type": "offer.accept", "offer_id": offer["offer_id"]}))
+        invites = {name: await _frame(ws, "room.invite") for name, ws in (("i", interp), ("c", counselor))}
+        invites["t"] = await _frame(tablet, "room.invite")
+        assert {invite["role"] for invite in invites.values()} == {
+            "interpreter",
+            "counselor",
+            "counter_tablet",
+        }
+        room_id = invites["i"]["room_id"]
+        assert {invite["room_id"] for invite in invites.values()} == {room_id}  # all three, one room
+
+        # each joins through its own process; the room is the same one on all three
+        me = {
+            name: (await _join_room(ws, invites[name]))["participant_id"]
+            for name, ws in (("i", interp), ("c", counselor), ("t", tablet))
+        }
+        assert (await _frame(interp, "room.peer_joined"))["participant_id"] == me["c"]  # B's join told on A
+        assert (await _frame(interp, "room.peer_joined"))["participant_id"] == me["t"]  # and C's
+        # signaling frames cross processes: A's member offers to B's and C's; they answer and trickle back
+        await _signal(interp, "offer", room_id, me["c"])
+        await _signal(interp, "offer", room_id, me["t"])
+        for ws in (counselor, tablet):
+            relayed = await _frame(ws, "signal.offer")
+            assert relayed["from"] == me["i"] and relayed["sdp"] == SDP
+        await _signal(counselor, "answer", room_id, me["i"])
+        assert (await _frame(interp, "signal.answer"))["from"] == me["c"]
+        await _signal(tablet, "ice", room_id, me["i"])
+        ice = await _frame(interp, "signal.ice")
+        assert ice["from"] == me["t"] and ice["candidate"] == ICE
+
+        # one offer ringing (Portuguese, interpreter on C, the counselor it holds on B) and five queued
+        seq = int(cluster.readiness("a")["last_event_seq"])
+        await ringing.send(json.dumps({"type": "presence", "state": "available"}))
+        await holding.send(json.dumps({"type": "presence", "state": "available"}))
+        _until(lambda: int(cluster.readiness("a")["last_event_seq"]) >= seq + 2, "both present")
+        rung = await intake("c", "pt", "cluster-call-0002")
+        _until(
+            lambda: (
+                [o["request_id"] for o in _desk_view(cluster.base("a"), cookies["cns"])["offers"]] == [rung]
+            ),
+            f"an offer rings for {rung}: {_desk_view(cluster.base('a'), cookies['cns'])}",
+        )
+        rung_offer = await _frame(ringing, "offer")
+        assert rung_offer["consultation_id"] == rung
+        queued = [
+            await intake("bc"[n % 2], ("en", "zh", "vi")[n % 3], f"cluster-call-1{n:03d}") for n in range(5)
+        ]
+        before = _until(
+            lambda: (
+                (view := _desk_view(cluster.base("a"), cookies["cns"]))
+                and len(view["queue"]) == 6
+                and len(view["offers"]) == 1
+                and view
+            ),
+            "five queued and one ringing on the leader",
+        )
+        assert {e["request_id"] for e in before["queue"] if e["state"] == "waiting"} == set(queued)
+        assert [o["request_id"] for o in before["offers"]] == [rung]
+        assert [c["request_id"] for c in before["calls"]] == [case_id]
+        for node in ("b", "c"):  # /api/v1/queue agrees on every process
+            _until(
+                lambda node=node: _desk_view(cluster.base(node), cookies["cns"]) == before,
+                f"{node} agrees",
+                explain=lambda node=node: _differences(
+                    before, _desk_view(cluster.base(node), cookies["cns"])
+                ),
+            )
+
+        cluster.kill("a")  # kill -9 the leader, and the interpreter's process with it
+        new_leader = _until(
+            lambda: next((n for n in ("b", "c") if cluster.role(n) == "leader"), None), "a new leader"
+        )
+        assert cluster.readiness(new_leader)["lease_epoch"] == 2
+        for node in ("b", "c"):
+            view = _desk_view(cluster.base(node), cookies["cns"])
+            order = [(e["request_id"], e["position"], e["waiting_since"]) for e in view["queue"]]
+            assert order == [(e["request_id"], e["position"], e["waiting_since"]) for e in before["queue"]]
+            ringing_for_case = [o for o in view["offers"] if o["request_id"] == rung]
+            assert len(ringing_for_case) <= 1  # never two interpreters ringing for one case
+            assert all(o["interpreter_id"] == before["offers"][0]["interpreter_id"] for o in ringing_for_case)
+            assert view["calls"] == before["calls"]  # the call goes on
+
+        # the interpreter's console reconnects to another process: its invitation, the same room, signals
+        async with websockets.connect(ws_of[new_leader], additional_headers=cookies["itp"]) as back:
+            again = await _frame(back, "room.invite")
+            assert again["room_id"] == room_id
+            rejoined = await _join_room(back, again)
+            assert sorted(peer["participant_id"] for peer in rejoined["peers"]) == sorted([me["c"], me["t"]])
+            told = await _frame(counselor, "room.peer_joined")
+            if told["participant_id"] == me["t"]:  # the tablet's join, told before the kill
+                told = await _frame(counselor, "room.peer_joined")
+            assert told["participant_id"] == me["i"] and told["rejoined"] is True
+            await _signal(back, "offer", room_id, me["c"])  # the renegotiation reaches B
+            assert (await _frame(counselor, "signal.offer"))["from"] == me["i"]
+            await _signal(counselor, "answer", room_id, me["i"])
+            assert (await _frame(back, "signal.answer"))["from"] == me["c"]
+
+        # routing goes on: the ringing interpreter accepts and the case is assigned, once
+        await ringing.send(json.dumps({"type": "offer.accept", "offer_id": rung_offer["offer_id"]}))
+        assert (await _frame(holding, "room.invite"))["consultation_id"] == rung
+
+        cluster.start("a")  # the killed process comes back: it follows and agrees
+        assert cluster.role("a") == "follower"
+        final = _until(
+            lambda: (
+                (view := _desk_view(cluster.base(new_leader), cookies["cns"]))
+                and len(view["calls"]) == 2
+                and view
+            ),
+            "two calls",
+        )
+        _until(lambda: _desk_view(cluster.base("a"), cookies["cns"]) == final, "the restarted process agrees")
+        log = (cluster.workdir / "a.log").read_text()
+        restarted = log[log.rindex("Started server process") :] if "Started server process" in log else log
+        assert "Traceback" not in restarted and "startup failed" not in restarted
 
     asyncio.run(scenario())
 

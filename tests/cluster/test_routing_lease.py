@@ -175,13 +175,19 @@ async def test_cluster__one_leads_one_follows_and_a_deposed_leader_cannot_write(
 
         # the follower applies nothing itself: it hands the event to the leader, which journals it once
         before = await _journal(sessionmaker)
+        read_model = b.desk.engine
         await b.desk.submit(CounselorPresent(at=a.desk.engine.now, counselor_id="998"))
         assert await _journal(sessionmaker) == [*before, ("CounselorPresent", None)]
         assert a.desk.engine.snapshot() == b.desk.engine.snapshot()  # the follower's reads caught up
+        assert b.desk.engine is read_model  # by applying the new event, not by a rebuild from the checkpoint
+        await a.desk.submit(CounselorPresent(at=a.desk.engine.now, counselor_id="997"))  # on the leader
+        await b.desk.check_lease()  # the follower's next lease step
+        assert b.desk.engine is read_model and a.desk.engine.snapshot() == b.desk.engine.snapshot()
+        assert b.desk.journal_status.last_seq == a.desk.journal_status.last_seq
         # a refusal by the leader comes back as the same conflict
         with pytest.raises(RoutingConflict):
             await b.desk.submit(OfferAccepted(at=a.desk.engine.now, request_id="nobody", interpreter_id="1"))
-        assert len(await _journal(sessionmaker)) == len(before) + 1
+        assert len(await _journal(sessionmaker)) == len(before) + 2
 
         # A's lease runs out (A paused); B takes over on its next step and leads from the journal
         await _expire(sessionmaker)
