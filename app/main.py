@@ -27,6 +27,7 @@ from app.health import router as health_router
 from app.intake.router import phone_log_router
 from app.intake.router import router as intake_router
 from app.language.router import router as language_router
+from app.live.desk_calendar.router import router as desk_calendar_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
 from app.mt.service import start_machine_translation
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         resident_own_case_router,
         reservation_resident_router,
         reservation_staff_router,
+        desk_calendar_router,
     ):
         api.include_router(router)
     app.include_router(api)

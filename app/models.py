@@ -10,6 +10,7 @@ from app.device.models import Device
 from app.geography.models import Municipality, Site
 from app.interpreter.models import Interpreter, interpreter_language
 from app.language.models import Language
+from app.live.desk_calendar.models import DeskCalendar
 from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.reservation.models import Reservation
@@ -26,6 +27,7 @@ __all__ = [
     "ClusterProcess",
     "Consultation",
     "ConsultationMediaChange",
+    "DeskCalendar",
     "Device",
     "Interpreter",
     "Language",

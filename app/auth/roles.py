@@ -48,3 +48,6 @@ ROLE_JA: dict[str, str] = {
     DEVICE: "登録端末",
 }
 """The roles' names on the Japanese staff screens."""
+
+ADMIN_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
+"""Who reads the desk's settings (calendar, resident links, models, audit trail); admins alone change them."""
