@@ -122,8 +122,9 @@ class Translator:
         """The desk's opening hours as residents read them: the configured days and hours, then the closures
         that apply (national holidays, the year end), each only when the desk is configured to close then."""
         by_hours: dict[tuple[time, time], list[int]] = {}
+        monday = date(2024, 1, 1)
         for weekday in sorted(hours.weekdays):  # days with their own hours get their own sentence
-            by_hours.setdefault(hours.hours_on(date(2024, 1, 1) + timedelta(days=weekday)), []).append(weekday)
+            by_hours.setdefault(hours.hours_on(monday + timedelta(days=weekday)), []).append(weekday)
         parts = [
             self.t("closed.hours", days=self.format_days(days), hours=self.format_hours(opens, closes))
             for (opens, closes), days in by_hours.items()

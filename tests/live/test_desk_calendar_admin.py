@@ -1,5 +1,5 @@
 """The desk calendar as data: admins save a version, the live desk applies it at once (no restart), the
-journal records the policy switch, the resident page shows the new hours, and a later date waits for its day."""
+journal records the policy switch, the resident page shows the new hours, a later date waits for its day."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ async def test_a_closure_today_applies_at_once__routing_journal_audit_and_reside
         json=_calendar(
             TODAY,
             desk={
-                **dict.fromkeys(WEEKDAYS, {"opens": "10:00", "closes": "16:00"}),
+                **_week("10:00", "16:00"),
                 "sat": {"opens": "10:00", "closes": "12:00"},
             },
             closed_dates=[TODAY.isoformat()],
@@ -214,7 +214,7 @@ async def test_a_later_version_waits_for_its_day_then_the_ticker_applies_it(
     body = _calendar(
         tomorrow,
         closed_dates=[tomorrow.isoformat()],
-        desk=dict.fromkeys(WEEKDAYS, {"opens": "08:00", "closes": "17:00"}),
+        desk=_week("08:00", "17:00"),
     )
     view = (await client.post("/api/v1/admin/calendar", json=body, headers=auth["admin"])).json()
     assert view["in_force_id"] is None and view["next_from"] == tomorrow.isoformat()
