@@ -35,6 +35,7 @@ from app.phone.runtime import start_phone_gateway
 from app.report.router import router as report_router
 from app.reservation.router import resident_router as reservation_resident_router
 from app.reservation.router import staff_router as reservation_staff_router
+from app.resident.link_router import admin_router as resident_link_admin_router
 from app.resident.link_router import router as resident_link_router
 from app.resident.own_case_router import router as resident_own_case_router
 from app.resident.router import router as resident_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         reservation_resident_router,
         reservation_staff_router,
         desk_calendar_router,
+        resident_link_admin_router,
     ):
         api.include_router(router)
     app.include_router(api)

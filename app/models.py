@@ -14,6 +14,7 @@ from app.live.desk_calendar.models import DeskCalendar
 from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.reservation.models import Reservation
+from app.resident.link_models import ResidentLinkRecord
 from app.staff.models import ApiToken, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
@@ -37,6 +38,7 @@ __all__ = [
     "ReportRollupMonth",
     "ReportStaleHour",
     "Reservation",
+    "ResidentLinkRecord",
     "RoutingCheckpoint",
     "RoutingDecision",
     "RoutingEvent",
