@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.call.legs import CallLegRecorder
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         reservation_staff_router,
         desk_calendar_router,
         resident_link_admin_router,
+        audit_router,
     ):
         api.include_router(router)
     app.include_router(api)
