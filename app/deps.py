@@ -118,7 +118,6 @@ Interpreter = Annotated[Principal, Depends(require_roles(*roles.INTERPRETERS))]
 PoolMember = Annotated[Principal, Depends(require_roles(*roles.POOL_MEMBERS))]
 ReportReader = Annotated[Principal, Depends(require_roles(*roles.REPORT_READERS))]
 Admin = Annotated[Principal, Depends(require_roles(*roles.ADMINS))]
-AdminReader = Annotated[Principal, Depends(require_roles(*roles.ADMIN_READERS))]
 
 
 def get_desk(connection: HTTPConnection) -> LiveDesk:

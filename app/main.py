@@ -47,6 +47,7 @@ from app.topic.router import router as topic_router
 from app.ui.assets import router as assets_router
 from app.ui.call.pages import router as call_ui_router
 from app.ui.chat.pages import router as chat_pages_router
+from app.ui.desk_settings.pages import router as desk_settings_pages_router
 from app.ui.home.pages import router as ui_router
 from app.ui.report.pages import router as report_pages_router
 from app.ui.reservation.pages import router as reservation_pages_router
@@ -132,5 +133,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(chat_pages_router)
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
+    app.include_router(desk_settings_pages_router)
     app.include_router(assets_router)
     return app

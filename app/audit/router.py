@@ -4,38 +4,19 @@ who read one case."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.audit.service import record
-from app.audit.viewer import AuditFilters, case_readers, search, to_csv
+from app.audit.viewer import case_readers, search, to_csv
+from app.audit.views import Filters
 from app.deps import Admin, DbSession
-from app.errors import InvalidField
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])
 
 CSV_MAX_ROWS = 50_000
-
-
-def _filters(
-    actor_kind: Annotated[Literal["staff", "device", "system", "anonymous"] | None, Query()] = None,
-    actor_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=64, examples=["consultation.read"])] = None,
-    case: Annotated[str | None, Query(max_length=64, description="a case's public id")] = None,
-    since: Annotated[datetime | None, Query(description="from this instant (inclusive), with a zone")] = None,
-    until: Annotated[datetime | None, Query(description="before this instant, with a zone")] = None,
-) -> AuditFilters:
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidField(("query", name), "give the time with its zone, e.g. 2026-12-01T00:00:00+09:00")
-    if since is not None and until is not None and until <= since:
-        raise InvalidField(("query", "until"), "until must be after since")
-    return AuditFilters(actor_kind, actor_id, action, case, since, until)
-
-
-Filters = Annotated[AuditFilters, Depends(_filters)]
 
 
 class AuditEntry(BaseModel):

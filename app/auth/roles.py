@@ -34,7 +34,7 @@ POOL_MEMBERS: tuple[str, ...] = (Role.interpreter, Role.counselor)
 """Members of the routing pool, whose presence the desk tracks."""
 
 REPORT_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
-"""Who reads the monthly reports."""
+"""Who reads the monthly reports, and the desk's settings (calendar, resident links) admins change."""
 
 ADMINS: tuple[str, ...] = (Role.admin,)
 """The desk's admin alone: the processes serving the desk."""
@@ -48,6 +48,3 @@ ROLE_JA: dict[str, str] = {
     DEVICE: "登録端末",
 }
 """The roles' names on the Japanese staff screens."""
-
-ADMIN_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
-"""Who reads the desk's settings (calendar, resident links, models, audit trail); admins alone change them."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.deps import Admin, AdminReader, ClockDep, DbSession, Office, SettingsDep
+from app.deps import Admin, ClockDep, DbSession, Office, ReportReader, SettingsDep
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED
@@ -162,7 +162,7 @@ def _entry(row: ResidentLinkRecord, now: datetime) -> ResidentLinkEntry:
 
 @admin_router.get("", response_model=ResidentLinkList)
 async def list_resident_links(
-    db: DbSession, clock: ClockDep, reader: AdminReader, include_inactive: bool = False
+    db: DbSession, clock: ClockDep, reader: ReportReader, include_inactive: bool = False
 ) -> ResidentLinkList:
     """Posters and invitations made by staff, newest first (a coordinator sees their municipality's)."""
     now = clock.now()

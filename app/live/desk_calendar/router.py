@@ -8,7 +8,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
-from app.deps import Admin, AdminReader, ClockDep, DbSession, DeskDep, SettingsDep
+from app.deps import Admin, ClockDep, DbSession, DeskDep, ReportReader, SettingsDep
 from app.errors import InvalidField
 from app.live.desk_calendar import service
 from app.live.desk_calendar.models import DeskCalendar
@@ -63,7 +63,7 @@ async def _view(db: DbSession, settings: SettingsDep, clock: ClockDep, desk: Des
 
 @router.get("", response_model=CalendarView)
 async def read_calendar(
-    _reader: AdminReader, db: DbSession, settings: SettingsDep, clock: ClockDep, desk: DeskDep
+    _reader: ReportReader, db: DbSession, settings: SettingsDep, clock: ClockDep, desk: DeskDep
 ) -> CalendarView:
     """The calendar in force, the versions saved, and the routing policy version the desk runs under."""
     return await _view(db, settings, clock, desk)
