@@ -65,3 +65,44 @@ def test_calendar_edited_in_the_browser_changes_the_residents_page_without_a_res
         resident.context.close()
     assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)
+
+
+def test_a_link_revoked_on_admin_links_answers_410_in_nepali_and_the_audit_page_shows_it(
+    module_browser: Any,  # noqa: F811
+    desk: Desk,  # noqa: F811
+) -> None:
+    problems: list[str] = []
+    logs: list[str] = []
+    tr = translator("ne")
+    with desk_server(desk) as server:
+        admin = open_page(module_browser, server.url, "/resident-links", user=ADMIN, logs=logs)
+        admin.select_option("#kind", "poster")
+        admin.select_option("#language", "ne")
+        admin.click("#link-form button[type=submit]")
+        admin.wait_for_selector("#result:not([hidden])")
+        url = admin.text_content("#url") or ""
+        assert "/r/" in url
+
+        admin.goto(f"{server.url}/admin/links")
+        admin.wait_for_selector("button.revoke")
+        problems += check_viewports(admin, "desk-links-admin")
+        admin.on("dialog", lambda dialog: dialog.accept())
+        admin.click("button.revoke")
+        admin.wait_for_selector("button.revoke", state="detached")
+        assert "revoked" in (admin.text_content("#links tbody tr") or "")
+        assert admin.text_content("#links-error") == ""
+
+        resident = admin.context.new_page()
+        answer = resident.goto(url)
+        assert answer is not None and answer.status == 410
+        assert tr.t("error.link_revoked") in (resident.text_content("body") or "")
+        problems += check_viewports(resident, "desk-links-revoked-ne")
+
+        admin.goto(f"{server.url}/admin/audit?action=resident_link.revoked")
+        admin.wait_for_selector("#events")
+        assert "resident_link.revoked" in (admin.text_content("#events") or "")
+        assert admin.text_content("#total") == "1"
+        problems += check_viewports(admin, "desk-audit-admin")
+        admin.context.close()
+    assert not [line for line in logs if "pageerror" in line], logs
+    assert_no_problems(problems)
