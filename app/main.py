@@ -31,6 +31,7 @@ from app.language.router import router as language_router
 from app.live.desk_calendar.router import router as desk_calendar_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
+from app.mt.router import router as mt_admin_router
 from app.mt.service import start_machine_translation
 from app.phone.runtime import start_phone_gateway
 from app.report.router import router as report_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         desk_calendar_router,
         resident_link_admin_router,
         audit_router,
+        mt_admin_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -103,6 +103,9 @@ def test_a_link_revoked_on_admin_links_answers_410_in_nepali_and_the_audit_page_
         assert "resident_link.revoked" in (admin.text_content("#events") or "")
         assert admin.text_content("#total") == "1"
         problems += check_viewports(admin, "desk-audit-admin")
+        admin.goto(f"{server.url}/admin/models")
+        admin.wait_for_selector("#model-form")
+        problems += check_viewports(admin, "desk-models-admin")
         admin.context.close()
     assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)

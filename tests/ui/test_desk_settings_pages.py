@@ -7,7 +7,7 @@ from httpx import AsyncClient
 
 from tests.conftest import TEST_NOW
 
-PAGES = ("/admin/calendar", "/admin/links", "/admin/audit")
+PAGES = ("/admin/calendar", "/admin/links", "/admin/audit", "/admin/models")
 
 
 async def test_pages_admit_admins_coordinators_read_and_others_are_refused(
@@ -20,8 +20,10 @@ async def test_pages_admit_admins_coordinators_read_and_others_are_refused(
         assert (await client.get(path, headers=auth["counselor"])).status_code == 403
         assert (await client.get(path, headers=auth["desk_device"])).status_code == 303  # not staff
         assert (await client.get(path)).status_code == 303  # to the sign-in page
-    for path in ("/admin/calendar", "/admin/links"):
+    for path in ("/admin/calendar", "/admin/links", "/admin/models"):
         assert (await client.get(path, headers=auth["coordinator"])).status_code == 200
+    assert "models.js" in (await client.get("/admin/models", headers=auth["admin"])).text
+    assert "models.js" not in (await client.get("/admin/models", headers=auth["coordinator"])).text
     assert (await client.get("/admin/audit", headers=auth["coordinator"])).status_code == 403
 
 

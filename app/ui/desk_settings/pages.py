@@ -1,8 +1,9 @@
 """The desk-settings screens under /admin: the calendar (admins edit, coordinators read), resident links
-(admins revoke), the audit trail (admins). Each page shows what the API serves; writes go through the API."""
+(admins revoke), translation models (admins install), the audit trail (admins). Writes go through the API."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from app.auth import roles
 from app.auth.principal import Principal
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.live.desk_calendar import service as calendar_service
+from app.mt.package import list_installed
 from app.resident import link_registry
 from app.ui.templating import templates
 from routing.calendar import WEEKDAY_NAMES
@@ -114,6 +116,18 @@ async def audit_page(
         shown=lambda moment: _local(moment, request),
     )
     return templates.TemplateResponse(request, "desk_audit.html", context)
+
+
+@router.get("/admin/models")
+async def models_page(request: Request, settings: SettingsDep, principal: OptionalPrincipal) -> Response:
+    """Installed translation pairs; admins fetch a pair from the package index."""
+    refused = _refused(principal, roles.REPORT_READERS)
+    if refused is not None:
+        return refused
+    assert principal is not None
+    installed = await asyncio.to_thread(list_installed, settings.mt_models_dir)
+    context = _context(principal, installed=installed, index_url=settings.mt_index_url)
+    return templates.TemplateResponse(request, "desk_models.html", context)
 
 
 def _local(moment: datetime, request: Request) -> str:
