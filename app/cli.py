@@ -379,13 +379,40 @@ def _models_dir(args: argparse.Namespace) -> Path:
 def cmd_mt_install(args: argparse.Namespace) -> None:
     from app.mt.cli import install_command
     from app.mt.exceptions import InvalidModelPackage
+    from app.mt.index import parse_pair
 
+    pair = parse_pair(args.file)
+    if pair is not None and not Path(args.file).exists():  # "en-ja": from the package index, when online
+        _mt_fetch(args, pair)
+        return
     try:
         print(install_command(Path(args.file), _models_dir(args)))
     except InvalidModelPackage as exc:
         raise SystemExit(f"error: {exc}") from None
     except OSError as exc:
         raise SystemExit(f"error: cannot read {args.file}: {exc.strerror or exc}") from None
+
+
+def _mt_fetch(args: argparse.Namespace, pair: tuple[str, str]) -> None:
+    from app.mt.cli import fetch_command
+    from app.mt.exceptions import InvalidModelPackage
+    from app.mt.index import FetchFailed
+
+    index_url = args.index_url or load_settings().mt_index_url
+    shown = [-1]
+
+    def progress(done: int, total: int | None) -> None:
+        percent = done * 100 // total if total else None
+        step = percent // 10 if percent is not None else done // (10 * 1024 * 1024)
+        if step != shown[0]:  # a line per tenth (or per 10 MB when the size is unknown)
+            shown[0] = step
+            what = f"{percent}%" if percent is not None else f"{done // (1024 * 1024)} MB"
+            print(f"downloading {pair[0]}-{pair[1]}: {what} ({done} bytes)", file=sys.stderr, flush=True)
+
+    try:
+        print(fetch_command(pair, _models_dir(args), index_url, progress))
+    except (FetchFailed, InvalidModelPackage) as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 def cmd_mt_list(args: argparse.Namespace) -> None:
@@ -459,8 +486,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     mt = sub.add_parser("mt", help="machine translation models (offline Argos Translate packages)")
     mt_sub = mt.add_subparsers(dest="mt_command", required=True)
-    mt_install = mt_sub.add_parser("install", help="validate and install a FILE.argosmodel package")
-    mt_install.add_argument("file", help="an Argos Translate package (.argosmodel)")
+    mt_install = mt_sub.add_parser(
+        "install",
+        help="validate and install a FILE.argosmodel package, or fetch a pair (en-ja) from the index",
+    )
+    mt_install.add_argument(
+        "file",
+        help="an Argos Translate package (.argosmodel), or a pair such as en-ja to fetch from the index",
+    )
+    mt_install.add_argument("--index-url", help="default: MADOGUCHI_MT_INDEX_URL (the Argos package index)")
     mt_list = mt_sub.add_parser("list", help="installed pairs and which desk languages reach Japanese")
     for command, func in ((mt_install, cmd_mt_install), (mt_list, cmd_mt_list)):
         command.add_argument("--models-dir", help="default: MADOGUCHI_MT_MODELS_DIR (var/mt-models)")

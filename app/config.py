@@ -165,6 +165,10 @@ class Settings(BaseSettings):
         default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
     )
     mt_workers: int = Field(default=2, ge=1, le=16, description="threads running machine translation")
+    mt_index_url: str = Field(
+        default="https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
+        description="the Argos Translate package index `madoguchi mt install en-ja` fetches from (HTTPS)",
+    )
     desk_phone: str = Field(default="", description="the desk's phone number, shown to residents")
     resident_intake_limit: int = Field(default=5, ge=1, description="video requests per address per window")
     resident_intake_window_seconds: int = Field(default=600, ge=10)

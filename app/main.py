@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.admin.router import router as admin_router
+from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.call.device_check_router import router as device_check_router
 from app.call.legs import CallLegRecorder
@@ -29,13 +30,16 @@ from app.health import router as health_router
 from app.intake.router import phone_log_router
 from app.intake.router import router as intake_router
 from app.language.router import router as language_router
+from app.live.desk_calendar.router import router as desk_calendar_router
 from app.live.router import router as live_router
 from app.live.runtime import start_live_desk
+from app.mt.router import router as mt_admin_router
 from app.mt.service import start_machine_translation
 from app.phone.runtime import start_phone_gateway
 from app.report.router import router as report_router
 from app.reservation.router import resident_router as reservation_resident_router
 from app.reservation.router import staff_router as reservation_staff_router
+from app.resident.link_router import admin_router as resident_link_admin_router
 from app.resident.link_router import router as resident_link_router
 from app.resident.own_case_router import router as resident_own_case_router
 from app.resident.router import router as resident_router
@@ -47,6 +51,7 @@ from app.ui.admin.pages import router as admin_pages_router
 from app.ui.assets import router as assets_router
 from app.ui.call.pages import router as call_ui_router
 from app.ui.chat.pages import router as chat_pages_router
+from app.ui.desk_settings.pages import router as desk_settings_pages_router
 from app.ui.home.pages import router as ui_router
 from app.ui.report.pages import router as report_pages_router
 from app.ui.reservation.pages import router as reservation_pages_router
@@ -120,6 +125,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         reservation_resident_router,
         reservation_staff_router,
         admin_router,
+        desk_calendar_router,
+        resident_link_admin_router,
+        audit_router,
+        mt_admin_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -131,6 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(chat_pages_router)
     app.include_router(reservation_pages_router)
     app.include_router(resident_pages_router)
+    app.include_router(desk_settings_pages_router)
     app.include_router(assets_router)
     app.include_router(admin_pages_router)
     document_errors(app)  # after every router is mounted: the OpenAPI document lists each route's errors

@@ -10,9 +10,11 @@ from app.device.models import Device
 from app.geography.models import Municipality, Site
 from app.interpreter.models import Interpreter, Vendor, interpreter_language
 from app.language.models import Language
+from app.live.desk_calendar.models import DeskCalendar
 from app.live.models import RoutingCheckpoint, RoutingDecision, RoutingEvent, RoutingPolicy
 from app.report.models import ReportMonthlyCase, ReportMonthlyInterpreter, ReportRollupMonth, ReportStaleHour
 from app.reservation.models import Reservation
+from app.resident.link_models import ResidentLinkRecord
 from app.staff.models import ApiToken, SignInLock, StaffSession, StaffUser, staff_user_language
 from app.topic.models import Topic
 
@@ -26,6 +28,7 @@ __all__ = [
     "ClusterProcess",
     "Consultation",
     "ConsultationMediaChange",
+    "DeskCalendar",
     "Device",
     "Interpreter",
     "Language",
@@ -35,6 +38,7 @@ __all__ = [
     "ReportRollupMonth",
     "ReportStaleHour",
     "Reservation",
+    "ResidentLinkRecord",
     "RoutingCheckpoint",
     "RoutingDecision",
     "RoutingEvent",

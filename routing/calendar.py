@@ -89,11 +89,22 @@ class OpeningHours:
     holiday_country: str | None = "JP"
     annual_closures: tuple[AnnualClosure, ...] = (YEAR_END,)
     closed_dates: frozenset[date] = frozenset()
+    # Weekdays whose hours differ from opens-closes, e.g. ((5, 09:00, 12:00),) for a short Saturday.
+    day_hours: tuple[tuple[int, time, time], ...] = ()
+    # Extra open days (a Saturday event, a holiday opened on purpose), open at their weekday's hours.
+    open_dates: frozenset[date] = frozenset()
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.opens < self.closes:
             raise PolicyError(f"opening hours must open before they close ({self.opens} >= {self.closes})")
+        for weekday, opens, closes in self.day_hours:
+            if weekday not in range(7) or not opens < closes:
+                raise PolicyError(
+                    f"day hours: weekday {weekday} must open before it closes ({opens} >= {closes})"
+                )
+        if self.open_dates & self.closed_dates:
+            raise PolicyError(f"days both closed and open: {sorted(self.open_dates & self.closed_dates)}")
         if not self.weekdays <= frozenset(range(7)):
             raise PolicyError(f"weekdays must be 0 (Monday) to 6 (Sunday), got {sorted(self.weekdays)}")
         try:
@@ -105,7 +116,10 @@ class OpeningHours:
             _holiday_dates(self.holiday_country, 2000)  # fail early on an unknown country
 
     def is_open_day(self, day: date) -> bool:
-        """True when `day` (a local date) is a working day: right weekday, not a holiday or closure."""
+        """True when `day` (a local date) is a working day: right weekday, not a holiday or closure; an extra
+        open day always is."""
+        if day in self.open_dates:
+            return True
         if day.weekday() not in self.weekdays or day in self.closed_dates:
             return False
         if any(closure.covers(day) for closure in self.annual_closures):
@@ -115,16 +129,26 @@ class OpeningHours:
     def is_open(self, at: datetime) -> bool:
         """True when the service is open at the instant `at` (timezone-aware)."""
         local = at.astimezone(self._zone)
-        return self._within(local.time()) and self.is_open_day(local.date())
+        return self._within(local.date(), local.time()) and self.is_open_day(local.date())
 
-    def _within(self, moment: time) -> bool:
-        return self.opens <= moment and (self.closes == END_OF_DAY or moment < self.closes)
+    def hours_on(self, day: date) -> tuple[time, time]:
+        """Opening and closing time on the local `day`: its weekday's own hours, else the usual ones."""
+        weekday = day.weekday()
+        for own_day, opens, closes in self.day_hours:
+            if own_day == weekday:
+                return opens, closes
+        return self.opens, self.closes
+
+    def _within(self, day: date, moment: time) -> bool:
+        opens, closes = self.hours_on(day)
+        return opens <= moment and (closes == END_OF_DAY or moment < closes)
 
     def closes_on(self, day: date) -> datetime:
         """The instant (UTC) the service closes on the local `day` (the midnight after it for 24:00)."""
-        if self.closes == END_OF_DAY:
+        closes = self.hours_on(day)[1]
+        if closes == END_OF_DAY:
             return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone).astimezone(UTC)
-        return datetime.combine(day, self.closes, tzinfo=self._zone).astimezone(UTC)
+        return datetime.combine(day, closes, tzinfo=self._zone).astimezone(UTC)
 
     def state_at(self, at: datetime) -> tuple[bool, datetime | None]:
         """Open or not at `at`, and the instant (UTC) that answer stays valid until (None: for good).
@@ -142,11 +166,11 @@ class OpeningHours:
             return at.astimezone(UTC)
         local = at.astimezone(self._zone)
         day = local.date()
-        if local.time() >= self.opens:
+        if local.time() >= self.hours_on(day)[0]:
             day += timedelta(days=1)
         for _ in range(_SEARCH_DAYS):
             if self.is_open_day(day):
-                return datetime.combine(day, self.opens, tzinfo=self._zone).astimezone(UTC)
+                return datetime.combine(day, self.hours_on(day)[0], tzinfo=self._zone).astimezone(UTC)
             day += timedelta(days=1)
         return None
 
@@ -155,8 +179,9 @@ class OpeningHours:
         return at.astimezone(self._zone).date()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form, the inverse of `from_dict`."""
-        return {
+        """Plain-data form, the inverse of `from_dict` (the newer keys only when set, so the versions of
+        policies stored before them do not change)."""
+        data: dict[str, Any] = {
             "opens": format_clock(self.opens),
             "closes": format_clock(self.closes),
             "weekdays": [WEEKDAY_NAMES[day] for day in sorted(self.weekdays)],
@@ -165,13 +190,31 @@ class OpeningHours:
             "annual_closures": [closure.to_dict() for closure in self.annual_closures],
             "closed_dates": [day.isoformat() for day in sorted(self.closed_dates)],
         }
+        if self.day_hours:
+            data["day_hours"] = {
+                WEEKDAY_NAMES[day]: {"opens": format_clock(opens), "closes": format_clock(closes)}
+                for day, opens, closes in self.day_hours
+            }
+        if self.open_dates:
+            data["open_dates"] = [day.isoformat() for day in sorted(self.open_dates)]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OpeningHours:
         """Build from plain data, e.g. {"opens": "09:00", "closes": "17:00", "weekdays": ["mon", ...]}."""
         check_keys(
             data,
-            {"opens", "closes", "weekdays", "timezone", "holiday_country", "annual_closures", "closed_dates"},
+            {
+                "opens",
+                "closes",
+                "weekdays",
+                "timezone",
+                "holiday_country",
+                "annual_closures",
+                "closed_dates",
+                "day_hours",
+                "open_dates",
+            },
             "opening hours",
         )
         kwargs: dict[str, Any] = {"opens": _clock(data, "opens"), "closes": _clock(data, "closes")}
@@ -193,6 +236,19 @@ class OpeningHours:
                 )
             except ValueError as exc:
                 raise PolicyError(f"closed_dates: {exc}") from exc
+        if "day_hours" in data:
+            own = data["day_hours"]
+            check_keys(own, set(WEEKDAY_NAMES), "day hours")
+            days: list[tuple[int, time, time]] = []
+            for name, value in own.items():
+                check_keys(value, {"opens", "closes"}, f"day hours of {name}")
+                days.append((_weekday(name), _clock(value, "opens"), _clock(value, "closes")))
+            kwargs["day_hours"] = tuple(sorted(days))
+        if "open_dates" in data:
+            try:
+                kwargs["open_dates"] = frozenset(date.fromisoformat(str(day)) for day in data["open_dates"])
+            except ValueError as exc:
+                raise PolicyError(f"open_dates: {exc}") from exc
         return cls(**kwargs)
 
 

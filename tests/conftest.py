@@ -119,6 +119,8 @@ def postgres_database() -> Iterator[str]:
 
 
 TRANSIENT_TABLES = (
+    "desk_calendar",
+    "resident_link",
     "routing_lease",
     "cluster_process",
     "routing_checkpoint",

@@ -34,7 +34,8 @@ POOL_MEMBERS: tuple[str, ...] = (Role.interpreter, Role.counselor)
 """Members of the routing pool, whose presence the desk tracks."""
 
 REPORT_READERS: tuple[str, ...] = (Role.coordinator, Role.admin)
-"""Who reads the monthly reports, and the admin area's pool, vendors and devices (only admins change them)."""
+"""Who reads the monthly reports, and the admin area read-only: pool, vendors, devices, the desk's calendar
+and resident links (only admins change them)."""
 
 ADMINS: tuple[str, ...] = (Role.admin,)
 """The desk's admin alone: the processes serving the desk."""

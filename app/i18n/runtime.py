@@ -121,13 +121,14 @@ class Translator:
     def opening_hours(self, hours: OpeningHours) -> str:
         """The desk's opening hours as residents read them: the configured days and hours, then the closures
         that apply (national holidays, the year end), each only when the desk is configured to close then."""
+        by_hours: dict[tuple[time, time], list[int]] = {}
+        monday = date(2024, 1, 1)
+        for weekday in sorted(hours.weekdays):  # days with their own hours get their own sentence
+            by_hours.setdefault(hours.hours_on(monday + timedelta(days=weekday)), []).append(weekday)
         parts = [
-            self.t(
-                "closed.hours",
-                days=self.format_days(hours.weekdays),
-                hours=self.format_hours(hours.opens, hours.closes),
-            )
-        ]
+            self.t("closed.hours", days=self.format_days(days), hours=self.format_hours(opens, closes))
+            for (opens, closes), days in by_hours.items()
+        ] or [self.t("closed.hours", days="", hours=self.format_hours(hours.opens, hours.closes))]
         if hours.holiday_country is not None:
             parts.append(self.t("closed.holidays"))
         if YEAR_END in hours.annual_closures:

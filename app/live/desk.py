@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +28,7 @@ from app.consultation.models import Consultation
 from app.enums import Channel, ConsultationStatus
 from app.language.models import Language
 from app.live import journal, topics
+from app.live.desk_calendar import service as desk_calendar
 from app.live.frames import CallTransferred, QueueChanged
 from app.live.hub import Hub
 from app.live.journal import JournalStatus
@@ -47,6 +48,7 @@ from routing import (
     CounselorAway,
     CounselorState,
     Decision,
+    DeskPolicy,
     Engine,
     Event,
     InterpreterAway,
@@ -142,6 +144,7 @@ class LiveDesk:
         self._checkpoint_seq: int | None = None
         self._checkpoint_at: datetime | None = None  # routing time of the last checkpoint written or read
         self._since_checkpoint = 0  # events journalled after it
+        self._calendar_from: date | None = None  # the local day the next stored calendar takes effect
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
@@ -294,8 +297,7 @@ class LiveDesk:
         With `save`, a rebuild that had to replay anything (or switch policy) saves a checkpoint at once.
         """
         async with self._sessionmaker() as session:
-            languages = (await session.scalars(select(Language))).all()
-            policy = build_policy(self._settings, languages)
+            policy = await self._todays_policy(session)
             self._last_offer_ids = {}
             rebuilt = await journal.rebuild(session, policy, self._remember_offer_of)
             if self.role == "leader":
@@ -324,6 +326,43 @@ class LiveDesk:
                 await self._checkpoint(session, rebuilt.engine)
             await session.commit()
         return rebuilt.engine
+
+    async def _todays_policy(self, session: AsyncSession) -> DeskPolicy:
+        """Settings, languages and the desk calendar in force today (settings' hours until one is saved)."""
+        languages = (await session.scalars(select(Language))).all()
+        today = self.clock.now().astimezone(self._settings.zone).date()
+        calendar = await desk_calendar.in_force(session, self._settings, today)
+        self._calendar_from = calendar.next_from
+        return build_policy(
+            self._settings, languages, calendar.data if calendar.version_id is not None else None
+        )
+
+    async def refresh_policy(self) -> str:
+        """Apply a changed calendar (or languages) now, without a restart; returns the policy version.
+
+        The leader switches the engine's policy on its live state (`Engine.restore`, as a start-up does),
+        stores the new policy and writes a checkpoint under it, so the journal records the switch: events
+        before it replay under the old version, events after it name the new one. A follower re-reads.
+        """
+        async with self._lock:
+            if self.role != "leader":
+                self._engine = await self._rebuild()
+                return self._policy_version
+            async with self._sessionmaker() as session:
+                policy = await self._todays_policy(session)
+                if policy_version(policy) == self._policy_version:
+                    return self._policy_version
+                self._policy_version = await journal.remember_policy(session, policy, self.clock.now())
+                self._engine = Engine.restore(policy, self.engine.checkpoint())
+                await self._checkpoint(session, self._engine)
+                await session.commit()
+            log.info("routing policy changed to %s (desk calendar)", self._policy_version)
+            return self._policy_version
+
+    def _calendar_due(self, at: datetime) -> bool:
+        """A calendar saved for a later day takes effect when that day begins (checked by the ticker)."""
+        due = self._calendar_from
+        return due is not None and at.astimezone(self._settings.zone).date() >= due
 
     async def _checkpoint(self, session: AsyncSession, engine: Engine) -> None:
         if self._lease is not None:
@@ -427,6 +466,8 @@ class LiveDesk:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
+                if self._calendar_due(self.clock.now()):
+                    await self.refresh_policy()
                 await self.submit(Tick(at=self.clock.now()))
             except Exception:  # keep ticking: one bad tick must not stop offers expiring
                 log.exception("routing tick failed")

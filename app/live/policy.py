@@ -8,6 +8,7 @@ from typing import Any
 
 from app.config import Settings, parse_hours
 from app.language.models import Language
+from app.live.desk_calendar.schema import CalendarData, policy_hours
 from routing import DeskPolicy, apply_overrides, default_policy_data, format_clock
 
 
@@ -26,7 +27,10 @@ def _hours(hours: str, days: list[str], settings: Settings, *, closed_dates: boo
     return data
 
 
-def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, Any]:
+def policy_data(
+    settings: Settings, languages: Iterable[Language], calendar: CalendarData | None = None
+) -> dict[str, Any]:
+    """The policy as plain data; the stored desk calendar (when given) sets the hours, else the settings."""
     data = default_policy_data()
     configured = {lang.code: lang.service_mode.value for lang in languages if lang.active}
     if configured:  # an unseeded database keeps the built-in languages of DOMAIN.md
@@ -35,11 +39,15 @@ def policy_data(settings: Settings, languages: Iterable[Language]) -> dict[str, 
     data["interpreter_hours"] = _hours(
         settings.vendor_hours, settings.vendor_days, settings, closed_dates=False
     )
+    if calendar is not None:
+        data.update(policy_hours(calendar, settings.timezone))
     data["wrap_up_s"] = settings.wrap_up_seconds
     if settings.routing_policy_json:
         data = apply_overrides(data, json.loads(settings.routing_policy_json))
     return data
 
 
-def build_policy(settings: Settings, languages: Iterable[Language]) -> DeskPolicy:
-    return DeskPolicy.from_dict(policy_data(settings, languages))
+def build_policy(
+    settings: Settings, languages: Iterable[Language], calendar: CalendarData | None = None
+) -> DeskPolicy:
+    return DeskPolicy.from_dict(policy_data(settings, languages, calendar))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.mt.index import Progress, fetch_and_install
 from app.mt.package import Limits, install_package, list_installed
 from app.mt.routes import DEFAULT_PIVOT, Route, reachability
 
@@ -21,6 +22,26 @@ def install_command(file: Path, models_dir: Path, limits: Limits = Limits()) -> 
     )
     if result.replaced is not None:
         line += f"; replaced package {result.replaced.package_version or '?'}"
+    return line
+
+
+def fetch_command(
+    pair: tuple[str, str], models_dir: Path, index_url: str, progress: Progress, limits: Limits = Limits()
+) -> str:
+    """Fetch the newest package of `pair` from the index and install it; return a one-line report."""
+    fetched = fetch_and_install(pair, models_dir, index_url, limits=limits, progress=progress)
+    meta = fetched.result.package.metadata
+    check = (
+        "SHA-256 checked"
+        if fetched.verified
+        else "the index gives no SHA-256: size and contents checked only"
+    )
+    line = (
+        f"installed {meta.from_code} -> {meta.to_code} (package {meta.package_version or '?'}) from "
+        f"{fetched.entry.url} into {fetched.result.package.path}; {check}"
+    )
+    if fetched.result.replaced is not None:
+        line += f"; replaced package {fetched.result.replaced.package_version or '?'}"
     return line
 
 

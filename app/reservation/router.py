@@ -52,6 +52,7 @@ from app.reservation.views import (
     throttle,
     upcoming,
 )
+from app.resident import link_registry
 from app.resident.links import LinkError, ResidentLink, read_link
 from app.security.tokens import same
 
@@ -75,11 +76,16 @@ def _resident_lang(lang: str | None, request: Request) -> str:
     return lang if lang in SUPPORTED else negotiate(request.headers.get("accept-language"))
 
 
-def _entry_link(settings: Settings, token: str, now: datetime, lang: str) -> ResidentLink:
+async def _entry_link(
+    db: AsyncSession, settings: Settings, token: str, now: datetime, lang: str
+) -> ResidentLink:
     try:
-        return read_link(settings, token, now, ENTRY_LINKS)
+        link = read_link(settings, token, now, ENTRY_LINKS)
     except LinkError:
         raise Forbidden(translator(lang).t("error.link_expired")) from None
+    if await link_registry.is_revoked(db, link.link_id):
+        raise Forbidden(translator(lang).t("error.link_revoked"))
+    return link
 
 
 def _days(settings: Settings, now: datetime, first: date | None, last: date | None) -> tuple[date, date]:
@@ -148,7 +154,7 @@ async def resident_reservation_slots(
     """Open slots for a language, day by day in the desk's time zone, with times written in that language."""
     now = clock.now()
     ui = _resident_lang(lang, request)
-    _entry_link(settings, link, now, ui)
+    await _entry_link(db, settings, link, now, ui)
     if lang not in SUPPORTED:
         raise InvalidField(("query", "lang"), f"unknown language {lang!r}", list(SUPPORTED))
     first, last = _days(settings, now, first, last)
@@ -176,7 +182,7 @@ async def book_reservation(
     """Book a slot; the answer has the reservation code, the join link and the token to cancel it."""
     now = clock.now()
     ui = _resident_lang(body.language, request)
-    entry = _entry_link(settings, link, now, ui)
+    entry = await _entry_link(db, settings, link, now, ui)
     throttle(request, settings, clock, ui)
     booking = _booking_in(body, entry.municipality, None)
     tr = translator(ui)

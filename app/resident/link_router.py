@@ -12,14 +12,17 @@ from sqlalchemy import select
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.deps import ClockDep, DbSession, Office, SettingsDep
+from app.deps import Admin, ClockDep, DbSession, Office, ReportReader, SettingsDep
 from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED
+from app.resident import link_registry
+from app.resident.link_models import ResidentLinkRecord
 from app.resident.links import MAX_VALIDITY, LinkClaims, LinkKind, issue_link, read_link
 from app.resident.qr import qr_svg
 
 router = APIRouter(prefix="/resident", tags=["residents"])
+admin_router = APIRouter(prefix="/admin/resident-links", tags=["admin"])
 
 
 class ResidentLinkCreate(BaseModel):
@@ -104,7 +107,7 @@ async def create_resident_link(
     clock: ClockDep,
     principal: Office,
 ) -> ResidentLinkRead:
-    """A signed link (and its QR code) that opens the resident video page; nothing is stored."""
+    """A signed link (and its QR code) that opens the resident video page; remembered, to list and revoke."""
     if link_in.language is not None and link_in.language not in SUPPORTED:
         raise InvalidField(("body", "language"), f"unknown language {link_in.language!r}", list(SUPPORTED))
     scope = await _scope(db, principal, link_in)
@@ -112,6 +115,7 @@ async def create_resident_link(
     token = make_link(settings, link_in, scope, now)
     url = link_url(request, token)
     link = read_link(settings, token, now)
+    await link_registry.remember(db, link, principal)
     return ResidentLinkRead(
         url=url,
         token=token,
@@ -122,3 +126,63 @@ async def create_resident_link(
         expires_at=link.expires_at,
         qr_svg=qr_svg(url),
     )
+
+
+class ResidentLinkEntry(BaseModel):
+    link_id: str
+    kind: str
+    municipality: str | None
+    site: str | None
+    language: str | None
+    issued_at: datetime
+    expires_at: datetime
+    issued_by: str | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    state: Literal["active", "expired", "revoked"]
+
+
+class ResidentLinkList(BaseModel):
+    links: list[ResidentLinkEntry]
+
+
+def _entry(row: ResidentLinkRecord, now: datetime) -> ResidentLinkEntry:
+    state: Literal["active", "expired", "revoked"] = (
+        "revoked" if row.revoked_at is not None else "expired" if row.expires_at <= now else "active"
+    )
+    return ResidentLinkEntry(
+        link_id=row.link_id,
+        kind=row.kind,
+        municipality=row.municipality_code,
+        site=row.site_code,
+        language=row.language,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        issued_by=row.issued_by,
+        revoked_at=row.revoked_at,
+        revoked_by=row.revoked_by,
+        state=state,
+    )
+
+
+@admin_router.get("", response_model=ResidentLinkList)
+async def list_resident_links(
+    db: DbSession, clock: ClockDep, reader: ReportReader, include_inactive: bool = False
+) -> ResidentLinkList:
+    """Posters and invitations made by staff, newest first (a coordinator sees their municipality's)."""
+    now = clock.now()
+    rows = await link_registry.listing(
+        db, now, municipality=reader.municipality_code, include_inactive=include_inactive
+    )
+    return ResidentLinkList(links=[_entry(row, now) for row in rows])
+
+
+@admin_router.post("/{link_id}/revoke", response_model=ResidentLinkEntry)
+async def revoke_resident_link(
+    link_id: str, request: Request, db: DbSession, clock: ClockDep, admin: Admin
+) -> ResidentLinkEntry:
+    """Withdraw a link at once: its page answers 410 in the resident's language from now on."""
+    now = clock.now()
+    client_ip = request.client.host if request.client else None
+    row = await link_registry.revoke(db, link_id, admin, now, client_ip)
+    return _entry(row, now)

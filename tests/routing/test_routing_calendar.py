@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from routing_kit import jst
@@ -140,3 +141,62 @@ def test_24_hour_hours__open_around_the_clock_and_round_trip():
         2026, 11, 24, 0, 0, tzinfo=tokyo
     ).astimezone(UTC)
     assert timedelta(0) < until - at.astimezone(UTC) <= timedelta(minutes=30)
+
+
+# -- hours per weekday and extra open days (the desk calendar as data) --------------------------------------
+
+
+def _tokyo(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def test_a_weekday_with_its_own_hours_opens_and_closes_at_them() -> None:
+    hours = OpeningHours.from_dict(
+        {
+            "opens": "09:00",
+            "closes": "17:00",
+            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat"],
+            "holiday_country": None,
+            "annual_closures": [],
+            "day_hours": {"sat": {"opens": "10:00", "closes": "12:00"}},
+        }
+    )
+    saturday, friday = date(2026, 12, 5), date(2026, 12, 4)
+    assert hours.is_open(_tokyo(friday, 16, 30))
+    assert not hours.is_open(_tokyo(saturday, 9, 30))
+    assert hours.is_open(_tokyo(saturday, 11, 59))
+    assert not hours.is_open(_tokyo(saturday, 12, 0))
+    assert hours.next_opening(_tokyo(friday, 18)) == _tokyo(saturday, 10).astimezone(UTC)
+    assert hours.closes_on(saturday) == _tokyo(saturday, 12).astimezone(UTC)
+    assert OpeningHours.from_dict(hours.to_dict()) == hours
+
+
+def test_an_extra_open_day_opens_a_holiday_and_a_closed_date_stays_closed() -> None:
+    new_year = date(2027, 1, 11)  # Coming of Age Day, a national holiday (a Monday)
+    hours = OpeningHours.from_dict(
+        {"opens": "09:00", "closes": "17:00", "open_dates": [new_year.isoformat(), "2026-12-05"]}
+    )
+    assert hours.is_open(_tokyo(new_year, 10))
+    assert hours.is_open(_tokyo(date(2026, 12, 5), 10))  # a Saturday
+    assert not hours.is_open(_tokyo(date(2026, 12, 6), 10))
+    assert OpeningHours.from_dict(hours.to_dict()) == hours
+
+
+def test_old_policies_keep_their_plain_form_and_bad_day_hours_are_refused() -> None:
+    plain = OpeningHours.from_dict({"opens": "09:00", "closes": "17:00"})
+    assert "day_hours" not in plain.to_dict() and "open_dates" not in plain.to_dict()
+    with pytest.raises(PolicyError):
+        OpeningHours.from_dict({"opens": "09:00", "closes": "17:00", "day_hours": {"sat": "10-12"}})
+    with pytest.raises(PolicyError):
+        OpeningHours.from_dict(
+            {"opens": "09:00", "closes": "17:00", "day_hours": {"sat": {"opens": "12:00", "closes": "10:00"}}}
+        )
+    with pytest.raises(PolicyError):
+        OpeningHours.from_dict(
+            {
+                "opens": "09:00",
+                "closes": "17:00",
+                "open_dates": ["2026-12-05"],
+                "closed_dates": ["2026-12-05"],
+            }
+        )

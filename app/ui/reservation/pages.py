@@ -43,6 +43,7 @@ from app.reservation.views import (
     throttle,
     upcoming,
 )
+from app.resident import link_registry
 from app.resident.links import LinkError, LinkKind, ResidentLink, read_link
 from app.resident.qr import qr_svg
 from app.security.tokens import same
@@ -93,14 +94,18 @@ def _problem(request: Request, tr: Translator, message: str, status_code: int) -
     )
 
 
-def _entry(
-    request: Request, settings: Settings, token: str, now: datetime, lang: str | None
+async def _entry(
+    request: Request, db: DbSession, settings: Settings, token: str, now: datetime, lang: str | None
 ) -> ResidentLink | Response:
     try:
-        return read_link(settings, token, now, ENTRY_LINKS | {LinkKind.reservation})
+        link = read_link(settings, token, now, ENTRY_LINKS | {LinkKind.reservation})
     except LinkError:
         tr = translator(_lang(lang, None, request))
         return _problem(request, tr, tr.t("error.link_expired"), 410)
+    if await link_registry.is_revoked(db, link.link_id):  # withdrawn by staff: no booking through it
+        tr = translator(_lang(lang, link, request))
+        return _problem(request, tr, tr.t("error.link_revoked"), 410)
+    return link
 
 
 async def _managed(
@@ -114,7 +119,7 @@ async def _managed(
     lang: str | None,
 ) -> tuple[Translator, Reservation] | Response:
     """The booking behind a manage link, or the problem page when the entry link or its manage token fails."""
-    link = _entry(request, settings, token, now, lang)
+    link = await _entry(request, db, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     tr = translator(_lang(lang, link, request))
@@ -199,7 +204,7 @@ async def reserve_page(
 ) -> Response:
     """Choose a day and time for a consultation with an interpreter, in the resident's language."""
     now = clock.now()
-    link = _entry(request, settings, token, now, lang)
+    link = await _entry(request, db, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     if link.kind is LinkKind.reservation:  # a join link: its page is the resident page
@@ -227,7 +232,7 @@ async def reserve_submit(
 ) -> Response:
     """Book the chosen time (the form's key makes a double submit book once), then show the confirmation."""
     now = clock.now()
-    link = _entry(request, settings, token, now, lang)
+    link = await _entry(request, db, settings, token, now, lang)
     if isinstance(link, Response):
         return link
     tr = translator(_lang(lang, link, request))

@@ -27,6 +27,7 @@ from app.i18n import SUPPORTED, catalog_json, negotiate, translator
 from app.i18n.runtime import Translator
 from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
+from app.resident import link_registry
 from app.resident.links import LinkExpired, LinkInvalid, LinkKind, ResidentLink, read_link
 from app.resident.truth import language_truth
 from app.ui.templating import templates
@@ -119,9 +120,13 @@ def _language(requested: str | None, link_language: str | None, request: Request
     return negotiate(request.headers.get("accept-language"))
 
 
-def _link_error(request: Request, settings: Settings, lang: str, expired: bool) -> Response:
+def _link_error(
+    request: Request, settings: Settings, lang: str, expired: bool, *, revoked: bool = False
+) -> Response:
+    """410 for a link that was good (expired, or revoked by staff), 404 for one that never was."""
     tr = translator(lang)
-    message = tr.t("error.link_expired" if expired else "resident.link_invalid")
+    key = "error.link_revoked" if revoked else "error.link_expired" if expired else "resident.link_invalid"
+    message = tr.t(key)
     return templates.TemplateResponse(
         request,
         "resident_link_error.html",
@@ -135,6 +140,7 @@ def _link_error(request: Request, settings: Settings, lang: str, expired: bool) 
 async def resident_page(
     token: str,
     request: Request,
+    db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
     mt: TranslatorDep,
@@ -149,6 +155,9 @@ async def resident_page(
         return _link_error(request, settings, _language(lang, exc.link.language, request), expired=True)
     except LinkInvalid:
         return _link_error(request, settings, _language(lang, None, request), expired=False)
+    if await link_registry.is_revoked(db, link.link_id):
+        language = _language(lang, link.language, request)
+        return _link_error(request, settings, language, expired=True, revoked=True)
     code = _language(lang, link.language, request)
     tr = translator(code)
     first = step if step in STEPS else ("consent" if lang in SUPPORTED else "language")
