@@ -152,9 +152,8 @@ async function createCase(section) {
   showError(section, "");
   try {
     state.requests += 1;
-    const body = { language: cfg.lang };
-    if (cfg.municipality) body.resident_municipality = cfg.municipality;
-    if (cfg.reservation_token) body.reservation_token = cfg.reservation_token;
+    // the signed link decides the municipality and site (and, for a reservation, which booking this is)
+    const body = { language: cfg.lang, link: cfg.token };
     const response = await fetch("/api/v1/resident/consultations", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey, "Accept-Language": cfg.lang },
