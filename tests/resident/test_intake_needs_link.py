@@ -56,7 +56,8 @@ async def test_intake__the_municipality_comes_from_the_link_never_from_the_body(
         json={"language": "pt", "link": resident_link(), "resident_municipality": "33208"},
         headers={"Idempotency-Key": "body-muni-0001"},
     )
-    assert chosen.status_code == 422 and chosen.json()["detail"][0]["loc"] == ["body", "resident_municipality"]
+    assert chosen.status_code == 422
+    assert chosen.json()["detail"][0]["loc"] == ["body", "resident_municipality"]
     created = await client.post(
         URL,
         json={"language": "pt", "link": resident_link("33208", "soja-counter")},
@@ -98,7 +99,10 @@ async def test_throttle__behind_a_trusted_proxy_each_client_has_its_own_window(
     database_url: str, clock: ControlledClock
 ) -> None:
     settings = open_desk_settings(
-        database_url, resident_intake_limit=1, trusted_proxies="10.0.0.0/8", resident_intake_window_seconds=600
+        database_url,
+        resident_intake_limit=1,
+        resident_intake_window_seconds=600,
+        trusted_proxies="10.0.0.0/8",
     )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
