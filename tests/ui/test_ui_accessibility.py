@@ -336,7 +336,7 @@ def test_ui_chat_resident(
     assert intake.status_code == 201, intake.text
     case_id, ticket = intake.json()["id"], intake.json()["live"]["watch_ticket"]
     page = _context(module_browser, locale=lang).new_page()
-    page.goto(f"{base}/chat/{case_id}?ticket={ticket}&lang={lang}")
+    page.goto(f"{base}/chat/{case_id}?lang={lang}#ticket={ticket}")
     page.locator("#fallback").wait_for(state="visible", timeout=15_000)
     problems += check_viewports(page, f"chat-fallback-{lang}")
     if page.is_visible("#choose-mt_chat") and page.is_enabled("#choose-mt_chat"):
@@ -357,7 +357,9 @@ def test_ui_chat_resident(
         if lang == "ne":
             chat_counselor.locator(".msg.machine-translated summary").first.click()
             problems += check_viewports(chat_counselor, "chat-counselor")
-    page.goto(f"{base}/chat/{case_id}?ticket=expired&lang={lang}")
+    page.goto("about:blank")  # a new document: the fragment alone would not reload the page
+    page.goto(f"{base}/chat/{case_id}?lang={lang}#ticket=expired")
+    page.locator("#expired").wait_for(state="visible", timeout=15_000)
     problems += check_viewports(page, f"chat-expired-{lang}")
     page.context.close()
     assert_no_problems(problems)

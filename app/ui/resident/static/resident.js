@@ -195,9 +195,11 @@ for (const button of document.querySelectorAll("[data-way=chat]")) {
   });
 }
 
+// The ticket goes in the fragment: never sent to the server, so never in an access log or a Referer.
 function chatUrl() {
-  const q = new URLSearchParams({ ticket: state.ticket, lang: cfg.lang });
-  return `/chat/${encodeURIComponent(state.consultationId)}?${q}`;
+  const q = new URLSearchParams({ lang: cfg.lang });
+  const fragment = new URLSearchParams({ ticket: state.ticket });
+  return `/chat/${encodeURIComponent(state.consultationId)}?${q}#${fragment}`;
 }
 
 // --- waiting room: pushes for our consultation only (the watch ticket) -------------------------------------------
