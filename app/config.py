@@ -181,7 +181,7 @@ class Settings(BaseSettings):
         "believed (comma separated, e.g. 127.0.0.1,10.0.0.0/8); empty: the peer address is the client",
     )
     device_check_max_per_address: int = Field(
-        default=1, ge=1, le=16, description="anonymous device checks one address may run at once"
+        default=2, ge=1, le=16, description="anonymous device checks one address may run at once"
     )
     device_check_idle_seconds: float = Field(
         default=20.0, gt=0, le=300, description="an anonymous device check not connected by then is closed"

@@ -70,7 +70,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             peers = PeerRegistry()
             app.state.peers = peers
             app.state.device_check = DeviceCheck(
-                peers, ice_servers=(), max_sessions=settings.device_check_max_sessions
+                peers,
+                ice_servers=(),
+                max_sessions=settings.device_check_max_sessions,
+                max_per_client=settings.device_check_max_per_address,
+                connect_within_s=settings.device_check_idle_seconds,
             )
             stack.push_async_callback(app.state.engine.dispose)
             stack.push_async_callback(peers.close_all)
