@@ -19,7 +19,7 @@ import pytest
 from app.main import create_app
 from app.mt import install_package
 from app.mt.testing import build_fixed_output_package
-from tests.a11y_support import assert_no_problems, check_viewports, module_browser
+from tests.a11y_support import RECORD_CSP_VIOLATIONS, assert_no_problems, check_viewports, module_browser
 from tests.browser_support import LiveServer, live_server, sign_in
 from tests.calls.calls_support import (
     ADMIN,
@@ -75,7 +75,9 @@ def server(desk: Desk) -> Iterator[LiveServer]:
 
 
 def _context(browser: Any, locale: str = "ja-JP") -> Any:
-    return browser.new_context(viewport={"width": 1024, "height": 768}, locale=locale)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale=locale)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)  # every screen is also checked against the CSP
+    return context
 
 
 def _signed_in(browser: Any, base: str, user: str) -> Any:
