@@ -3,6 +3,8 @@ Content-Security-Policy (no CDN request, no policy violation)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +17,13 @@ from tests.conftest import open_desk_settings
 pytestmark = pytest.mark.browser
 
 
-def test_docs__swagger_ui_renders_locally_under_the_policy(chromium_browser: Any, settings: Any) -> None:  # noqa: F811
-    app = create_app(open_desk_settings(settings.database_url))
+def test_docs__swagger_ui_renders_locally_under_the_policy(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "docs.db")
+    app = create_app(open_desk_settings(f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}"))
     with live_server(app) as server:
         context = chromium_browser.new_context()
         context.add_init_script(RECORD_CSP_VIOLATIONS)
