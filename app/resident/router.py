@@ -17,7 +17,7 @@ from app.config import Settings
 from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
 from app.deps import CipherDep, ClockDep, DbSession, ResidentKeyed, SettingsDep
-from app.enums import Channel, ConsultationStatus
+from app.enums import Channel, ConsultationStatus, SiteKind
 from app.errors import InvalidField, TooManyRequests, Unauthenticated
 from app.geography.models import Site
 from app.i18n import SUPPORTED, negotiate, translator
@@ -108,6 +108,7 @@ class ResidentIntake(BaseModel):
     language: str = Field(min_length=2, max_length=8)
     link: str | None = Field(
         default=None,
+        min_length=1,
         max_length=2048,
         description="the resident link's token (the page /r/<token>): it decides the municipality and site; "
         "required unless a counter tablet sends its device token",
@@ -157,7 +158,9 @@ async def _source(
             raise _refused(body.language, "resident.link_invalid")
         site = await db.get(Site, device.site_id)
         assert site is not None
-        return IntakeSource(site.municipality_code, site.code, None, None)
+        # a satellite counter serves its own municipality's residents; the central desk serves the whole area
+        own = site.municipality_code if site.kind is SiteKind.satellite_counter else None
+        return IntakeSource(own, site.code, None, None)
     try:
         link = read_link(settings, token, now)
     except LinkExpired as exc:

@@ -74,7 +74,12 @@ async def test_intake__a_counter_tablet_uses_its_device_token_and_its_own_site(
         URL, json={"language": "pt"}, headers={**auth["soja_device"], "Idempotency-Key": "tablet-0001"}
     )
     assert tablet.status_code == 201, tablet.text
-    assert await _stored(db, tablet.json()["id"]) == ("33208", "soja-counter")
+    assert await _stored(db, tablet.json()["id"]) == ("33208", "soja-counter")  # a Soja satellite counter
+    central = await client.post(
+        URL, json={"language": "pt"}, headers={**auth["desk_device"], "Idempotency-Key": "tablet-0003"}
+    )
+    assert central.status_code == 201, central.text
+    assert await _stored(db, central.json()["id"]) == (None, "kurashiki-desk")  # serves the whole area
     staff = await client.post(
         URL, json={"language": "pt"}, headers={**auth["counselor"], "Idempotency-Key": "tablet-0002"}
     )
