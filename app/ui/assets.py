@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -49,6 +50,24 @@ def swagger_ui_dir() -> Path:
 def plotly_js_path() -> Path:
     """plotly.min.js as shipped inside the installed plotly wheel (nothing from a CDN, nothing committed)."""
     return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+_PLOTLY_RULES = re.compile(r'\{"X,X div":.*?\}', re.S)
+_PLOTLY_RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
+
+
+def plotly_css(script: str) -> str:
+    """The stylesheet plotly.js would inject as an inline <style> (refused by the Content-Security-Policy),
+    made from the rules inside the locked plotly.min.js as plotly.js expands them (X, Y, a leading comma)."""
+    found = _PLOTLY_RULES.search(script)
+    if found is None:
+        raise RuntimeError("plotly.min.js has no style rules where expected; check the plotly version")
+    rules = []
+    for key, single, double in _PLOTLY_RULE.findall(found.group(0)):
+        selector = (" ," + key[1:] if key.startswith(",") else key).replace("X", ".js-plotly-plot .plotly")
+        selector = selector.replace("Y", ".plotly-notifier")
+        rules.insert(0, f"{selector}{{{single or double}}}")  # plotly.js inserts each rule first
+    return "/* made from the rules inside plotly.min.js (see app/ui/assets.py) */\n" + "\n".join(rules) + "\n"
 
 
 @dataclass
@@ -99,6 +118,8 @@ def catalogue() -> dict[str, dict[str, Asset]]:
     """Screen -> file name -> asset; the fixed list of everything the assets route may serve."""
     found = {screen: _files(UI / screen / "static") for screen in (*SCREENS, SHARED)}
     found["report"]["plotly.min.js"] = Asset(plotly_js_path(), "text/javascript")
+    styles = plotly_css(plotly_js_path().read_text(encoding="utf-8")).encode()
+    found["report"]["plotly.css"] = Asset(Path("plotly.css"), "text/css", made=styles)
     for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         found["docs"][name] = Asset(swagger_ui_dir() / name, MEDIA_TYPES[Path(name).suffix])
     # The tablet and resident pages loaded the catalogue renderer from here before it was shared.

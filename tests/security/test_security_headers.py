@@ -66,3 +66,13 @@ async def test_docs__swagger_ui_from_local_files_only(client: AsyncClient) -> No
     assert "SwaggerUIBundle" in (await client.get("/assets/docs/swagger-ui-bundle.js")).text
     assert (await client.get("/redoc")).status_code == 200
     assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_plotly_styles__a_file_made_from_the_locked_plotly_not_an_inline_style(
+    client: AsyncClient,
+) -> None:
+    css = await client.get("/reports/assets/plotly.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".js-plotly-plot .plotly .main-svg{" in css.text and "X" not in css.text.replace("X,X", "")
+    dashboard = (UI / "report" / "templates" / "dashboard.html").read_text()
+    assert 'id="plotly.js-style-global" class="no-inline-styles"' in dashboard  # plotly.js then injects none
