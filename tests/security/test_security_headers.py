@@ -76,3 +76,7 @@ async def test_plotly_styles__a_file_made_from_the_locked_plotly_not_an_inline_s
     assert ".js-plotly-plot .plotly .main-svg{" in css.text and "X" not in css.text.replace("X,X", "")
     dashboard = (UI / "report" / "templates" / "dashboard.html").read_text()
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in dashboard  # plotly.js then injects none
+    # the map library inside plotly.min.js injects its stylesheet unless an element with its id exists
+    script = (await client.get("/reports/assets/plotly.min.js")).text
+    injected = set(re.findall(r'getElementById\("([0-9a-f]{64})"\)', script))
+    assert injected and all(f'id="{element}"' in dashboard for element in injected)
