@@ -62,7 +62,7 @@ def plotly_css(script: str) -> str:
     found = _PLOTLY_RULES.search(script)
     if found is None:
         raise RuntimeError("plotly.min.js has no style rules where expected; check the plotly version")
-    rules = []
+    rules: list[str] = []
     for key, single, double in _PLOTLY_RULE.findall(found.group(0)):
         selector = (" ," + key[1:] if key.startswith(",") else key).replace("X", ".js-plotly-plot .plotly")
         selector = selector.replace("Y", ".plotly-notifier")
