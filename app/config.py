@@ -208,6 +208,22 @@ class Settings(BaseSettings):
         le=3650,
         description="a counter tablet's token registered from now on expires after this many days; 0: never",
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or networks of reverse proxies whose X-Forwarded-For / Forwarded headers are "
+        "believed (comma separated, e.g. 127.0.0.1,10.0.0.0/8); empty: the peer address is the client",
+    )
+    device_check_max_per_address: int = Field(
+        default=2, ge=1, le=16, description="anonymous device checks one address may run at once"
+    )
+    device_check_idle_seconds: float = Field(
+        default=20.0, gt=0, le=300, description="an anonymous device check not connected by then is closed"
+    )
+    hsts_max_age_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="Strict-Transport-Security max-age, sent only when served securely (cookie_secure)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -261,6 +277,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
         return [str(item) for item in value]  # type: ignore[attr-defined]
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        found = []
+        for item in (str(i).strip() for i in items):
+            if item:
+                try:
+                    found.append(str(ipaddress.ip_network(item, strict=False)))
+                except ValueError:
+                    raise ValueError(f"expected IP addresses or networks, got {item!r}") from None
+        return found
 
     @field_validator("phone_codecs")
     @classmethod

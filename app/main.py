@@ -45,6 +45,7 @@ from app.resident.own_case_router import router as resident_own_case_router
 from app.resident.router import router as resident_router
 from app.resident.throttle import Throttles
 from app.security.crypto import PersonalDataCipher
+from app.security.headers import SecurityHeaders
 from app.socket.endpoint import router as ws_router
 from app.topic.router import router as topic_router
 from app.ui.admin.pages import router as admin_pages_router
@@ -52,6 +53,7 @@ from app.ui.assets import router as assets_router
 from app.ui.call.pages import router as call_ui_router
 from app.ui.chat.pages import router as chat_pages_router
 from app.ui.desk_settings.pages import router as desk_settings_pages_router
+from app.ui.docs.pages import router as docs_pages_router
 from app.ui.home.pages import router as ui_router
 from app.ui.report.pages import router as report_pages_router
 from app.ui.reservation.pages import router as reservation_pages_router
@@ -77,7 +79,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             peers = PeerRegistry()
             app.state.peers = peers
             app.state.device_check = DeviceCheck(
-                peers, ice_servers=(), max_sessions=settings.device_check_max_sessions
+                peers,
+                ice_servers=(),
+                max_sessions=settings.device_check_max_sessions,
+                max_per_client=settings.device_check_max_per_address,
+                connect_within_s=settings.device_check_idle_seconds,
             )
             stack.push_async_callback(app.state.engine.dispose)
             stack.push_async_callback(peers.close_all)
@@ -92,6 +98,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         summary="A shared multilingual consultation desk for foreign residents",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by app/ui/docs from local files (no CDN), under the security headers
+        redoc_url=None,
     )
     engine = create_engine(settings.database_url, clock=clock)
     app.state.settings = settings
@@ -101,6 +109,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.cipher = PersonalDataCipher(settings.data_keys, settings.secret_key)
 
     install_error_handlers(app)
+    hsts = settings.hsts_max_age_seconds if settings.cookie_secure else None
+    app.add_middleware(SecurityHeaders, hsts_max_age=hsts)
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         auth_router,
@@ -143,5 +153,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(desk_settings_pages_router)
     app.include_router(assets_router)
     app.include_router(admin_pages_router)
+    app.include_router(docs_pages_router)
     document_errors(app)  # after every router is mounted: the OpenAPI document lists each route's errors
     return app

@@ -455,6 +455,23 @@ def assert_focus_visible(page: Any, *, context: str) -> None:
 # --- everything at once ----------------------------------------------------------------------------------
 
 
+# Installed in a browser context (context.add_init_script) before any page script runs: every violation of
+# the Content-Security-Policy (an inline script or style refused, a blocked load) is kept for `csp_problems`.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${where})`);
+});
+"""
+
+
+def csp_problems(page: Any) -> list[str]:
+    """The Content-Security-Policy violations recorded on this page (see RECORD_CSP_VIOLATIONS)."""
+    found: list[str] = page.evaluate("() => window.__cspViolations || []")
+    return [f"CSP: {v}" for v in found]
+
+
 def screen_problems(
     page: Any,
     name: str,
@@ -472,6 +489,7 @@ def screen_problems(
         *overflow_problems(page, overflow_ignore),
         *language_of_parts_problems(page),
         *focus_problems(page),
+        *csp_problems(page),
     ]
     return [f"{name}: {problem}" for problem in problems]
 

@@ -286,3 +286,11 @@ async def auth(db: AsyncSession, monkeypatch: pytest.MonkeyPatch) -> dict[str, d
         headers[name] = {"Authorization": f"Bearer {token}"}
     await db.commit()
     return headers
+
+
+def resident_link(municipality: str | None = None, site: str | None = None, now: datetime = TEST_NOW) -> str:
+    """A poster link signed with the test secret, as the resident page sends it with a request."""
+    from app.resident.links import LinkClaims, LinkKind, issue_link
+
+    signing = Settings(mode=Mode.dev, secret_key=TEST_SECRET, database_url="sqlite+aiosqlite://")
+    return issue_link(signing, LinkClaims(LinkKind.poster, municipality, site), now)

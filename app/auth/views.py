@@ -12,6 +12,7 @@ from app.clock import Clock
 from app.config import Mode, Settings
 from app.errors import ServiceUnavailable, TooManyRequests, Unauthenticated
 from app.resident.throttle import throttles
+from app.security.client_address import client_address as trusted_client_address
 from app.security.passwords import HashingBusy
 from app.staff.models import StaffUser
 
@@ -19,7 +20,8 @@ ADDRESS_WAIT = "too many failed sign-ins from this address; try again later"
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address as every per-address limit sees it (proxy headers only from trusted proxies)."""
+    return trusted_client_address(request)
 
 
 async def sign_in(

@@ -8,8 +8,15 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.call.device_check_schemas import DeviceCheckReportRead
-from app.errors import UNAVAILABLE, DomainError, InvalidField, NotFound
-from realtime.peers.device_check import DeviceCheck, DeviceCheckBusy, DeviceCheckError, UnknownSession
+from app.errors import THROTTLED, UNAVAILABLE, DomainError, InvalidField, NotFound, TooManyRequests
+from app.security.client_address import client_address
+from realtime.peers.device_check import (
+    DeviceCheck,
+    DeviceCheckBusy,
+    DeviceCheckError,
+    DeviceCheckTooMany,
+    UnknownSession,
+)
 
 router = APIRouter(prefix="/device-check", tags=["calls"])
 
@@ -39,11 +46,22 @@ def get_device_check(request: Request) -> DeviceCheck:
 DeviceCheckDep = Annotated[DeviceCheck, Depends(get_device_check)]
 
 
-@router.post("", response_model=SdpAnswer, status_code=status.HTTP_201_CREATED, responses=UNAVAILABLE)
-async def start_device_check(offer: SdpOffer, check: DeviceCheckDep) -> SdpAnswer:
-    """Open an echo session: you will see and hear yourself back; poll the report for the figures."""
+@router.post(
+    "", response_model=SdpAnswer, status_code=status.HTTP_201_CREATED, responses={**THROTTLED, **UNAVAILABLE}
+)
+async def start_device_check(offer: SdpOffer, request: Request, check: DeviceCheckDep) -> SdpAnswer:
+    """Open an echo session: you will see and hear yourself back; poll the report for the figures.
+
+    Anonymous, so bounded: one address runs a few checks at once, a check that does not connect soon is
+    closed, and only the offer's ICE candidates on the sender's own address are checked (the server never
+    probes other hosts named in an offer)."""
     try:
-        session_id, answer = await check.answer(offer.sdp)
+        session_id, answer = await check.answer(offer.sdp, client_address(request))
+    except DeviceCheckTooMany:
+        raise TooManyRequests(
+            "a device check from your address is still running; end it (DELETE) or wait a minute",
+            check.connect_within_s,
+        ) from None
     except DeviceCheckBusy:
         raise Busy("too many device checks are running; try again in a minute") from None
     except DeviceCheckError as exc:

@@ -29,6 +29,7 @@ from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.schemas import ContactRead, ReservationRead, ResidentReservationRead, UpcomingRead
 from app.resident.links import LinkKind
 from app.resident.throttle import throttles
+from app.security.client_address import client_address
 from app.security.crypto import PersonalDataCipher
 from routing import DeskPolicy
 
@@ -42,8 +43,7 @@ def policy_of(request: Request) -> DeskPolicy:
 
 def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> None:
     limiter = throttles(request).reservation
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.hit(client, clock.monotonic())
+    wait = limiter.hit(client_address(request), clock.monotonic())
     if wait is not None:
         raise TooManyRequests(translator(lang).t("error.rate_limited"), wait)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +25,7 @@ import anyio
 from fastapi import APIRouter, Request, Response
 
 from app.errors import NotFound
+from app.i18n.languages import LANGUAGES
 from app.ui.templating import SCREENS, UI
 
 CACHE_CONTROL = "no-cache"
@@ -40,9 +42,32 @@ ALIASES = {
 }
 
 
+def swagger_ui_dir() -> Path:
+    """Swagger UI and ReDoc as shipped inside the fastapi-offline wheel (locked; nothing committed)."""
+    return Path(str(resources.files("fastapi_offline") / "static"))
+
+
 def plotly_js_path() -> Path:
     """plotly.min.js as shipped inside the installed plotly wheel (nothing from a CDN, nothing committed)."""
     return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+
+
+_PLOTLY_RULES = re.compile(r'\{"X,X div":.*?\}', re.S)
+_PLOTLY_RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
+
+
+def plotly_css(script: str) -> str:
+    """The stylesheet plotly.js would inject as an inline <style> (refused by the Content-Security-Policy),
+    made from the rules inside the locked plotly.min.js as plotly.js expands them (X, Y, a leading comma)."""
+    found = _PLOTLY_RULES.search(script)
+    if found is None:
+        raise RuntimeError("plotly.min.js has no style rules where expected; check the plotly version")
+    rules: list[str] = []
+    for key, single, double in _PLOTLY_RULE.findall(found.group(0)):
+        selector = (" ," + key[1:] if key.startswith(",") else key).replace("X", ".js-plotly-plot .plotly")
+        selector = selector.replace("Y", ".plotly-notifier")
+        rules.insert(0, f"{selector}{{{single or double}}}")  # plotly.js inserts each rule first
+    return "/* made from the rules inside plotly.min.js (see app/ui/assets.py) */\n" + "\n".join(rules) + "\n"
 
 
 @dataclass
@@ -54,8 +79,11 @@ class Asset:
     _stamp: tuple[int, int] | None = field(default=None, repr=False)
     _body: bytes = field(default=b"", repr=False)
     _gzipped: bytes | None = field(default=None, repr=False)
+    made: bytes | None = None  # an asset made at start, with no file behind it
 
     def body(self) -> bytes:
+        if self.made is not None:
+            return self.made
         stat = self.path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
@@ -90,6 +118,10 @@ def catalogue() -> dict[str, dict[str, Asset]]:
     """Screen -> file name -> asset; the fixed list of everything the assets route may serve."""
     found = {screen: _files(UI / screen / "static") for screen in (*SCREENS, SHARED)}
     found["report"]["plotly.min.js"] = Asset(plotly_js_path(), "text/javascript")
+    styles = plotly_css(plotly_js_path().read_text(encoding="utf-8")).encode()
+    found["report"]["plotly.css"] = Asset(Path("plotly.css"), "text/css", made=styles)
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        found["docs"][name] = Asset(swagger_ui_dir() / name, MEDIA_TYPES[Path(name).suffix])
     # The tablet and resident pages loaded the catalogue renderer from here before it was shared.
     found["call"]["i18n.js"] = found[SHARED]["i18n.js"]
     return found
@@ -116,9 +148,9 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
-async def asset_response(request: Request, screen: str, name: str) -> Response:
+async def asset_response(request: Request, screen: str, name: str, given: Asset | None = None) -> Response:
     """The asset, gzipped when the client accepts it, or a 304 when its ETag still matches."""
-    asset = CATALOGUE.get(screen, {}).get(name)
+    asset = given or CATALOGUE.get(screen, {}).get(name)
     if asset is None:
         raise NotFound(f"no asset {name!r} for the {screen!r} screen")
     encoding = (
@@ -134,6 +166,25 @@ async def asset_response(request: Request, screen: str, name: str) -> Response:
 
 
 router = APIRouter(include_in_schema=False)
+
+
+def fonts_css() -> str:
+    """Each language's font stack, chosen by the page's <html lang> (a stylesheet, not a style attribute:
+    the Content-Security-Policy allows no inline style)."""
+    rules = [
+        f"html:lang({language.bcp47}) body {{ font-family: {language.font_stack}; }}"
+        for language in LANGUAGES.values()
+    ]
+    return "/* made from app/i18n/languages.py */\n" + "\n".join(rules) + "\n"
+
+
+FONTS_CSS = Asset(Path("fonts.css"), "text/css", made=fonts_css().encode())
+
+
+@router.api_route("/assets/fonts.css", methods=["GET", "HEAD"])
+async def serve_fonts_css(request: Request) -> Response:
+    """The resident pages' font stacks per language."""
+    return await asset_response(request, "", "", FONTS_CSS)
 
 
 @router.api_route("/assets/{screen}/{name}", methods=["GET", "HEAD"])

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from app.i18n.jinja import install_jinja
 
 UI = Path(__file__).resolve().parent
-SCREENS = ("home", "call", "chat", "reservation", "resident", "report", "admin", "desk_settings")
+SCREENS = ("home", "call", "chat", "reservation", "resident", "report", "admin", "desk_settings", "docs")
 
 
 def template_dirs() -> list[Path]:

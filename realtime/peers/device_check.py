@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -37,9 +38,11 @@ __all__ = [
     "DeviceCheckBusy",
     "DeviceCheckError",
     "DeviceCheckReport",
+    "DeviceCheckTooMany",
     "MediaQuality",
     "Mode",
     "UnknownSession",
+    "own_candidates_only",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,10 @@ class DeviceCheckError(Exception):
 
 class DeviceCheckBusy(DeviceCheckError):
     """Too many device checks at once; each echo costs ~16% of a core (answer 503 and retry)."""
+
+
+class DeviceCheckTooMany(DeviceCheckBusy):
+    """This address already runs as many device checks as one address may (answer 429)."""
 
 
 class UnknownSession(LookupError):
@@ -137,6 +144,43 @@ class _Session:
     sent: dict[str, FrameCounter] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     connected_at: float | None = None
+    client: str | None = None
+
+
+def _same_address(text: str, client: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:  # a host name (mDNS "….local") or garbage: nothing to check against the requester
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        client = client.ipv4_mapped
+    return address == client
+
+
+def own_candidates_only(offer_sdp: str, client: str) -> str:
+    """The offer with only the ICE candidates on the requester's own address.
+
+    The server sends STUN connectivity checks to every candidate it is given, so an anonymous offer naming
+    other hosts would make it probe them; a browser reaching us from `client` has no business naming others.
+    Raises DeviceCheckError when no candidate is left (nothing the server may check)."""
+    try:
+        requester = ipaddress.ip_address(client)
+    except ValueError:
+        raise DeviceCheckError(f"cannot check candidates for the address {client!r}") from None
+    kept: list[str] = []
+    candidates = 0
+    for line in offer_sdp.splitlines():
+        if line.startswith("a=candidate:"):
+            fields = line.split()
+            if len(fields) < 8 or not _same_address(fields[4], requester):
+                continue
+            candidates += 1
+        kept.append(line)
+    if candidates == 0:
+        raise DeviceCheckError("the offer has no ICE candidate on the address it was sent from")
+    return "\r\n".join(kept) + "\r\n"
 
 
 def _offered_directions(offer_sdp: str) -> dict[str, str]:
@@ -161,37 +205,55 @@ class DeviceCheck:
         *,
         ice_servers: tuple[IceServer, ...] = (),
         max_sessions: int = 4,
+        max_per_client: int = 1,
+        connect_within_s: float = 20.0,
         max_duration_s: float = 120.0,
     ) -> None:
         self.registry = registry
         self.ice_servers = ice_servers
         self.max_sessions = max_sessions
+        self.max_per_client = max_per_client
+        self.connect_within_s = min(connect_within_s, max_duration_s)
         self.max_duration_s = max_duration_s
         self._sessions: dict[str, _Session] = {}
 
     def __len__(self) -> int:
         return len(self._sessions)
 
-    async def answer(self, offer_sdp: str) -> tuple[str, str]:
-        """Answer a browser's SDP offer; returns (session_id, answer_sdp). The session ends by itself."""
+    def running_for(self, client: str) -> int:
+        """How many device checks `client` runs now."""
+        return sum(1 for s in self._sessions.values() if s.client == client)
+
+    async def answer(self, offer_sdp: str, client: str | None = None) -> tuple[str, str]:
+        """Answer a browser's SDP offer sent from the address `client`; returns (session_id, answer_sdp).
+
+        With a `client`, only the offer's candidates on that address are checked and the address may run
+        `max_per_client` checks at once. The session ends by itself: when it has not connected within
+        `connect_within_s`, when its connection fails, or after `max_duration_s`."""
         try:
             check_sdp(offer_sdp)
         except ValueError as exc:
             raise DeviceCheckError(str(exc)) from None
+        if client is not None and self.running_for(client) >= self.max_per_client:
+            raise DeviceCheckTooMany(f"this address already runs {self.max_per_client} device check(s)")
         if len(self._sessions) >= self.max_sessions:
             raise DeviceCheckBusy(f"{len(self._sessions)} device checks running; try again shortly")
         directions = _offered_directions(offer_sdp)
         if not directions:
             raise DeviceCheckError("the offer has no audio or video section")
+        if client is not None:
+            offer_sdp = own_candidates_only(offer_sdp, client)
 
         session_id, pc = self.registry.create(self.ice_servers, prefix="devcheck", on_close=self._on_closed)
-        session = _Session(session_id=session_id, pc=pc, started_at=time.monotonic())
+        session = _Session(session_id=session_id, pc=pc, started_at=time.monotonic(), client=client)
         self._sessions[session_id] = session
 
         @pc.on("connectionstatechange")  # type: ignore[untyped-decorator,unused-ignore]
-        def on_state() -> None:
+        async def on_state() -> None:
             if pc.connectionState == "connected" and session.connected_at is None:
                 session.connected_at = time.monotonic()
+            elif pc.connectionState == "failed":  # nothing more to measure: free the slot now
+                await self.registry.close(session_id)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
@@ -236,8 +298,13 @@ class DeviceCheck:
             transceiver.direction = "recvonly"
 
     async def _expire(self, session_id: str) -> None:
-        await asyncio.sleep(self.max_duration_s)
-        log.info("device check %s reached its time limit", session_id)
+        await asyncio.sleep(self.connect_within_s)
+        session = self._sessions.get(session_id)
+        if session is not None and session.connected_at is None:
+            log.info("device check %s did not connect within %s s", session_id, self.connect_within_s)
+        else:
+            await asyncio.sleep(self.max_duration_s - self.connect_within_s)
+            log.info("device check %s reached its time limit", session_id)
         session = self._sessions.get(session_id)
         if session is not None:
             # Do not cancel this very task while it closes the peer.

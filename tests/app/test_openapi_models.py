@@ -6,6 +6,8 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from tests.conftest import resident_link
+
 # Answers that are not JSON documents (files, exports, SDP is JSON with a model) are declared by media type.
 NOT_JSON = {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/html"}
 
@@ -49,7 +51,7 @@ async def test_resident_invite__answers_the_shape_it_declares(
     case = (
         await client.post(
             "/api/v1/resident/consultations",
-            json={"language": "pt"},
+            json={"language": "pt", "link": resident_link()},
             headers={"Idempotency-Key": "invite-shape-1"},
         )
     ).json()

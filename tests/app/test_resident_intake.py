@@ -9,7 +9,7 @@ from app.clock import ControlledClock
 from app.config import Settings
 from app.i18n import translator
 from app.main import create_app
-from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
+from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock, resident_link
 
 
 async def test_desk_status__open_desk_in_nepali(client: AsyncClient) -> None:
@@ -50,8 +50,12 @@ async def test_desk_status__unknown_language_is_422_with_the_list(client: AsyncC
 
 async def test_intake__video_request_is_routed_and_carries_a_watch_ticket(client: AsyncClient) -> None:
     headers = {"Idempotency-Key": "resident-home-0001"}
-    first = await client.post("/api/v1/resident/consultations", json={"language": "pt"}, headers=headers)
-    again = await client.post("/api/v1/resident/consultations", json={"language": "pt"}, headers=headers)
+    first = await client.post(
+        "/api/v1/resident/consultations", json={"language": "pt", "link": resident_link()}, headers=headers
+    )
+    again = await client.post(
+        "/api/v1/resident/consultations", json={"language": "pt", "link": resident_link()}, headers=headers
+    )
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["status"] == "queued" and first.json()["live"]["position"] == 1
@@ -62,11 +66,13 @@ async def test_intake__video_request_is_routed_and_carries_a_watch_ticket(client
 async def test_intake__bad_input_is_a_clear_422(client: AsyncClient) -> None:
     unknown = await client.post(
         "/api/v1/resident/consultations",
-        json={"language": "xx"},
+        json={"language": "xx", "link": resident_link()},
         headers={"Idempotency-Key": "resident-bad-01"},
     )
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "language"]
-    no_key = await client.post("/api/v1/resident/consultations", json={"language": "pt"})
+    no_key = await client.post(
+        "/api/v1/resident/consultations", json={"language": "pt", "link": resident_link()}
+    )
     assert no_key.status_code == 422
 
 
@@ -89,7 +95,7 @@ async def test_intake__flooding_is_throttled_in_the_residents_language(
         for n in range(3):
             response = await client.post(
                 "/api/v1/resident/consultations",
-                json={"language": "vi"},
+                json={"language": "vi", "link": resident_link()},
                 headers={"Idempotency-Key": f"flood-{n:08d}", "Accept-Language": "vi"},
             )
             statuses.append(response.status_code)

@@ -8,7 +8,7 @@ from app.clock import ControlledClock
 from app.config import Settings
 from app.main import create_app
 from app.resident.throttle import Throttles
-from tests.conftest import open_desk_settings
+from tests.conftest import open_desk_settings, resident_link
 
 
 async def _intake_statuses(settings: Settings, clock: ControlledClock, tries: int, prefix: str) -> list[int]:
@@ -21,7 +21,7 @@ async def _intake_statuses(settings: Settings, clock: ControlledClock, tries: in
             (
                 await client.post(
                     "/api/v1/resident/consultations",
-                    json={"language": "en"},
+                    json={"language": "en", "link": resident_link()},
                     headers={"Idempotency-Key": f"{prefix}-{n:08d}"},
                 )
             ).status_code

@@ -53,7 +53,7 @@ def test_chat_browser__nepali_resident_chooses_machine_translated_chat(
 
         home = chromium_browser.new_context(locale="ne-NP", viewport={"width": 420, "height": 800})
         resident = home.new_page()
-        resident.goto(f"{server.url}/chat/{case_id}?ticket={ticket}&lang=ne")
+        resident.goto(f"{server.url}/chat/{case_id}?lang=ne#ticket={ticket}")
         choose = resident.locator("#choose-mt_chat")
         choose.wait_for(state="visible", timeout=15_000)
         assert choose.inner_text() == "मेसिन अनुवादसहित च्याट गर्नुहोस्"
@@ -107,7 +107,7 @@ def test_chat_browser__unavailable_language_offers_the_other_fallbacks(
         case_id, ticket = intake.json()["id"], intake.json()["live"]["watch_ticket"]
         context = chromium_browser.new_context(locale="th-TH")
         page = context.new_page()
-        page.goto(f"{server.url}/chat/{case_id}?ticket={ticket}&lang=th")
+        page.goto(f"{server.url}/chat/{case_id}?lang=th#ticket={ticket}")
         notice = page.locator("#mt-unavailable")
         notice.wait_for(state="visible", timeout=15_000)
         assert page.locator("#choose-mt_chat").is_disabled()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.consultation.models import Consultation
+from tests.conftest import resident_link
 
 KEY = "shared-key-00000001"
 VIDEO_PT: dict[str, Any] = {"channel": "video", "language": "pt"}
@@ -61,10 +62,14 @@ async def test_same_key__resident_and_device_get_two_cases(
     device = await client.post(
         "/api/v1/consultations", json=VIDEO_PT, headers={**auth["desk_device"], **headers}
     )
-    resident = await client.post("/api/v1/resident/consultations", json={"language": "pt"}, headers=headers)
+    resident = await client.post(
+        "/api/v1/resident/consultations", json={"language": "pt", "link": resident_link()}, headers=headers
+    )
     assert (device.status_code, resident.status_code) == (201, 201), resident.text
     assert device.json()["id"] != resident.json()["id"]
-    replay = await client.post("/api/v1/resident/consultations", json={"language": "pt"}, headers=headers)
+    replay = await client.post(
+        "/api/v1/resident/consultations", json={"language": "pt", "link": resident_link()}, headers=headers
+    )
     assert replay.status_code == 200 and replay.json()["id"] == resident.json()["id"]
     assert await _count(db) == 2
 

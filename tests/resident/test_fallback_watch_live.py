@@ -17,7 +17,7 @@ import websockets
 
 from app.main import create_app
 from tests.browser_support import LiveServer, live_server
-from tests.conftest import open_desk_settings
+from tests.conftest import open_desk_settings, resident_link
 
 pytestmark = pytest.mark.slow  # a real server: seconds, not milliseconds
 
@@ -67,7 +67,7 @@ async def test_fallback__on_first_watch_for_resident_and_tablet_then_chosen_by_t
         # nobody interprets Thai or French: routing offers the fallbacks at once, before anyone watches
         thai = await http.post(
             "/api/v1/resident/consultations",
-            json={"language": "th"},
+            json={"language": "th", "link": resident_link()},
             headers={"Idempotency-Key": "late-watch-th-01", "Accept-Language": "th"},
         )
         assert thai.status_code == 201, thai.text

@@ -125,7 +125,7 @@ def test_resident_double_submit__same_key_twice_is_one_case(
               const s = window.madoguchiCall.state;
               const r = await fetch('/api/v1/resident/consultations', {method: 'POST',
                 headers: {'Content-Type': 'application/json', 'Idempotency-Key': s.intakeKey},
-                body: JSON.stringify({language: 'en', resident_municipality: '33208'})});
+                body: JSON.stringify({language: 'en', link: location.pathname.split('/')[2]})});
               return [r.status, (await r.json()).id];
             }"""
         )

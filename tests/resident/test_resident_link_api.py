@@ -11,6 +11,7 @@ from httpx import AsyncClient
 from app.clock import ControlledClock
 from app.config import Settings
 from app.resident.links import LinkKind, read_link
+from tests.conftest import resident_link
 
 API = "/api/v1/resident/links"
 
@@ -95,12 +96,16 @@ async def test_links__staff_page_for_link_makers_only(
 async def test_own_case__cancel_and_invite_need_this_cases_ticket(client: AsyncClient) -> None:
     headers = {"Idempotency-Key": "resident-own-case-1"}
     first = (
-        await client.post("/api/v1/resident/consultations", json={"language": "pt"}, headers=headers)
+        await client.post(
+            "/api/v1/resident/consultations",
+            json={"language": "pt", "link": resident_link()},
+            headers=headers,
+        )
     ).json()
     other = (
         await client.post(
             "/api/v1/resident/consultations",
-            json={"language": "pt"},
+            json={"language": "pt", "link": resident_link()},
             headers={"Idempotency-Key": "resident-own-2"},
         )
     ).json()

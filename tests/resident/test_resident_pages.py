@@ -45,7 +45,9 @@ async def test_page__renders_in_the_links_language_with_its_lang_and_font(
     tr = translator(lang)
     html = response.text
     assert f'<html lang="{tr.bcp47}" dir="{tr.dir}">' in html
-    assert tr.font_stack.replace('"', "&#34;") in html or tr.font_stack in html
+    assert '<link rel="stylesheet" href="/assets/fonts.css">' in html  # the font stack per <html lang>
+    fonts = (await client.get("/assets/fonts.css")).text
+    assert f"html:lang({tr.bcp47}) body {{ font-family: {tr.font_stack}; }}" in fonts
     for key in ("language.title", "consent.title", "consent.agree", "resident.start", "waiting.cancel"):
         assert tr.t(key) in _text(html), (lang, key)
     # every language's own name, in its own script, on the language buttons

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.i18n import translator
 from app.live.case_status import fallback_choices
 from app.resident.links import LinkClaims, LinkKind, issue_link
-from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock
+from tests.conftest import TEST_NOW, open_desk_settings, pinned_clock, resident_link
 
 PHONE = "086-426-3111"
 EARLY = TEST_NOW.replace(hour=7, minute=11)  # Wednesday 18 November 2026, Tokyo
@@ -129,7 +129,7 @@ async def test_a_case_opened_anyway__straight_to_its_choices_never_waiting(
     app, client = app_and_client
     created = await client.post(
         "/api/v1/resident/consultations",
-        json={"language": "th"},
+        json={"language": "th", "link": resident_link()},
         headers={"Idempotency-Key": "early-thai-0001", "Accept-Language": "th"},
     )
     assert created.status_code == 201, created.text

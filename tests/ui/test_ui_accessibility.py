@@ -19,7 +19,7 @@ import pytest
 from app.main import create_app
 from app.mt import install_package
 from app.mt.testing import build_fixed_output_package
-from tests.a11y_support import assert_no_problems, check_viewports, module_browser
+from tests.a11y_support import RECORD_CSP_VIOLATIONS, assert_no_problems, check_viewports, module_browser
 from tests.browser_support import LiveServer, live_server, sign_in
 from tests.calls.calls_support import (
     ADMIN,
@@ -75,7 +75,9 @@ def server(desk: Desk) -> Iterator[LiveServer]:
 
 
 def _context(browser: Any, locale: str = "ja-JP") -> Any:
-    return browser.new_context(viewport={"width": 1024, "height": 768}, locale=locale)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale=locale)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)  # every screen is also checked against the CSP
+    return context
 
 
 def _signed_in(browser: Any, base: str, user: str) -> Any:
@@ -336,7 +338,7 @@ def test_ui_chat_resident(
     assert intake.status_code == 201, intake.text
     case_id, ticket = intake.json()["id"], intake.json()["live"]["watch_ticket"]
     page = _context(module_browser, locale=lang).new_page()
-    page.goto(f"{base}/chat/{case_id}?ticket={ticket}&lang={lang}")
+    page.goto(f"{base}/chat/{case_id}?lang={lang}#ticket={ticket}")
     page.locator("#fallback").wait_for(state="visible", timeout=15_000)
     problems += check_viewports(page, f"chat-fallback-{lang}")
     if page.is_visible("#choose-mt_chat") and page.is_enabled("#choose-mt_chat"):
@@ -357,7 +359,9 @@ def test_ui_chat_resident(
         if lang == "ne":
             chat_counselor.locator(".msg.machine-translated summary").first.click()
             problems += check_viewports(chat_counselor, "chat-counselor")
-    page.goto(f"{base}/chat/{case_id}?ticket=expired&lang={lang}")
+    page.goto("about:blank")  # a new document: the fragment alone would not reload the page
+    page.goto(f"{base}/chat/{case_id}?lang={lang}#ticket=expired")
+    page.locator("#expired").wait_for(state="visible", timeout=15_000)
     problems += check_viewports(page, f"chat-expired-{lang}")
     page.context.close()
     assert_no_problems(problems)

@@ -18,7 +18,6 @@ from app.deps import DbSession, OptionalPrincipal
 from app.i18n.languages import SUPPORTED
 from app.i18n.runtime import translator
 from app.language.models import Language
-from app.live.tickets import TicketError, verify_watch_ticket
 from app.ui.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +34,7 @@ RESIDENT_KEYS = (
     "chat.send",
     "error.generic",
     "error.offline",
+    "error.link_expired",
 )
 
 
@@ -42,19 +42,12 @@ RESIDENT_KEYS = (
 async def resident_chat_page(
     consultation_id: str,
     request: Request,
-    ticket: Annotated[str, Query(min_length=1)],
-    lang: Annotated[str, Query()] = "en",
+    lang: Annotated[str, Query(max_length=8)] = "en",
 ) -> Response:
-    """The resident's chat page; `ticket` is the watch ticket from the intake, `lang` the page language."""
+    """The resident's chat page in `lang`. The watch ticket travels in the URL fragment (#ticket=...), which
+    browsers never send, so it stays out of access logs and Referer headers; the page's script reads it and
+    sends it in the X-Watch-Ticket header, and says the link expired when the desk refuses it."""
     i18n = translator(lang if lang in SUPPORTED else "en")
-    try:
-        verify_watch_ticket(
-            request.app.state.settings.room_secret, ticket, consultation_id, request.app.state.clock.now()
-        )
-    except TicketError:
-        return templates.TemplateResponse(
-            request, "chat_expired.html", {"i18n": i18n, "lang": i18n.bcp47}, status_code=403
-        )
     strings = {key: i18n.t(key) for key in RESIDENT_KEYS}
     return templates.TemplateResponse(
         request,
@@ -63,9 +56,9 @@ async def resident_chat_page(
             "i18n": i18n,
             "lang": i18n.bcp47,
             "consultation_id": consultation_id,
-            "ticket": ticket,
-            "strings": json.dumps(strings, ensure_ascii=False),
+            "strings": json.dumps(strings, ensure_ascii=False).replace("</", "<\\/"),
         },
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -61,6 +61,29 @@ STATUS_JA = {
 }
 CHANNEL_JA = {"video": "ビデオ", "phone": "電話"}
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+MANAGE_COOKIE = "madoguchi_booking"  # the booking's manage token: HttpOnly, only under its own page's path
+_MANAGE_KEPT = timedelta(days=1)  # after the slot ends, the confirmation stays readable a day longer
+
+
+def _booking_path(token: str, code: str) -> str:
+    return f"/r/{token}/reservation/{code}"
+
+
+def _with_manage_cookie(
+    response: Response, settings: Settings, token: str, reservation: Reservation, now: datetime
+) -> Response:
+    """Hand the manage token over as a cookie, never in a URL (access logs, Referer, browser history)."""
+    max_age = int((reservation.ends_at + _MANAGE_KEPT - now).total_seconds())
+    response.set_cookie(
+        MANAGE_COOKIE,
+        service.manage_token(settings, reservation.code),
+        max_age=max(max_age, 60),
+        path=_booking_path(token, reservation.code),
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    return response
 
 
 # -- residents ---------------------------------------------------------------------------------------------
@@ -292,9 +315,10 @@ async def reserve_submit(
         return await again(tr.t("reservation.taken"), 409)
     except (InvalidField, Conflict):
         return await again(tr.t("reservation.unavailable"))
-    code = result.reservation.code
-    manage = service.manage_token(settings, code)
-    return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={manage}", status_code=303)
+    done = RedirectResponse(
+        f"{_booking_path(token, result.reservation.code)}?lang={tr.lang}", status_code=303
+    )
+    return _with_manage_cookie(done, settings, token, result.reservation, now)
 
 
 @router.get("/r/{token}/reservation/{code}")
@@ -305,11 +329,12 @@ async def reservation_page(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    t: Annotated[str, Query(min_length=8, max_length=64, description="the booking's manage token")],
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    """The confirmation: date and time, reservation number, join link and QR code, and cancelling."""
+    """The confirmation: date and time, reservation number, join link and QR code, and cancelling; only in
+    the browser that booked (the manage token is its HttpOnly cookie)."""
     now = clock.now()
+    t = request.cookies.get(MANAGE_COOKIE, "")
     managed = await _managed(request, db, settings, token, code, t, now, lang)
     if isinstance(managed, Response):
         return managed
@@ -331,7 +356,6 @@ async def reservation_page(
             "join_url": join_url,
             "join_open": join_url is not None and now >= joining.opens_at(settings, reservation),
             "qr": qr_svg(join_url) if join_url else None,
-            "manage": t,
         },
         headers=_NO_STORE,
     )
@@ -345,11 +369,12 @@ async def reservation_cancel(
     db: DbSession,
     settings: SettingsDep,
     clock: ClockDep,
-    t: Annotated[str, Form(min_length=8, max_length=64)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    """Cancel with the booking's own token, then show the booking (now cancelled)."""
+    """Cancel with the booking's own token (its SameSite=Strict cookie: no other site can make a browser
+    cancel), then show the booking (now cancelled)."""
     now = clock.now()
+    t = request.cookies.get(MANAGE_COOKIE, "")
     managed = await _managed(request, db, settings, token, code, t, now, lang)
     if isinstance(managed, Response):
         return managed
@@ -358,7 +383,7 @@ async def reservation_cancel(
         await service.cancel(db, reservation, now, None)
     except Conflict:
         return _problem(request, tr, tr.t("reservation.ended"), 409)
-    return RedirectResponse(f"/r/{token}/reservation/{code}?lang={tr.lang}&t={t}", status_code=303)
+    return RedirectResponse(f"{_booking_path(token, code)}?lang={tr.lang}", status_code=303)
 
 
 # -- staff ---------------------------------------------------------------------------------------------------

@@ -9,12 +9,33 @@ import { LiveSocket } from "/assets/shared/live_socket.js";
   var S = JSON.parse($("chat-strings").textContent);
   var side = root.dataset.side;
   var id = root.dataset.consultation;
-  var ticket = root.dataset.ticket || null;
+  var ticket = side === "resident" ? residentTicket() : null;
   var base = "/api/v1/consultations/" + encodeURIComponent(id);
   var seen = {};
   var socket = null;
   var statusEl = $("status");
   var errorEl = $("chat-error");
+
+  // The watch ticket comes in the URL fragment (#ticket=...): browsers never send a fragment, so it stays out of
+  // the access log and the Referer. It is kept for this tab only (a reload) and removed from the address bar.
+  function residentTicket() {
+    var key = "madoguchi.watch." + id;
+    var given = new URLSearchParams(location.hash.slice(1)).get("ticket");
+    if (given) {
+      try { sessionStorage.setItem(key, given); } catch (e) { /* private mode: this load only */ }
+      history.replaceState(null, "", location.pathname + location.search);
+      return given;
+    }
+    try { return sessionStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function showExpired() {
+    $("expired").hidden = false;
+    statusEl.hidden = true;
+    $("fallback").hidden = true;
+    $("chat").hidden = true;
+    if (socket) socket.close();
+  }
 
   function headers() {
     return ticket ? { "X-Watch-Ticket": ticket } : {};
@@ -94,7 +115,10 @@ import { LiveSocket } from "/assets/shared/live_socket.js";
 
   function refresh() {
     return api(base + "/chat/status", { headers: headers() })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (side === "resident" && (r.status === 401 || r.status === 403 || r.status === 404)) showExpired();
+        return r.ok ? r.json() : null;
+      })
       .then(function (status) {
         if (!status) return;
         if (status.open) openChat();
@@ -167,6 +191,10 @@ import { LiveSocket } from "/assets/shared/live_socket.js";
     socket.send(frame);
     box.value = "";
   });
-  connect();
-  refresh();  // do not wait for the socket to show what is already decided
+  if (side === "resident" && !ticket) {
+    showExpired();
+  } else {
+    connect();
+    refresh();  // do not wait for the socket to show what is already decided
+  }
 }

@@ -152,9 +152,8 @@ async function createCase(section) {
   showError(section, "");
   try {
     state.requests += 1;
-    const body = { language: cfg.lang };
-    if (cfg.municipality) body.resident_municipality = cfg.municipality;
-    if (cfg.reservation_token) body.reservation_token = cfg.reservation_token;
+    // the signed link decides the municipality and site (and, for a reservation, which booking this is)
+    const body = { language: cfg.lang, link: cfg.token };
     const response = await fetch("/api/v1/resident/consultations", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": state.intakeKey, "Accept-Language": cfg.lang },
@@ -196,9 +195,11 @@ for (const button of document.querySelectorAll("[data-way=chat]")) {
   });
 }
 
+// The ticket goes in the fragment: never sent to the server, so never in an access log or a Referer.
 function chatUrl() {
-  const q = new URLSearchParams({ ticket: state.ticket, lang: cfg.lang });
-  return `/chat/${encodeURIComponent(state.consultationId)}?${q}`;
+  const q = new URLSearchParams({ lang: cfg.lang });
+  const fragment = new URLSearchParams({ ticket: state.ticket });
+  return `/chat/${encodeURIComponent(state.consultationId)}?${q}#${fragment}`;
 }
 
 // --- waiting room: pushes for our consultation only (the watch ticket) -------------------------------------------
