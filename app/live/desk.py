@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -139,6 +139,9 @@ class LiveDesk:
         self._ticker: asyncio.Task[None] | None = None
         self._last_offer_ids: dict[tuple[str, str], str] = {}
         self.awaiting_reconnect = AwaitingReconnect()
+        # called each time this process starts leading, after the rebuild set the unseen away (runtime asks
+        # every process to re-announce who is connected to it)
+        self.on_lead: Callable[[], None] | None = None
         self._policy_version = ""
         self._last_seq = 0  # the newest journalled event the engine includes
         self._checkpoint_seq: int | None = None
@@ -180,6 +183,8 @@ class LiveDesk:
             self._server = asyncio.create_task(
                 self._forwarding.serve(self.submit, lambda: self.role == "leader"), name="routing-forwarded"
             )
+        if self.on_lead is not None:
+            self.on_lead()
 
     async def _wait_for_lease(self, lease: Lease) -> None:
         """Not a cluster: a lease left by a process that died is waited out; a live holder is a mistake."""

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.interpreter.models import Interpreter
 from app.live import topics
 from app.live.desk import LiveDesk
@@ -90,6 +90,9 @@ class Gateway:
         if state == "away":
             await self._quietly(InterpreterAway(at=now, interpreter_id=str(interpreter_id)))
             return
+        await self.desk.submit(await self._interpreter_available(interpreter_id, now))
+
+    async def _interpreter_available(self, interpreter_id: int, now: datetime) -> InterpreterAvailable:
         async with self._sessionmaker() as session:
             interpreter = await session.get(Interpreter, interpreter_id)
             if interpreter is None or not interpreter.active:
@@ -102,7 +105,7 @@ class Gateway:
                 )
                 if ok
             )
-            event = InterpreterAvailable(
+            return InterpreterAvailable(
                 at=now,
                 interpreter_id=str(interpreter.id),
                 languages=frozenset(lang.code for lang in interpreter.languages),
@@ -110,19 +113,41 @@ class Gateway:
                 gender=interpreter.gender.value if interpreter.gender else None,
                 safety_cleared=cleared,
             )
-        await self.desk.submit(event)
 
     async def counselor_state(self, staff_user_id: int, state: PresenceState, now: datetime) -> None:
         self.counselors.announce(str(staff_user_id), state, now)
         if state == "away":
             await self._quietly(CounselorAway(at=now, counselor_id=str(staff_user_id)))
             return
+        await self.desk.submit(await self._counselor_present(staff_user_id, now))
+
+    async def _counselor_present(self, staff_user_id: int, now: datetime) -> CounselorPresent:
         async with self._sessionmaker() as session:
             user = await session.get(StaffUser, staff_user_id)
             if user is None or not user.active:
                 raise NotFound("this staff account is not active")
             languages = frozenset(lang.code for lang in user.languages)
-        await self.desk.submit(CounselorPresent(at=now, counselor_id=str(staff_user_id), languages=languages))
+        return CounselorPresent(at=now, counselor_id=str(staff_user_id), languages=languages)
+
+    async def reannounce(self, now: datetime) -> int:
+        """A new leader rebuilt routing and set everyone away (it cannot see other processes' sockets): say
+        again who is present here, as they were, so nobody connected must press "available" again. Only what
+        this process still tracks is said (its sweeper lets the silent lapse as usual); members of a process
+        that died are re-announced by nobody and stay away. Returns how many were re-announced."""
+        said = 0
+        for pool, present in (
+            (self.interpreters, self._interpreter_available),
+            (self.counselors, self._counselor_present),
+        ):
+            for entry in pool.entries():
+                if entry.state != "available" or not entry.member_id.isdigit():
+                    continue
+                try:
+                    await self.desk.submit(await present(int(entry.member_id), now))
+                    said += 1
+                except (NotFound, RoutingConflict, ServiceUnavailable) as exc:
+                    log.warning("could not re-announce member %s to the new leader: %s", entry.member_id, exc)
+        return said
 
     async def sweep(self, now: datetime) -> None:
         """Whoever is gone past their grace leaves routing: members silent past the timeout (the rejoin grace

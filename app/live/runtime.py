@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
@@ -27,6 +27,7 @@ from realtime.turn import IceServer, ice_server_list
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
+REANNOUNCE_TOPIC = "cluster!reannounce"  # a relayed control message, never a socket's topic
 
 
 def ice_servers_for(settings: Settings) -> IceServersFor:
@@ -60,8 +61,25 @@ async def start_live_desk(
             ttl_s=settings.cluster_lease_seconds,
         )
     app.state.fanout = forwarding = None
+    reannouncing: set[asyncio.Task[int]] = set()
+
+    def reannounce() -> None:
+        """Say to the (new) leader who is connected to this process; in the background, never blocking."""
+        gateway = getattr(app.state, "gateway", None)
+        if gateway is None:
+            return
+        task = asyncio.create_task(gateway.reannounce(app.state.clock.now()), name="presence-reannounce")
+        reannouncing.add(task)
+        task.add_done_callback(_reannounced(reannouncing))
+
+    def relayed(topic: str, text: str) -> int:
+        if topic == REANNOUNCE_TOPIC:  # a process began leading: tell it who is here
+            reannounce()
+            return 0
+        return hub.deliver(topic, text)
+
     if settings.cluster and settings.redis_url is not None and lease is not None:
-        fanout = RedisFanout(settings.redis_url, settings.redis_prefix, lease.instance, hub.deliver)
+        fanout = RedisFanout(settings.redis_url, settings.redis_prefix, lease.instance, relayed)
         await fanout.start()
         stack.push_async_callback(fanout.stop)
         hub.relay = app.state.fanout = fanout
@@ -84,6 +102,14 @@ async def start_live_desk(
         rejoin_grace=rejoin,
     )
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
+
+    def led() -> None:
+        """This process leads now (at start or after a failover): everyone, itself included, re-announces."""
+        if app.state.fanout is not None:
+            app.state.fanout.send(REANNOUNCE_TOPIC, "")
+        reannounce()
+
+    desk.on_lead = led
     await (
         desk.start()
     )  # nobody is connected yet: presence with nothing in progress is let go before anything routes
@@ -92,13 +118,25 @@ async def start_live_desk(
     sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
 
     async def stop() -> None:
-        sweeper.cancel()
+        for task in (sweeper, *reannouncing):
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
         await desk.stop()
         await hub.close_all()
 
     stack.push_async_callback(stop)
+
+
+def _reannounced(tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]], None]:
+    def done(task: asyncio.Task[int]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("re-announcing presence to the new leader failed", exc_info=task.exception())
+        elif not task.cancelled() and task.result():
+            log.info("re-announced %d present members to the routing leader", task.result())
+
+    return done
 
 
 async def _sweep(gateway: Gateway, clock: Clock) -> None:

@@ -585,3 +585,91 @@ def _full(base: str, headers: dict[str, str]) -> dict[str, Any]:
 
 def _calls(base: str, headers: dict[str, str]) -> list[str]:
     return [call["request_id"] for call in _full(base, headers)["calls"]]
+
+
+def _states(base: str, headers: dict[str, str]) -> dict[str, str]:
+    """Who is where on the desk: interpreters by the language they speak, counselors by id."""
+    view = _full(base, headers)
+    states = {",".join(i["languages"]): i["state"] for i in view["interpreters"]}
+    return states | {f"counselor {c['counselor_id']}": c["state"] for c in view["counselors"]}
+
+
+def test_presence_after_failover__members_of_the_surviving_process_stay_available(cluster: Cluster) -> None:
+    """An interpreter and a counselor available on B, another interpreter available on A; kill -9 the
+    leader A. B leads, rebuilt from the journal (which cannot know who is connected), and every process
+    re-announces the members on its sockets: B's interpreter and counselor are available again without
+    pressing anything and B's interpreter is rung for a new case; A's interpreter, whom nobody re-announces,
+    stays away and is never rung."""
+    device = asyncio.run(_prepare_desk(cluster.url))
+    cluster.extra = {"MADOGUCHI_HEARTBEAT_TIMEOUT_SECONDS": "60"}  # nothing lapses by silence here
+    for node in ("a", "b"):
+        cluster.start(node)
+    assert [cluster.role(node) for node in ("a", "b")] == ["leader", "follower"]
+    ws_of = {node: cluster.base(node).replace("http", "ws") + "/ws" for node in ("a", "b")}
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            cookies = {}
+            for username in ("cns", "itp", "itp2"):
+                login = await http.post(
+                    f"{cluster.base('b')}/api/v1/auth/login",
+                    json={"username": username, "password": PASSWORD},
+                )
+                assert login.status_code == 200, login.text
+                cookies[username] = {"Cookie": f"madoguchi_session={login.cookies['madoguchi_session']}"}
+            async with (
+                websockets.connect(ws_of["b"], additional_headers=cookies["itp"]) as interp,
+                websockets.connect(ws_of["b"], additional_headers=cookies["cns"]) as counselor,
+                websockets.connect(ws_of["a"], additional_headers=cookies["itp2"]) as on_a,
+            ):
+                beat = asyncio.create_task(_keep_alive([interp, counselor, on_a]))
+                try:
+                    for ws in (interp, counselor, on_a):
+                        await _frame(ws, "hello")
+                        await ws.send(json.dumps({"type": "presence", "state": "available"}))
+                    view = cookies["cns"]
+                    present = _until(
+                        lambda: (
+                            (s := _states(cluster.base("b"), view))
+                            and (s["ne"], s["pt"]) == ("available", "available")
+                            and "free" in s.values()
+                            and s
+                        ),
+                        "all three available",
+                        explain=lambda: _states(cluster.base("b"), view),
+                    )
+                    counselor_key = next(key for key in present if key.startswith("counselor"))
+
+                    cluster.kill("a")  # kill -9: its interpreter's socket dies with it
+                    _until(lambda: cluster.role("b") == "leader", "B takes the lease")
+                    _until(
+                        lambda: (
+                            (s := _states(cluster.base("b"), view))
+                            and s["ne"] == "available"
+                            and s[counselor_key] == "free"
+                            and s
+                        ),
+                        "B's members are available again without pressing anything",
+                        explain=lambda: _states(cluster.base("b"), view),
+                    )
+                    assert _states(cluster.base("b"), view)["pt"] != "available"  # nobody speaks for A's
+
+                    opened, tablet = {}, {"Authorization": f"Bearer {device}"}
+                    for language in ("ne", "pt"):
+                        created = await http.post(
+                            f"{cluster.base('b')}/api/v1/consultations",
+                            json={"channel": "satellite", "language": language},
+                            headers={**tablet, "Idempotency-Key": f"after-{language}"},
+                        )
+                        assert created.status_code == 201, created.text
+                        opened[language] = created.json()["id"]
+                    offer = await _frame(interp, "offer")  # rung, though it pressed nothing again
+                    assert offer["consultation_id"] == opened["ne"]
+                    offers = _full(cluster.base("b"), view)["offers"]
+                    assert [o["request_id"] for o in offers] == [opened["ne"]]  # A's interpreter is not rung
+                finally:
+                    beat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await beat
+
+    asyncio.run(scenario())
