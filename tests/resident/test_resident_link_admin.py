@@ -87,6 +87,12 @@ async def test_revoke__admin_only_audited_and_the_page_answers_410_in_the_reside
     assert f'<html lang="{tr.bcp47}"' in page.text
     booking = await client.get(f"/r/{made['token']}/reserve")
     assert booking.status_code == 410 and tr.t("error.link_revoked") in booking.text.replace("&#39;", "'")
+    intake = await client.post(
+        "/api/v1/resident/consultations",
+        json={"language": lang, "link": made["token"]},
+        headers={"Idempotency-Key": f"revoked-link-{lang}-0001"},
+    )
+    assert intake.status_code == 401 and tr.t("error.link_revoked") in intake.text, intake.text
     header = {"X-Resident-Link": str(made["token"])}
     slots = await client.get("/api/v1/resident/reservation-slots", params={"lang": lang}, headers=header)
     assert slots.status_code == 403 and tr.t("error.link_revoked") in slots.text, slots.text
