@@ -113,3 +113,40 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         assert interpreter.text_content("#offer-language") == "ne"
         assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)
+
+
+def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    """The admin revokes a paired tablet on /admin: the server closes the tablet's websocket (1008), and the
+    open page forgets its token, stops reconnecting and tells the counter staff to pair it again."""
+    url = copy_template(sqlite_template, tmp_path, "revoke.db")
+    run_apart(_arrange(url))
+    logs: list[str] = []
+    with live_server(create_app(open_desk_settings(url, loopback_media=True))) as server:
+        admin = open_page(chromium_browser, server.url, "/admin", ADMIN, logs)
+        admin.fill("#device-form input[name=name]", "総社 3番 Soja 3")
+        admin.select_option("#device-site", "soja-counter")
+        admin.click("#device-form button[type=submit]")
+        admin.wait_for_selector("#pairing:not([hidden]) #pairing-qr svg")
+        token = admin.text_content("#pairing-token") or ""
+        tablet = open_page(chromium_browser, server.url, f"/tablet#token={token}", None, logs)
+        tablet.wait_for_selector("#link[data-state=open]")
+        tablet.wait_for_selector("#start:not([hidden])")
+        assert tablet.is_hidden("#revoked")
+
+        row = "#device-rows tr:has-text('Soja 3')"
+        admin.once("dialog", lambda dialog: dialog.accept())
+        admin.click(f"{row} button:has-text('Revoke')")
+        admin.wait_for_selector(f"{row}:has-text('取消済 revoked')")
+
+        tablet.wait_for_selector("#revoked:not([hidden])", timeout=10_000)  # "within seconds"
+        assert tablet.is_visible("#setup") and tablet.is_hidden("#start")
+        assert "This tablet was revoked" in (tablet.text_content("#revoked") or "")
+        assert tablet.get_attribute("#link", "data-state") == "revoked"
+        assert tablet.evaluate("localStorage.getItem('madoguchi.deviceToken')") is None
+        problems = check_viewports(tablet, "tablet-revoked")
+        assert not [line for line in logs if "pageerror" in line], logs
+    assert_no_problems(problems)

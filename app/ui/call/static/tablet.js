@@ -77,6 +77,23 @@ function api(path, options = {}) {
   return fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${state.token}` } });
 }
 
+// The server closes with 1008 when the admin revokes this device (app/auth/revocation.py): reconnecting would
+// only be refused, so the tablet forgets its token, stops, and says so to the staff at the counter.
+const POLICY_CLOSE = 1008;
+function signedOut() {
+  socket?.close();
+  if (state.room) endCall(state);
+  localStorage.removeItem(TOKEN_KEY);
+  state.token = null;
+  state.consultationId = null;
+  document.documentElement.lang = "ja";
+  $("link").dataset.state = "revoked";
+  $("link").textContent = "取消済 Revoked";
+  $("setup-error").textContent = "";
+  show($("revoked"), true);
+  screen("setup");
+}
+
 let socket = null;
 function connect() {
   socket = new LiveSocket({
@@ -85,8 +102,12 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
+      if ($("link").dataset.state === "revoked") return;
       $("link").dataset.state = s;
       $("link").textContent = s === "open" ? "接続 Online" : "再接続中 Reconnecting…";
+    },
+    onClose: (event) => {
+      if (event.code === POLICY_CLOSE) signedOut(); // the server took this tablet's token away
     },
     onMessage: (msg) => handle(msg),
   });
@@ -124,11 +145,7 @@ function handle(msg) {
       if (msg.consultation_id === state.consultationId && msg.role === "counter_tablet") startCall(msg);
       break;
     case "error":
-      if (msg.code === "bad_token") {
-        localStorage.removeItem(TOKEN_KEY);
-        $("setup-error").textContent = "トークンが無効です Invalid device token";
-        screen("setup");
-      }
+      if (msg.code === "bad_token") signedOut();
       break;
   }
 }
@@ -436,6 +453,7 @@ $("save-token").addEventListener("click", () => {
   localStorage.setItem(TOKEN_KEY, token);
   state.token = token;
   $("device-token").value = "";
+  show($("revoked"), false);
   boot();
 });
 
