@@ -111,8 +111,60 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         choose_language(tablet, "ne")
         interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
         assert interpreter.text_content("#offer-language") == "ne"
+
+        problems += _edit_in_place(admin)
         assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)
+
+
+def _edit_in_place(admin: Any) -> list[str]:
+    """The inline edit forms (no window.prompt): Anita's languages, gender, clearances and sign-in; the
+    counselor's role and scope, with the API's refusal shown next to the form. Screen problems found."""
+    dialogs: list[str] = []
+    admin.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    edit = "#interpreter-edit"
+    admin.click("#interpreters tr:has-text('Anita') button:has-text('Edit')")
+    admin.wait_for_selector(f"{edit}:not([hidden])")
+    assert admin.is_checked(f"{edit} input[name=languages][value=hi]")
+    assert admin.input_value(f"{edit} select[name=gender]") == "female"
+    assert admin.input_value(f"{edit} input[name=username]") == INTERPRETER
+    problems = check_viewports(admin, "admin-interpreter-edit")
+    admin.uncheck(f"{edit} input[name=languages][value=hi]")
+    admin.check(f"{edit} input[name=languages][value=en]")
+    admin.select_option(f"{edit} select[name=gender]", "")
+    admin.uncheck(f"{edit} input[name=dv_cleared]")
+    admin.check(f"{edit} input[name=child_cleared]")
+    admin.fill(f"{edit} input[name=username]", "")
+    admin.click(f"{edit} button[type=submit]")
+    admin.wait_for_selector(f"{edit}", state="hidden")
+    row = wait_for(lambda: "en, ne" in _rows(admin) and _rows(admin), what="edited row")
+    cells = admin.eval_on_selector_all(
+        "#interpreters tr:has-text('Anita') td", "tds => tds.map((td) => td.innerText)"
+    )
+    assert cells[1:7] == ["en, ne", "吉備通訳 Kibi Interpreting", "—", "—", "✓", "—"], (cells, row)
+
+    staff = "#staff-edit"
+    counselor_row = f"#staff-rows tr:has-text('{COUNSELOR}')"
+    admin.click(f"{counselor_row} button:has-text('Role and scope')")
+    admin.wait_for_selector(f"{staff}:not([hidden])")
+    assert admin.input_value(f"{staff} select[name=role]") == "counselor"
+    admin.select_option(f"{staff} select[name=municipality]", "33208")
+    admin.click(f"{staff} button[type=submit]")  # a counselor has no municipality scope: refused, shown here
+    admin.wait_for_function("document.getElementById('staff-edit-error').textContent.includes('422')")
+    assert admin.is_visible(staff)
+    problems += check_viewports(admin, "admin-staff-edit")
+    admin.select_option(f"{staff} select[name=role]", "coordinator")
+    admin.click(f"{staff} button[type=submit]")
+    admin.wait_for_selector(staff, state="hidden")
+    wait_for(
+        lambda: (
+            "coordinator" in (admin.text_content(counselor_row) or "")
+            and "33208" in (admin.text_content(counselor_row) or "")
+        ),
+        what="the counselor's new role and scope",
+    )
+    assert dialogs == []
+    return problems
 
 
 def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
