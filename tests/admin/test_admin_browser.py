@@ -163,6 +163,12 @@ def _edit_in_place(admin: Any) -> list[str]:
         ),
         what="the counselor's new role and scope",
     )
+    admin.click(f"{counselor_row} button:has-text('Reset password')")
+    admin.wait_for_selector("#password-edit:not([hidden])")
+    admin.fill("#password-edit input[name=password]", "a-new-long-passphrase")
+    admin.click("#password-edit button[type=submit]")
+    admin.wait_for_selector("#password-edit", state="hidden")
+    assert (admin.text_content("#status") or "").startswith("保存しました")
     assert dialogs == []
     return problems
 
@@ -190,6 +196,17 @@ def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
         assert tablet.is_hidden("#revoked")
 
         row = "#device-rows tr:has-text('Soja 3')"
+        admin.click(f"{row} button:has-text('Rename or move')")  # an inline form, not window.prompt
+        edit = "#device-edit"
+        admin.wait_for_selector(f"{edit}:not([hidden])")
+        assert admin.input_value(f"{edit} input[name=name]") == "総社 3番 Soja 3"
+        admin.fill(f"{edit} input[name=name]", "倉敷 4番 Kurashiki 4")
+        admin.select_option(f"{edit} select[name=site]", "kurashiki-desk")
+        admin.click(f"{edit} button[type=submit]")
+        admin.wait_for_selector(edit, state="hidden")
+        row = "#device-rows tr:has-text('Kurashiki 4')"
+        assert "kurashiki-desk" in (admin.text_content(row) or "")
+
         admin.once("dialog", lambda dialog: dialog.accept())
         admin.click(f"{row} button:has-text('Revoke')")
         admin.wait_for_selector(f"{row}:has-text('取消済 revoked')")

@@ -104,11 +104,7 @@ async function loadStaff() {
       if (await send(`/api/v1/admin/staff/${u.id}/${u.active ? "disable" : "enable"}`, "POST")) loadStaff();
     }));
     actions.append(" ", button("役割・範囲 Role and scope", () => openStaffEdit(u)));
-    actions.append(" ", button("パスワード再設定 Reset password", async () => {
-      const password = window.prompt("新しいパスワード(10文字以上) New password (10+ characters)");
-      if (password) await send(`/api/v1/admin/staff/${u.id}/password`, "POST", { password });
-      loadStaff();
-    }));
+    actions.append(" ", button("パスワード再設定 Reset password", () => openPasswordEdit(u)));
     tr.append(actions);
     body.append(tr);
   }
@@ -126,15 +122,7 @@ async function loadDevices() {
     if (isAdmin) {
       const actions = cell("");
       if (!d.revoked_at) {
-        actions.append(button("名前変更 Rename", async () => {
-          const name = window.prompt("新しい名前 New name", d.name);
-          if (name) await send(`/api/v1/admin/devices/${d.id}`, "PATCH", { name });
-          loadDevices();
-        }), " ", button("窓口変更 Move", async () => {
-          const site = window.prompt("窓口コード Site code", d.site);
-          if (site) await send(`/api/v1/admin/devices/${d.id}`, "PATCH", { site });
-          loadDevices();
-        }), " ", button("取り消す Revoke", async () => {
+        actions.append(button("名前・窓口 Rename or move", () => openDeviceEdit(d)), " ", button("取り消す Revoke", async () => {
           if (window.confirm(`${d.name}: 取り消しますか? Revoke this tablet?`)) {
             await send(`/api/v1/admin/devices/${d.id}/revoke`, "POST");
             loadDevices();
@@ -149,7 +137,7 @@ async function loadDevices() {
 
 // Editing in place: one form per section under its table, filled from the row whose Edit was pressed (no
 // window.prompt: every field labelled, Japanese first, the API's 422 shown next to the form).
-const editing = { interpreter: null, staff: null };
+const editing = { interpreter: null, staff: null, password: null, device: null };
 
 function openEdit(form, name) {
   form.querySelector(".edit-name").textContent = name;
@@ -227,7 +215,28 @@ function staffChanges(form, u) {
   return changes;
 }
 
-for (const [id, kind] of [["interpreter-edit", "interpreter"], ["staff-edit", "staff"]]) {
+function openPasswordEdit(u) {
+  const form = document.getElementById("password-edit");
+  editing.password = u;
+  form.reset();
+  openEdit(form, u.username);
+}
+
+function openDeviceEdit(d) {
+  const form = document.getElementById("device-edit");
+  editing.device = d;
+  form.elements.name.value = d.name;
+  form.elements.site.value = d.site;
+  openEdit(form, d.name);
+}
+
+const EDIT_FORMS = [
+  ["interpreter-edit", "interpreter"],
+  ["staff-edit", "staff"],
+  ["password-edit", "password"],
+  ["device-edit", "device"],
+];
+for (const [id, kind] of EDIT_FORMS) {
   const form = document.getElementById(id);
   form?.querySelector(".cancel").addEventListener("click", () => closeEdit(form, kind));
 }
@@ -267,6 +276,29 @@ onSubmit("staff-edit", async (form) => {
   if (await send(`/api/v1/admin/staff/${u.id}`, "PATCH", staffChanges(form, u), "staff-edit-error")) {
     closeEdit(form, "staff");
     loadStaff();
+  }
+});
+onSubmit("password-edit", async (form) => {
+  const u = editing.password;
+  if (!u) return;
+  const password = form.elements.password.value;
+  if (await send(`/api/v1/admin/staff/${u.id}/password`, "POST", { password }, "password-edit-error")) {
+    form.reset();
+    closeEdit(form, "password");
+    loadStaff();
+  }
+});
+onSubmit("device-edit", async (form) => {
+  const d = editing.device;
+  if (!d) return;
+  const changes = {};
+  const name = form.elements.name.value.trim();
+  if (name !== d.name) changes.name = name;
+  if (form.elements.site.value !== d.site) changes.site = form.elements.site.value;
+  if (!Object.keys(changes).length) return closeEdit(form, "device");
+  if (await send(`/api/v1/admin/devices/${d.id}`, "PATCH", changes, "device-edit-error")) {
+    closeEdit(form, "device");
+    loadDevices();
   }
 });
 onSubmit("vendor-form", async (form) => {
