@@ -193,6 +193,8 @@ def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
         tablet = open_page(chromium_browser, server.url, f"/tablet#token={token}", None, logs)
         tablet.wait_for_selector("#link[data-state=open]")
         tablet.wait_for_selector("#start:not([hidden])")
+        taken = "document.getElementById('site').textContent.includes('Soja')"  # the token was taken
+        tablet.wait_for_function(taken)
         assert tablet.is_hidden("#revoked")
 
         row = "#device-rows tr:has-text('Soja 3')"
@@ -217,5 +219,12 @@ def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
         assert tablet.get_attribute("#link", "data-state") == "revoked"
         assert tablet.evaluate("localStorage.getItem('madoguchi.deviceToken')") is None
         problems = check_viewports(tablet, "tablet-revoked")
+
+        # a mistyped token is not "revoked": it is called invalid
+        tablet.fill("#device-token", "mdv_not-a-real-token")
+        tablet.click("#save-token")
+        invalid = "document.getElementById('setup-error').textContent.includes('Invalid device token')"
+        tablet.wait_for_function(invalid)
+        assert tablet.is_hidden("#revoked") and tablet.is_visible("#setup")
         assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)

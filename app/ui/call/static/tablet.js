@@ -28,6 +28,7 @@ const state = {
   topicsOpen: false,
   truth: null, // what /api/v1/tablet/languages/<lang> said before the case was opened
   fallback: null, // routing's fallback for the watched case: {options, queued}
+  accepted: false, // the server took this token once (/api/v1/tablet/context answered)
 };
 window.madoguchiCall = {
   state,
@@ -80,17 +81,19 @@ function api(path, options = {}) {
 // The server closes with 1008 when the admin revokes this device (app/auth/revocation.py): reconnecting would
 // only be refused, so the tablet forgets its token, stops, and says so to the staff at the counter.
 const POLICY_CLOSE = 1008;
+// A token that never worked (mistyped) is "invalid"; one that worked and stopped was revoked.
 function signedOut() {
+  const revoked = state.accepted;
   socket?.close();
   if (state.room) endCall(state);
   localStorage.removeItem(TOKEN_KEY);
   state.token = null;
   state.consultationId = null;
   document.documentElement.lang = "ja";
-  $("link").dataset.state = "revoked";
-  $("link").textContent = "取消済 Revoked";
-  $("setup-error").textContent = "";
-  show($("revoked"), true);
+  $("link").dataset.state = revoked ? "revoked" : "closed";
+  $("link").textContent = revoked ? "取消済 Revoked" : "未登録 Not registered";
+  $("setup-error").textContent = revoked ? "" : "トークンが無効です Invalid device token";
+  show($("revoked"), revoked);
   screen("setup");
 }
 
@@ -454,6 +457,8 @@ $("save-token").addEventListener("click", () => {
   state.token = token;
   $("device-token").value = "";
   show($("revoked"), false);
+  state.accepted = false;
+  $("link").dataset.state = "";
   boot();
 });
 
@@ -475,12 +480,11 @@ function boot() {
 async function loadContext() {
   const response = await api("/api/v1/tablet/context");
   if (response.status === 401) {
-    localStorage.removeItem(TOKEN_KEY);
-    $("setup-error").textContent = "トークンが無効です Invalid device token";
-    screen("setup");
+    signedOut();
     return;
   }
   if (!response.ok) return;
+  state.accepted = true;
   state.context = await response.json();
   $("site").textContent = `${state.context.site_name_ja} ${state.context.site_name_en}`;
 }
