@@ -111,5 +111,120 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         choose_language(tablet, "ne")
         interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
         assert interpreter.text_content("#offer-language") == "ne"
+
+        problems += _edit_in_place(admin)
+        assert not [line for line in logs if "pageerror" in line], logs
+    assert_no_problems(problems)
+
+
+def _edit_in_place(admin: Any) -> list[str]:
+    """The inline edit forms (no window.prompt): Anita's languages, gender, clearances and sign-in; the
+    counselor's role and scope, with the API's refusal shown next to the form. Screen problems found."""
+    dialogs: list[str] = []
+    admin.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    edit = "#interpreter-edit"
+    admin.click("#interpreters tr:has-text('Anita') button:has-text('Edit')")
+    admin.wait_for_selector(f"{edit}:not([hidden])")
+    assert admin.is_checked(f"{edit} input[name=languages][value=hi]")
+    assert admin.input_value(f"{edit} select[name=gender]") == "female"
+    assert admin.input_value(f"{edit} input[name=username]") == INTERPRETER
+    problems = check_viewports(admin, "admin-interpreter-edit")
+    admin.uncheck(f"{edit} input[name=languages][value=hi]")
+    admin.check(f"{edit} input[name=languages][value=en]")
+    admin.select_option(f"{edit} select[name=gender]", "")
+    admin.uncheck(f"{edit} input[name=dv_cleared]")
+    admin.check(f"{edit} input[name=child_cleared]")
+    admin.fill(f"{edit} input[name=username]", "")
+    admin.click(f"{edit} button[type=submit]")
+    admin.wait_for_selector(f"{edit}", state="hidden")
+    row = wait_for(lambda: "en, ne" in _rows(admin) and _rows(admin), what="edited row")
+    cells = admin.eval_on_selector_all(
+        "#interpreters tr:has-text('Anita') td", "tds => tds.map((td) => td.innerText)"
+    )
+    assert cells[1:7] == ["en, ne", "吉備通訳 Kibi Interpreting", "—", "—", "✓", "—"], (cells, row)
+
+    staff = "#staff-edit"
+    counselor_row = f"#staff-rows tr:has-text('{COUNSELOR}')"
+    admin.click(f"{counselor_row} button:has-text('Role and scope')")
+    admin.wait_for_selector(f"{staff}:not([hidden])")
+    assert admin.input_value(f"{staff} select[name=role]") == "counselor"
+    admin.select_option(f"{staff} select[name=municipality]", "33208")
+    admin.click(f"{staff} button[type=submit]")  # a counselor has no municipality scope: refused, shown here
+    admin.wait_for_function("document.getElementById('staff-edit-error').textContent.includes('422')")
+    assert admin.is_visible(staff)
+    problems += check_viewports(admin, "admin-staff-edit")
+    admin.select_option(f"{staff} select[name=role]", "coordinator")
+    admin.click(f"{staff} button[type=submit]")
+    admin.wait_for_selector(staff, state="hidden")
+    wait_for(
+        lambda: (
+            "coordinator" in (admin.text_content(counselor_row) or "")
+            and "33208" in (admin.text_content(counselor_row) or "")
+        ),
+        what="the counselor's new role and scope",
+    )
+    admin.click(f"{counselor_row} button:has-text('Reset password')")
+    admin.wait_for_selector("#password-edit:not([hidden])")
+    admin.fill("#password-edit input[name=password]", "a-new-long-passphrase")
+    admin.click("#password-edit button[type=submit]")
+    admin.wait_for_selector("#password-edit", state="hidden")
+    assert (admin.text_content("#status") or "").startswith("保存しました")
+    assert dialogs == []
+    return problems
+
+
+def test_revoking_a_tablet_while_its_page_is_open_signs_it_out(
+    chromium_browser: Any,  # noqa: F811
+    sqlite_template: Path,
+    tmp_path: Path,
+) -> None:
+    """The admin revokes a paired tablet on /admin: the server closes the tablet's websocket (1008), and the
+    open page forgets its token, stops reconnecting and tells the counter staff to pair it again."""
+    url = copy_template(sqlite_template, tmp_path, "revoke.db")
+    run_apart(_arrange(url))
+    logs: list[str] = []
+    with live_server(create_app(open_desk_settings(url, loopback_media=True))) as server:
+        admin = open_page(chromium_browser, server.url, "/admin", ADMIN, logs)
+        admin.fill("#device-form input[name=name]", "総社 3番 Soja 3")
+        admin.select_option("#device-site", "soja-counter")
+        admin.click("#device-form button[type=submit]")
+        admin.wait_for_selector("#pairing:not([hidden]) #pairing-qr svg")
+        token = admin.text_content("#pairing-token") or ""
+        tablet = open_page(chromium_browser, server.url, f"/tablet#token={token}", None, logs)
+        tablet.wait_for_selector("#link[data-state=open]")
+        tablet.wait_for_selector("#start:not([hidden])")
+        taken = "document.getElementById('site').textContent.includes('Soja')"  # the token was taken
+        tablet.wait_for_function(taken)
+        assert tablet.is_hidden("#revoked")
+
+        row = "#device-rows tr:has-text('Soja 3')"
+        admin.click(f"{row} button:has-text('Rename or move')")  # an inline form, not window.prompt
+        edit = "#device-edit"
+        admin.wait_for_selector(f"{edit}:not([hidden])")
+        assert admin.input_value(f"{edit} input[name=name]") == "総社 3番 Soja 3"
+        admin.fill(f"{edit} input[name=name]", "倉敷 4番 Kurashiki 4")
+        admin.select_option(f"{edit} select[name=site]", "kurashiki-desk")
+        admin.click(f"{edit} button[type=submit]")
+        admin.wait_for_selector(edit, state="hidden")
+        row = "#device-rows tr:has-text('Kurashiki 4')"
+        assert "kurashiki-desk" in (admin.text_content(row) or "")
+
+        admin.once("dialog", lambda dialog: dialog.accept())
+        admin.click(f"{row} button:has-text('Revoke')")
+        admin.wait_for_selector(f"{row}:has-text('取消済 revoked')")
+
+        tablet.wait_for_selector("#revoked:not([hidden])", timeout=10_000)  # "within seconds"
+        assert tablet.is_visible("#setup") and tablet.is_hidden("#start")
+        assert "This tablet was revoked" in (tablet.text_content("#revoked") or "")
+        assert tablet.get_attribute("#link", "data-state") == "revoked"
+        assert tablet.evaluate("localStorage.getItem('madoguchi.deviceToken')") is None
+        problems = check_viewports(tablet, "tablet-revoked")
+
+        # a mistyped token is not "revoked": it is called invalid
+        tablet.fill("#device-token", "mdv_not-a-real-token")
+        tablet.click("#save-token")
+        invalid = "document.getElementById('setup-error').textContent.includes('Invalid device token')"
+        tablet.wait_for_function(invalid)
+        assert tablet.is_hidden("#revoked") and tablet.is_visible("#setup")
         assert not [line for line in logs if "pageerror" in line], logs
     assert_no_problems(problems)

@@ -43,8 +43,13 @@ function formJson(form) {
   return { data, json };
 }
 
+let shownInterpreters = null; // the last rows drawn: the 15 s refresh redraws only when something moved
+
 async function loadInterpreters() {
   const rows = (await getJson("/api/v1/admin/interpreters")) || [];
+  const fresh = JSON.stringify(rows);
+  if (fresh === shownInterpreters) return;
+  shownInterpreters = fresh;
   const body = document.getElementById("interpreters");
   body.replaceChildren();
   for (const i of rows) {
@@ -57,12 +62,7 @@ async function loadInterpreters() {
     );
     const active = cell(i.active ? "有効 active" : "無効 inactive");
     if (isAdmin) {
-      active.append(" ", button("言語変更 Languages", async () => {
-        const codes = window.prompt("言語コード(カンマ区切り) Language codes, comma separated", i.languages.join(","));
-        if (!codes) return;
-        const languages = codes.split(",").map((c) => c.trim()).filter(Boolean);
-        if (await send(`/api/v1/admin/interpreters/${i.id}`, "PATCH", { languages })) loadInterpreters();
-      }));
+      active.append(" ", button("編集 Edit", () => openInterpreterEdit(i)));
       active.append(" ", button(i.active ? "無効にする Deactivate" : "有効にする Activate", async () => {
         if (await send(`/api/v1/admin/interpreters/${i.id}`, "PATCH", { active: !i.active })) loadInterpreters();
       }));
@@ -76,14 +76,18 @@ async function loadVendors() {
   const rows = (await getJson("/api/v1/admin/vendors")) || [];
   const body = document.getElementById("vendor-rows");
   body.replaceChildren();
-  const select = document.getElementById("vendor-select");
-  select?.replaceChildren();
+  const selects = [document.getElementById("vendor-select"), ...document.querySelectorAll(".vendor-choices")];
+  const chosen = selects.map((select) => select?.value);
+  for (const select of selects) select?.replaceChildren();
   for (const v of rows) {
     const tr = document.createElement("tr");
     tr.append(cell(v.name), cell(String(v.interpreters)), cell(v.active ? "有効 active" : "無効 inactive"));
     body.append(tr);
-    if (select && v.active) select.append(new Option(v.name, v.name));
+    if (v.active) for (const select of selects) select?.append(new Option(v.name, v.name));
   }
+  selects.forEach((select, n) => {
+    if (select && chosen[n]) select.value = chosen[n];
+  });
 }
 
 async function loadStaff() {
@@ -99,23 +103,8 @@ async function loadStaff() {
     actions.append(button(u.active ? "無効にする Disable" : "有効にする Enable", async () => {
       if (await send(`/api/v1/admin/staff/${u.id}/${u.active ? "disable" : "enable"}`, "POST")) loadStaff();
     }));
-    actions.append(" ", button("役割・範囲 Role and scope", async () => {
-      const role = window.prompt("役割 Role (counter_staff, counselor, coordinator, admin, interpreter)", u.role);
-      if (!role) return;
-      const body = { role };
-      if (role === "coordinator") {
-        const code = window.prompt("市町村コード(空欄は全域) Municipality code (empty: whole area)", u.municipality ?? "");
-        if (code) body.municipality = code;
-        else body.clear_municipality = true;
-      }
-      await send(`/api/v1/admin/staff/${u.id}`, "PATCH", body);
-      loadStaff();
-    }));
-    actions.append(" ", button("パスワード再設定 Reset password", async () => {
-      const password = window.prompt("新しいパスワード(10文字以上) New password (10+ characters)");
-      if (password) await send(`/api/v1/admin/staff/${u.id}/password`, "POST", { password });
-      loadStaff();
-    }));
+    actions.append(" ", button("役割・範囲 Role and scope", () => openStaffEdit(u)));
+    actions.append(" ", button("パスワード再設定 Reset password", () => openPasswordEdit(u)));
     tr.append(actions);
     body.append(tr);
   }
@@ -133,15 +122,7 @@ async function loadDevices() {
     if (isAdmin) {
       const actions = cell("");
       if (!d.revoked_at) {
-        actions.append(button("名前変更 Rename", async () => {
-          const name = window.prompt("新しい名前 New name", d.name);
-          if (name) await send(`/api/v1/admin/devices/${d.id}`, "PATCH", { name });
-          loadDevices();
-        }), " ", button("窓口変更 Move", async () => {
-          const site = window.prompt("窓口コード Site code", d.site);
-          if (site) await send(`/api/v1/admin/devices/${d.id}`, "PATCH", { site });
-          loadDevices();
-        }), " ", button("取り消す Revoke", async () => {
+        actions.append(button("名前・窓口 Rename or move", () => openDeviceEdit(d)), " ", button("取り消す Revoke", async () => {
           if (window.confirm(`${d.name}: 取り消しますか? Revoke this tablet?`)) {
             await send(`/api/v1/admin/devices/${d.id}/revoke`, "POST");
             loadDevices();
@@ -152,6 +133,112 @@ async function loadDevices() {
     }
     body.append(tr);
   }
+}
+
+// Editing in place: one form per section under its table, filled from the row whose Edit was pressed (no
+// window.prompt: every field labelled, Japanese first, the API's 422 shown next to the form).
+const editing = { interpreter: null, staff: null, password: null, device: null };
+
+function openEdit(form, name) {
+  form.querySelector(".edit-name").textContent = name;
+  form.querySelector("p.error").textContent = "";
+  form.hidden = false;
+  form.scrollIntoView({ block: "nearest" });
+  form.elements[0].focus();
+}
+
+function closeEdit(form, kind) {
+  form.hidden = true;
+  editing[kind] = null;
+}
+
+function openInterpreterEdit(i) {
+  const form = document.getElementById("interpreter-edit");
+  editing.interpreter = i;
+  form.elements.display_name.value = i.display_name;
+  const vendor = form.elements.vendor;
+  if (![...vendor.options].some((o) => o.value === i.vendor)) vendor.append(new Option(i.vendor, i.vendor));
+  vendor.value = i.vendor;
+  for (const box of form.querySelectorAll("input[name=languages]")) box.checked = i.languages.includes(box.value);
+  form.elements.gender.value = i.gender ?? "";
+  form.elements.dv_cleared.checked = i.dv_cleared;
+  form.elements.child_cleared.checked = i.child_cleared;
+  form.elements.username.value = i.username ?? "";
+  openEdit(form, i.display_name);
+}
+
+// Only what changed is sent: relinking the same account or re-sending a name is not a change to audit.
+function interpreterChanges(form, i) {
+  const data = new FormData(form);
+  const changes = {};
+  const name = String(data.get("display_name")).trim();
+  if (name !== i.display_name) changes.display_name = name;
+  if (data.get("vendor") !== i.vendor) changes.vendor = data.get("vendor");
+  const languages = data.getAll("languages");
+  if (languages.join(",") !== [...i.languages].sort().join(",")) changes.languages = languages;
+  const gender = data.get("gender") || null;
+  if (gender !== i.gender) {
+    if (gender) changes.gender = gender;
+    else changes.clear_gender = true;
+  }
+  if (data.has("dv_cleared") !== i.dv_cleared) changes.dv_cleared = data.has("dv_cleared");
+  if (data.has("child_cleared") !== i.child_cleared) changes.child_cleared = data.has("child_cleared");
+  const username = String(data.get("username")).trim() || null;
+  if (username !== i.username) {
+    if (username) changes.username = username;
+    else changes.unlink = true;
+  }
+  return changes;
+}
+
+function openStaffEdit(u) {
+  const form = document.getElementById("staff-edit");
+  editing.staff = u;
+  form.elements.display_name.value = u.display_name;
+  form.elements.role.value = u.role;
+  form.elements.municipality.value = u.municipality ?? "";
+  form.elements.site.value = u.site ?? "";
+  openEdit(form, u.username);
+}
+
+function staffChanges(form, u) {
+  const data = new FormData(form);
+  const changes = { role: data.get("role") };
+  const name = String(data.get("display_name")).trim();
+  if (name !== u.display_name) changes.display_name = name;
+  const municipality = data.get("municipality");
+  if (municipality) changes.municipality = municipality;
+  else changes.clear_municipality = true;
+  const site = data.get("site");
+  if (site) changes.site = site;
+  else changes.clear_site = true;
+  return changes;
+}
+
+function openPasswordEdit(u) {
+  const form = document.getElementById("password-edit");
+  editing.password = u;
+  form.reset();
+  openEdit(form, u.username);
+}
+
+function openDeviceEdit(d) {
+  const form = document.getElementById("device-edit");
+  editing.device = d;
+  form.elements.name.value = d.name;
+  form.elements.site.value = d.site;
+  openEdit(form, d.name);
+}
+
+const EDIT_FORMS = [
+  ["interpreter-edit", "interpreter"],
+  ["staff-edit", "staff"],
+  ["password-edit", "password"],
+  ["device-edit", "device"],
+];
+for (const [id, kind] of EDIT_FORMS) {
+  const form = document.getElementById(id);
+  form?.querySelector(".cancel").addEventListener("click", () => closeEdit(form, kind));
 }
 
 function onSubmit(id, handler) {
@@ -170,6 +257,48 @@ onSubmit("interpreter-form", async (form) => {
     form.reset();
     loadInterpreters();
     loadVendors();
+  }
+});
+onSubmit("interpreter-edit", async (form) => {
+  const i = editing.interpreter;
+  if (!i) return;
+  const changes = interpreterChanges(form, i);
+  if (!Object.keys(changes).length) return closeEdit(form, "interpreter");
+  if (await send(`/api/v1/admin/interpreters/${i.id}`, "PATCH", changes, "interpreter-edit-error")) {
+    closeEdit(form, "interpreter");
+    loadInterpreters();
+    loadVendors();
+  }
+});
+onSubmit("staff-edit", async (form) => {
+  const u = editing.staff;
+  if (!u) return;
+  if (await send(`/api/v1/admin/staff/${u.id}`, "PATCH", staffChanges(form, u), "staff-edit-error")) {
+    closeEdit(form, "staff");
+    loadStaff();
+  }
+});
+onSubmit("password-edit", async (form) => {
+  const u = editing.password;
+  if (!u) return;
+  const password = form.elements.password.value;
+  if (await send(`/api/v1/admin/staff/${u.id}/password`, "POST", { password }, "password-edit-error")) {
+    form.reset();
+    closeEdit(form, "password");
+    loadStaff();
+  }
+});
+onSubmit("device-edit", async (form) => {
+  const d = editing.device;
+  if (!d) return;
+  const changes = {};
+  const name = form.elements.name.value.trim();
+  if (name !== d.name) changes.name = name;
+  if (form.elements.site.value !== d.site) changes.site = form.elements.site.value;
+  if (!Object.keys(changes).length) return closeEdit(form, "device");
+  if (await send(`/api/v1/admin/devices/${d.id}`, "PATCH", changes, "device-edit-error")) {
+    closeEdit(form, "device");
+    loadDevices();
   }
 });
 onSubmit("vendor-form", async (form) => {

@@ -28,6 +28,7 @@ const state = {
   topicsOpen: false,
   truth: null, // what /api/v1/tablet/languages/<lang> said before the case was opened
   fallback: null, // routing's fallback for the watched case: {options, queued}
+  accepted: false, // the server took this token once (/api/v1/tablet/context answered)
 };
 window.madoguchiCall = {
   state,
@@ -77,6 +78,25 @@ function api(path, options = {}) {
   return fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${state.token}` } });
 }
 
+// The server closes with 1008 when the admin revokes this device (app/auth/revocation.py): reconnecting would
+// only be refused, so the tablet forgets its token, stops, and says so to the staff at the counter.
+const POLICY_CLOSE = 1008;
+// A token that never worked (mistyped) is "invalid"; one that worked and stopped was revoked.
+function signedOut() {
+  const revoked = state.accepted;
+  socket?.close();
+  if (state.room) endCall(state);
+  localStorage.removeItem(TOKEN_KEY);
+  state.token = null;
+  state.consultationId = null;
+  document.documentElement.lang = "ja";
+  $("link").dataset.state = revoked ? "revoked" : "closed";
+  $("link").textContent = revoked ? "取消済 Revoked" : "未登録 Not registered";
+  $("setup-error").textContent = revoked ? "" : "トークンが無効です Invalid device token";
+  show($("revoked"), revoked);
+  screen("setup");
+}
+
 let socket = null;
 function connect() {
   socket = new LiveSocket({
@@ -85,8 +105,12 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
+      if ($("link").dataset.state === "revoked") return;
       $("link").dataset.state = s;
       $("link").textContent = s === "open" ? "接続 Online" : "再接続中 Reconnecting…";
+    },
+    onClose: (event) => {
+      if (event.code === POLICY_CLOSE) signedOut(); // the server took this tablet's token away
     },
     onMessage: (msg) => handle(msg),
   });
@@ -124,11 +148,7 @@ function handle(msg) {
       if (msg.consultation_id === state.consultationId && msg.role === "counter_tablet") startCall(msg);
       break;
     case "error":
-      if (msg.code === "bad_token") {
-        localStorage.removeItem(TOKEN_KEY);
-        $("setup-error").textContent = "トークンが無効です Invalid device token";
-        screen("setup");
-      }
+      if (msg.code === "bad_token") signedOut();
       break;
   }
 }
@@ -436,6 +456,9 @@ $("save-token").addEventListener("click", () => {
   localStorage.setItem(TOKEN_KEY, token);
   state.token = token;
   $("device-token").value = "";
+  show($("revoked"), false);
+  state.accepted = false;
+  $("link").dataset.state = "";
   boot();
 });
 
@@ -457,12 +480,11 @@ function boot() {
 async function loadContext() {
   const response = await api("/api/v1/tablet/context");
   if (response.status === 401) {
-    localStorage.removeItem(TOKEN_KEY);
-    $("setup-error").textContent = "トークンが無効です Invalid device token";
-    screen("setup");
+    signedOut();
     return;
   }
   if (!response.ok) return;
+  state.accepted = true;
   state.context = await response.json();
   $("site").textContent = `${state.context.site_name_ja} ${state.context.site_name_en}`;
 }

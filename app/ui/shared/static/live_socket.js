@@ -26,10 +26,13 @@ export function wsUrl(path = "/ws") {
 }
 
 // A websocket that reconnects with backoff, sends {"type":"heartbeat"} every 3 s and calls onMessage(obj).
+// onClose(event) sees every close before the reconnect; calling close() there (say on 1008, the credential was
+// taken away) stops reconnecting.
 export class LiveSocket {
-  constructor({ url = wsUrl(), onOpen = () => {}, onMessage = () => {}, onState = () => {} } = {}) {
+  constructor({ url = wsUrl(), onOpen = () => {}, onMessage = () => {}, onState = () => {}, onClose = () => {} } = {}) {
     this.url = url;
     this.onOpen = onOpen;
+    this.onClose = onClose;
     this.onMessage = onMessage;
     this.onState = onState;
     this.ws = null;
@@ -59,10 +62,11 @@ export class LiveSocket {
       if (msg && msg.type === "hello" && msg.server_time) learnServerTime(msg.server_time);
       this.onMessage(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       clearInterval(this.timer);
       if (this.ws !== ws) return;
       this.onState("closed");
+      this.onClose(event);
       if (this.closed) return;
       const wait = this.backoff * (0.75 + Math.random() / 2);
       this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
