@@ -7,7 +7,7 @@ hub and never touches a socket.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
@@ -82,6 +82,12 @@ class Gateway:
         self.rejoin_grace = rejoin_grace
         # (consultation, interpreter id) -> when their drop-out counts: a reload mid-call is not leaving it
         self._rejoin_by: dict[tuple[str, str], datetime] = {}
+        # members another process said are connected to it (`vouched`), and when: kept in routing by that
+        # process's sweeper, so an entry made here only to wait for their reconnect must not lapse them
+        self._vouched: dict[PresenceTracker, dict[str, datetime]] = {
+            self.interpreters: {},
+            self.counselors: {},
+        }
 
     # -- presence -----------------------------------------------------------------------------------------
 
@@ -173,12 +179,34 @@ class Gateway:
     def expect_reconnect(self, now: datetime) -> None:
         """After a start, members kept for something in progress (a ringing offer, the counselor it holds)
         count as seen now: like presence set over REST they lapse after the timeout unless a console
-        reconnects, and the sweeper then lets them go (a ringing offer is re-offered)."""
+        reconnects, and the sweeper then lets them go (a ringing offer is re-offered). Members another process
+        vouched for lately (`vouched`: connected there, swept there) are left to it."""
         kept = self.desk.awaiting_reconnect
-        for interpreter_id in sorted(kept.interpreters):
-            self.interpreters.announce(interpreter_id, "available", now)
-        for counselor_id in sorted(kept.counselors):
-            self.counselors.announce(counselor_id, "available", now)
+        for pool, members in ((self.interpreters, kept.interpreters), (self.counselors, kept.counselors)):
+            vouched = self._vouched[pool]
+            for member_id in sorted(members):
+                said = vouched.get(member_id)
+                if said is None or now - said > pool.timeout:  # no other process tracks them lately
+                    pool.announce(member_id, "available", now)
+
+    def present_here(self) -> dict[str, list[str]]:
+        """Who this process tracks (open sockets, and the silent it will sweep itself): said to a new leader
+        so that it does not lapse, for want of heartbeats on its own sockets, members connected here."""
+        return {
+            "interpreters": [e.member_id for e in self.interpreters.entries()],
+            "counselors": [e.member_id for e in self.counselors.entries()],
+        }
+
+    def vouched(self, interpreters: Iterable[str], counselors: Iterable[str], now: datetime) -> None:
+        """Another process tracks these members (`present_here`) and lets them go itself if they fall silent:
+        an entry kept here only for their reconnect (no socket here) is dropped, before or after
+        `expect_reconnect`. Members nobody vouches for (a dead process's) still lapse here."""
+        for pool, members in ((self.interpreters, interpreters), (self.counselors, counselors)):
+            for member_id in members:
+                self._vouched[pool][member_id] = now
+                entry = pool.get(member_id)
+                if entry is not None and not entry.socket_open:
+                    pool.remove(member_id, now)
 
     def expect_rejoin(self, now: datetime) -> None:
         """After a start nobody is in the reopened rooms: interpreters of calls in progress have the rejoin

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from realtime.turn import IceServer, ice_server_list
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
 REANNOUNCE_TOPIC = "cluster!reannounce"  # a relayed control message, never a socket's topic
+VOUCH_TOPIC = "cluster!vouch"  # the answer: members tracked by the process that sends it
 
 
 def ice_servers_for(settings: Settings) -> IceServersFor:
@@ -75,6 +77,12 @@ async def start_live_desk(
     def relayed(topic: str, text: str) -> int:
         if topic == REANNOUNCE_TOPIC:  # a process began leading: tell it who is here
             reannounce()
+            gateway = getattr(app.state, "gateway", None)
+            if gateway is not None and app.state.fanout is not None:
+                app.state.fanout.send(VOUCH_TOPIC, json.dumps(gateway.present_here()))
+            return 0
+        if topic == VOUCH_TOPIC:  # members another process sweeps itself: not lapsed here for want of beats
+            _vouched(getattr(app.state, "gateway", None), text, app.state.clock.now())
             return 0
         return hub.deliver(topic, text)
 
@@ -137,6 +145,21 @@ def _reannounced(tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]],
             log.info("re-announced %d present members to the routing leader", task.result())
 
     return done
+
+
+def _vouched(gateway: Gateway | None, text: str, now: datetime) -> None:
+    try:
+        members = json.loads(text)
+        interpreters, counselors = members["interpreters"], members["counselors"]
+        if not isinstance(interpreters, list) or not isinstance(counselors, list):
+            raise TypeError("member lists expected")
+        if not all(isinstance(m, str) for m in (*interpreters, *counselors)):
+            raise TypeError("member ids must be strings")
+    except (ValueError, KeyError, TypeError) as exc:
+        log.error("cluster: an unreadable %s message was dropped (%s)", VOUCH_TOPIC, exc)
+        return
+    if gateway is not None:
+        gateway.vouched(interpreters, counselors, now)
 
 
 async def _sweep(gateway: Gateway, clock: Clock) -> None:
