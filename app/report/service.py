@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from zlib import crc32
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality
 from app.language.models import Language
 from app.report import histogram, repository
+from app.report.palette import NOT_RECORDED_COLOR, colour_at
 from app.report.period import Month, month_range
 from app.report.repository import Criteria, Plan
 from app.report.rollup import plan_months
@@ -87,11 +89,15 @@ class Reference:
         }[dimension]
 
     def label(self, dimension: str, code: str) -> Category:
-        for category in self.categories(dimension):
+        known = self.categories(dimension)
+        for category in known:
             if category.code == code:
                 return category
-        ja, en = NOT_RECORDED[dimension] if code == "" else (code, code)
-        return Category(code=code, label_ja=ja, label_en=en)
+        if code == "":
+            ja, en = NOT_RECORDED[dimension]
+            return Category(code=code, label_ja=ja, label_en=en, color=NOT_RECORDED_COLOR)
+        # a code missing from the reference tables (should not happen): a stable colour, possibly a shared one
+        return Category(code=code, label_ja=code, label_en=code, color=colour_at(crc32(code.encode())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +122,21 @@ async def load_reference(session: AsyncSession) -> Reference:
     topics = (await session.scalars(select(Topic).order_by(Topic.sort_order))).all()
     return Reference(
         municipalities=[
-            Category(code=m.code, label_ja=m.name_ja, label_en=m.name_en) for m in municipalities
+            Category(code=m.code, label_ja=m.name_ja, label_en=m.name_en, color=colour_at(i))
+            for i, m in enumerate(municipalities)
         ],
         languages=[
-            Category(code=lang.code, label_ja=lang.name_ja, label_en=lang.name_en) for lang in languages
+            Category(code=lang.code, label_ja=lang.name_ja, label_en=lang.name_en, color=colour_at(i))
+            for i, lang in enumerate(languages)
         ],
-        channels=[Category(code=c.value, label_ja=ja, label_en=en) for c, (ja, en) in CHANNEL_LABELS.items()],
-        topics=[Category(code=t.code, label_ja=t.name_ja, label_en=t.name_en) for t in topics],
+        channels=[
+            Category(code=c.value, label_ja=ja, label_en=en, color=colour_at(i))
+            for i, (c, (ja, en)) in enumerate(CHANNEL_LABELS.items())
+        ],
+        topics=[
+            Category(code=t.code, label_ja=t.name_ja, label_en=t.name_en, color=colour_at(i))
+            for i, t in enumerate(topics)
+        ],
     )
 
 
