@@ -165,11 +165,20 @@ def check_reader(principal: Principal) -> None:
 
 
 def resolve_filters(
-    raw: RawFilters, principal: Principal, reference: Reference, zone: ZoneInfo, now: datetime
+    raw: RawFilters,
+    principal: Principal,
+    reference: Reference,
+    zone: ZoneInfo,
+    now: datetime,
+    finished_months_only: bool = False,
 ) -> tuple[list[Month], Criteria, AppliedFilters]:
-    """Validate each filter (422 naming the field and the accepted values); apply the caller's scope (403)."""
+    """Validate each filter (422 naming the field and the accepted values); apply the caller's scope (403).
+
+    Without 'to', the period ends with the current month, or with the last finished one for exports
+    (`finished_months_only`): a half month's small counts would blank whole-month cells under suppression.
+    """
     current = Month.of(now, zone)
-    last = _month(raw.to_month, "to", current)
+    last = _month(raw.to_month, "to", current.previous() if finished_months_only else current)
     first = _month(raw.from_month, "from", last.plus(1 - DEFAULT_MONTHS))
     if first > last:
         raise InvalidField(("query", "from"), f"'from' ({first}) must not be after 'to' ({last})")
@@ -210,6 +219,7 @@ async def prepare(
     zone: ZoneInfo,
     now: datetime,
     use_rollup: bool = True,
+    finished_months_only: bool = False,
 ) -> ReportContext:
     """Everything a view needs: validated filters, the caller's scope, and the rollup/live split of months.
 
@@ -217,7 +227,7 @@ async def prepare(
     """
     check_reader(principal)
     reference = await load_reference(session)
-    months, criteria, applied = resolve_filters(raw, principal, reference, zone, now)
+    months, criteria, applied = resolve_filters(raw, principal, reference, zone, now, finished_months_only)
     plan = await plan_months(session, months, zone, now, use_rollup)
     return ReportContext(plan, criteria, applied, reference, months)
 

@@ -117,6 +117,9 @@ async def dashboard_page(
         for k, v in dashboard.filters.model_dump(by_alias=True).items()
         if v and k != "scope_municipality"
     }
+    # with no period chosen, exports take their own default: the last finished months, not this half month
+    chosen_period = bool(from_month or to_month)
+    export_query = {k: v for k, v in query.items() if chosen_period or k not in ("from", "to")}
     scope = ctx.criteria.scope_municipality
     context: dict[str, Any] = {
         "principal": principal,
@@ -126,7 +129,7 @@ async def dashboard_page(
         "reference": ctx.reference,
         "filters": dashboard.filters,
         "scope": ctx.reference.label("municipality", scope) if scope else None,
-        "query": "&".join(f"{k}={v}" for k, v in query.items()),
+        "query": "&".join(f"{k}={v}" for k, v in export_query.items()),
         "views": VIEWS,
         "threshold": settings.report_suppression_threshold,
         "last_month": str(Month.of(now, settings.zone).previous()),
