@@ -98,3 +98,13 @@ def wareki(month: Month) -> str:
         era = "平成"
     year = "元" if number == 1 else str(number)
     return f"{era}{year}年{month.month}月"
+
+
+def fiscal_year(month: Month) -> int:
+    """The Japanese fiscal year (年度, April to March) a month belongs to: 2027-03 is in FY2026."""
+    return month.year if month.month >= 4 else month.year - 1
+
+
+def fiscal_year_months(year: int) -> tuple[Month, Month]:
+    """First and last month of fiscal year `year`: April of that year to March of the next."""
+    return Month(year, 4), Month(year + 1, 3)

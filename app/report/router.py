@@ -60,9 +60,15 @@ Suppress = Annotated[
 
 
 async def _context(
-    db: AsyncSession, principal: Principal, raw: RawFilters, settings: Settings, now: datetime
+    db: AsyncSession,
+    principal: Principal,
+    raw: RawFilters,
+    settings: Settings,
+    now: datetime,
+    for_export: bool = False,
 ) -> ReportContext:
-    return await service.prepare(db, principal, raw, settings.zone, now)
+    """An export's default period leaves out the unfinished current month (see resolve_filters)."""
+    return await service.prepare(db, principal, raw, settings.zone, now, finished_months_only=for_export)
 
 
 def _refresh_later(
@@ -213,7 +219,7 @@ async def export_workbook(
     """Every view as an Excel workbook (one sheet per view), small cells suppressed."""
     _check_unsuppressed(principal, suppress)
     now = clock.now()
-    ctx = await _context(db, principal, raw, settings, now)
+    ctx = await _context(db, principal, raw, settings, now, for_export=True)
     dashboard = await service.dashboard(db, ctx)
     tables = dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)
     content = export.dashboard_workbook(
@@ -283,7 +289,7 @@ async def export_csv(
             ("path", "view"), f"unknown view {view!r}; accepted: {', '.join(VIEWS)}", list(VIEWS)
         )
     _check_unsuppressed(principal, suppress)
-    ctx = await _context(db, principal, raw, settings, clock.now())
+    ctx = await _context(db, principal, raw, settings, clock.now(), for_export=True)
     dashboard = await service.dashboard(db, ctx)
     tables = {t.name: t for t in dashboard_tables(dashboard, settings.report_suppression_threshold, suppress)}
     await _audit_export(db, request, principal, f"{view}.csv", ctx, suppress)

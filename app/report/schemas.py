@@ -9,6 +9,9 @@ class Category(BaseModel):
     code: str = Field(description="reference code; '' means not recorded")
     label_ja: str
     label_en: str
+    color: str | None = Field(
+        default=None, description="the category's fixed chart colour (#RRGGBB), the same in every chart"
+    )
 
 
 class AppliedFilters(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from zlib import crc32
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from app.errors import Forbidden, InvalidField
 from app.geography.models import Municipality
 from app.language.models import Language
 from app.report import histogram, repository
+from app.report.palette import NOT_RECORDED_COLOR, colour_at
 from app.report.period import Month, month_range
 from app.report.repository import Criteria, Plan
 from app.report.rollup import plan_months
@@ -87,11 +89,15 @@ class Reference:
         }[dimension]
 
     def label(self, dimension: str, code: str) -> Category:
-        for category in self.categories(dimension):
+        known = self.categories(dimension)
+        for category in known:
             if category.code == code:
                 return category
-        ja, en = NOT_RECORDED[dimension] if code == "" else (code, code)
-        return Category(code=code, label_ja=ja, label_en=en)
+        if code == "":
+            ja, en = NOT_RECORDED[dimension]
+            return Category(code=code, label_ja=ja, label_en=en, color=NOT_RECORDED_COLOR)
+        # a code missing from the reference tables (should not happen): a stable colour, possibly a shared one
+        return Category(code=code, label_ja=code, label_en=code, color=colour_at(crc32(code.encode())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +122,21 @@ async def load_reference(session: AsyncSession) -> Reference:
     topics = (await session.scalars(select(Topic).order_by(Topic.sort_order))).all()
     return Reference(
         municipalities=[
-            Category(code=m.code, label_ja=m.name_ja, label_en=m.name_en) for m in municipalities
+            Category(code=m.code, label_ja=m.name_ja, label_en=m.name_en, color=colour_at(i))
+            for i, m in enumerate(municipalities)
         ],
         languages=[
-            Category(code=lang.code, label_ja=lang.name_ja, label_en=lang.name_en) for lang in languages
+            Category(code=lang.code, label_ja=lang.name_ja, label_en=lang.name_en, color=colour_at(i))
+            for i, lang in enumerate(languages)
         ],
-        channels=[Category(code=c.value, label_ja=ja, label_en=en) for c, (ja, en) in CHANNEL_LABELS.items()],
-        topics=[Category(code=t.code, label_ja=t.name_ja, label_en=t.name_en) for t in topics],
+        channels=[
+            Category(code=c.value, label_ja=ja, label_en=en, color=colour_at(i))
+            for i, (c, (ja, en)) in enumerate(CHANNEL_LABELS.items())
+        ],
+        topics=[
+            Category(code=t.code, label_ja=t.name_ja, label_en=t.name_en, color=colour_at(i))
+            for i, t in enumerate(topics)
+        ],
     )
 
 
@@ -151,11 +165,20 @@ def check_reader(principal: Principal) -> None:
 
 
 def resolve_filters(
-    raw: RawFilters, principal: Principal, reference: Reference, zone: ZoneInfo, now: datetime
+    raw: RawFilters,
+    principal: Principal,
+    reference: Reference,
+    zone: ZoneInfo,
+    now: datetime,
+    finished_months_only: bool = False,
 ) -> tuple[list[Month], Criteria, AppliedFilters]:
-    """Validate each filter (422 naming the field and the accepted values); apply the caller's scope (403)."""
+    """Validate each filter (422 naming the field and the accepted values); apply the caller's scope (403).
+
+    Without 'to', the period ends with the current month, or with the last finished one for exports
+    (`finished_months_only`): a half month's small counts would blank whole-month cells under suppression.
+    """
     current = Month.of(now, zone)
-    last = _month(raw.to_month, "to", current)
+    last = _month(raw.to_month, "to", current.previous() if finished_months_only else current)
     first = _month(raw.from_month, "from", last.plus(1 - DEFAULT_MONTHS))
     if first > last:
         raise InvalidField(("query", "from"), f"'from' ({first}) must not be after 'to' ({last})")
@@ -196,6 +219,7 @@ async def prepare(
     zone: ZoneInfo,
     now: datetime,
     use_rollup: bool = True,
+    finished_months_only: bool = False,
 ) -> ReportContext:
     """Everything a view needs: validated filters, the caller's scope, and the rollup/live split of months.
 
@@ -203,7 +227,7 @@ async def prepare(
     """
     check_reader(principal)
     reference = await load_reference(session)
-    months, criteria, applied = resolve_filters(raw, principal, reference, zone, now)
+    months, criteria, applied = resolve_filters(raw, principal, reference, zone, now, finished_months_only)
     plan = await plan_months(session, months, zone, now, use_rollup)
     return ReportContext(plan, criteria, applied, reference, months)
 

@@ -18,13 +18,34 @@ from app.auth.roles import ROLE_JA
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.errors import Forbidden, InvalidField
 from app.report import monthly, service
-from app.report.period import Month
+from app.report.duration import hours_minutes
+from app.report.period import Month, fiscal_year, fiscal_year_months
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
 from app.ui.templating import templates
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
+
+
+def range_presets(current: Month) -> list[dict[str, str]]:
+    """One-click periods for the filter form: this fiscal year (年度, April–March) so far, and last."""
+    this_year = fiscal_year(current)
+    last_first, last_last = fiscal_year_months(this_year - 1)
+    return [
+        {
+            "label_ja": f"今年度({this_year}年度)",
+            "label_en": f"This fiscal year (FY{this_year})",
+            "from": str(fiscal_year_months(this_year)[0]),
+            "to": str(current),
+        },
+        {
+            "label_ja": f"前年度({this_year - 1}年度)",
+            "label_en": f"Last fiscal year (FY{this_year - 1})",
+            "from": str(last_first),
+            "to": str(last_last),
+        },
+    ]
 
 
 def _gate(request: Request, principal: Principal | None) -> Response | None:
@@ -96,6 +117,9 @@ async def dashboard_page(
         for k, v in dashboard.filters.model_dump(by_alias=True).items()
         if v and k != "scope_municipality"
     }
+    # with no period chosen, exports take their own default: the last finished months, not this half month
+    chosen_period = bool(from_month or to_month)
+    export_query = {k: v for k, v in query.items() if chosen_period or k not in ("from", "to")}
     scope = ctx.criteria.scope_municipality
     context: dict[str, Any] = {
         "principal": principal,
@@ -105,10 +129,12 @@ async def dashboard_page(
         "reference": ctx.reference,
         "filters": dashboard.filters,
         "scope": ctx.reference.label("municipality", scope) if scope else None,
-        "query": "&".join(f"{k}={v}" for k, v in query.items()),
+        "query": "&".join(f"{k}={v}" for k, v in export_query.items()),
         "views": VIEWS,
         "threshold": settings.report_suppression_threshold,
         "last_month": str(Month.of(now, settings.zone).previous()),
+        "presets": range_presets(Month.of(now, settings.zone)),
+        "interpreter_time": hours_minutes(dashboard.interpreter_minutes.total.minutes),
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
 

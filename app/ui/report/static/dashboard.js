@@ -14,6 +14,7 @@
       .map((category, j) => ({
         type: "bar",
         name: label(category),
+        marker: { color: category.color },
         x: matrix.months,
         y: matrix.counts.map((row) => row[j]),
         total: matrix.category_totals[j],
@@ -25,11 +26,12 @@
 
   function topics(id, matrix) {
     const rows = matrix.categories
-      .map((c, j) => ({ name: c.label_ja, full: label(c), n: matrix.category_totals[j] }))
+      .map((c, j) => ({ name: c.label_ja, full: label(c), n: matrix.category_totals[j], color: c.color }))
       .filter((r) => r.n > 0)
       .sort((a, b) => a.n - b.n);
     const trace = {
       type: "bar", orientation: "h", x: rows.map((r) => r.n), y: rows.map((r) => r.name),
+      marker: { color: rows.map((r) => r.color) },
       customdata: rows.map((r) => r.full), hovertemplate: "%{customdata}: %{x}<extra></extra>",
     };
     const layout = Object.assign({}, base, {
@@ -89,6 +91,7 @@
     const trace = {
       type: "pie", hole: 0.35, sort: false,
       labels: rows.map((r) => label(r.municipality)), values: rows.map((r) => r.cases),
+      marker: { colors: rows.map((r) => r.municipality.color) },
       textinfo: "percent", textposition: "inside",
     };
     const layout = Object.assign({}, base, {
