@@ -112,17 +112,19 @@ async def start_live_desk(
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
 
     def led() -> None:
-        """This process leads now (at start or after a failover): everyone, itself included, re-announces."""
+        """This process leads now (at start or after a failover): everyone, itself included, re-announces;
+        members kept for something in progress lapse unless a console reconnects (or another process vouches
+        for them), and interpreters of calls in progress have the rejoin grace."""
         if app.state.fanout is not None:
             app.state.fanout.send(REANNOUNCE_TOPIC, "")
         reannounce()
+        now = app.state.clock.now()
+        gateway.expect_reconnect(now)
+        gateway.expect_rejoin(now)
 
     desk.on_lead = led
-    await (
-        desk.start()
-    )  # nobody is connected yet: presence with nothing in progress is let go before anything routes
-    gateway.expect_reconnect(app.state.clock.now())
-    gateway.expect_rejoin(app.state.clock.now())
+    # nobody is connected yet: presence with nothing in progress is let go before anything routes (`led`)
+    await desk.start()
     sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
 
     async def stop() -> None:
