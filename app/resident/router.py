@@ -18,7 +18,7 @@ from app.consultation import service
 from app.consultation.schemas import ConsultationCreate, LiveStatus
 from app.deps import CipherDep, ClockDep, DbSession, ResidentKeyed, SettingsDep
 from app.enums import Channel, ConsultationStatus, SiteKind
-from app.errors import THROTTLED, UNAVAILABLE, InvalidField, TooManyRequests, Unauthenticated
+from app.errors import THROTTLED, UNAVAILABLE, ErrorRead, InvalidField, TooManyRequests, Unauthenticated
 from app.geography.models import Site
 from app.i18n import SUPPORTED, negotiate, translator
 from app.intake.service import open_consultation
@@ -183,7 +183,11 @@ async def _source(
     "/consultations",
     response_model=ResidentCase,
     status_code=status.HTTP_201_CREATED,
-    responses={**THROTTLED, **UNAVAILABLE, 401: {"description": "no valid resident link (or device token)"}},
+    responses={
+        **THROTTLED,
+        **UNAVAILABLE,
+        401: {"model": ErrorRead, "description": "no valid resident link (or device token)"},
+    },
 )
 async def ask_for_video_consultation(
     body: ResidentIntake,

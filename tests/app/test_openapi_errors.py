@@ -10,7 +10,7 @@ from httpx import AsyncClient
 
 from app.errors import ErrorRead, ThrottledRead
 from app.main import create_app
-from tests.conftest import open_desk_settings
+from tests.conftest import open_desk_settings, resident_link
 
 ERROR = {"$ref": "#/components/schemas/ErrorRead"}
 THROTTLED = {"$ref": "#/components/schemas/ThrottledRead"}
@@ -49,7 +49,7 @@ def _errors(paths: dict[str, Any], method: str, path: str) -> dict[str, Any]:
         (
             "post",
             "/api/v1/resident/consultations",
-            {"400": ERROR, "409": ERROR, "422": VALIDATION, "429": THROTTLED, "503": ERROR},
+            {"400": ERROR, "401": ERROR, "409": ERROR, "422": VALIDATION, "429": THROTTLED, "503": ERROR},
         ),
         (
             "post",
@@ -58,7 +58,7 @@ def _errors(paths: dict[str, Any], method: str, path: str) -> dict[str, Any]:
         ),
         ("get", "/api/v1/resident/reservation-slots", {"403": ERROR, "422": VALIDATION}),
         ("get", "/api/v1/queue", {"401": ERROR, "403": ERROR, "503": ERROR}),
-        ("post", "/api/v1/device-check", {"400": ERROR, "422": VALIDATION, "503": ERROR}),
+        ("post", "/api/v1/device-check", {"400": ERROR, "422": VALIDATION, "429": THROTTLED, "503": ERROR}),
     ],
 )
 def test_routes_list_the_errors_they_can_answer(
@@ -107,7 +107,7 @@ async def test_the_documented_throttle_body_is_what_the_app_answers(database_url
         answers = [
             await client.post(
                 "/api/v1/resident/consultations",
-                json={"language": "pt"},
+                json={"language": "pt", "link": resident_link()},
                 headers={"Idempotency-Key": f"throttle-key-{n}"},
             )
             for n in range(3)
