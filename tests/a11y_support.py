@@ -220,8 +220,21 @@ def _needs_a_glyph(char: str) -> bool:
     return unicodedata.category(char) not in {"Zs", "Zl", "Zp", "Cc", "Cf"}
 
 
-def missing_glyphs(page: Any) -> list[MissingGlyphs]:
-    """Visible text characters that the fonts Chromium chose for their element do not contain."""
+def missing_glyphs(page: Any, attempts: int = 3) -> list[MissingGlyphs]:
+    """Visible text characters that the fonts Chromium chose for their element do not contain.
+
+    A page that redraws while it is measured (a list refreshed by a timer) loses nodes under the probe: the
+    measurement is then taken again, never skipped."""
+    for attempt in range(attempts):
+        try:
+            return _missing_glyphs_once(page)
+        except Exception as exc:  # playwright's Error: the node was replaced while it was measured
+            if "Could not find node" not in str(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _missing_glyphs_once(page: Any) -> list[MissingGlyphs]:
     found: list[dict[str, str]] = page.evaluate(_COLLECT_TEXT, _PROBE)
     if not found:
         return []
