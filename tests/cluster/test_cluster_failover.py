@@ -631,7 +631,7 @@ def test_presence_after_failover__members_of_the_surviving_process_stay_availabl
                     present = _until(
                         lambda: (
                             (s := _states(cluster.base("b"), view))
-                            and (s["ne"], s["pt"]) == ("available", "available")
+                            and (s.get("ne"), s.get("pt")) == ("available", "available")
                             and "free" in s.values()
                             and s
                         ),
@@ -645,8 +645,8 @@ def test_presence_after_failover__members_of_the_surviving_process_stay_availabl
                     _until(
                         lambda: (
                             (s := _states(cluster.base("b"), view))
-                            and s["ne"] == "available"
-                            and s[counselor_key] == "free"
+                            and s.get("ne") == "available"
+                            and s.get(counselor_key) == "free"
                             and s
                         ),
                         "B's members are available again without pressing anything",
