@@ -377,6 +377,11 @@ export function callView(grid, stream, preview, label = roleLabel, options = {})
   return view;
 }
 
+// A name is written as its owner writes it: marked Japanese when it is, otherwise of no stated language.
+export function personName(name) {
+  const japanese = /[\u3040-\u30ff\u3400-\u9fff]/.test(name);
+  return Object.assign(document.createElement("span"), { className: "name", lang: japanese ? "ja" : "", textContent: name });
+}
 export function roleLabel(role) {
   return (
     {
