@@ -4,6 +4,7 @@ have no name here: a resident's name never travels to the interpreter."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from app.staff.models import StaffUser
 from realtime.signaling import NamesFor
 
 __all__ = ["room_names", "staff_ids"]
+
+log = logging.getLogger(__name__)
 
 COUNSELOR_PREFIX = "staff-"  # app.live.topics.counselor_participant
 INTERPRETER_PREFIX = "interp-"  # app.live.topics.interpreter_participant
@@ -35,6 +38,13 @@ def room_names(sessionmaker: async_sessionmaker[AsyncSession]) -> NamesFor:
     """`RoomSignaling`'s name look-up: one query per kind of staff, only for the ids in the room."""
 
     async def names_for(participant_ids: Sequence[str]) -> Mapping[str, str]:
+        try:
+            return await look_up(participant_ids)
+        except Exception:  # a name is a courtesy: a failed look-up never keeps anyone out of a call
+            log.exception("room names: look-up failed")
+            return {}
+
+    async def look_up(participant_ids: Sequence[str]) -> Mapping[str, str]:
         counselors, interpreters = staff_ids(participant_ids)
         if not counselors and not interpreters:
             return {}
@@ -44,12 +54,12 @@ def room_names(sessionmaker: async_sessionmaker[AsyncSession]) -> NamesFor:
                 rows = await session.execute(
                     select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(counselors))
                 )
-                names.update({counselors[i]: n for i, n in rows.tuples() if n})
+                names.update({counselors[i]: n for i, n in rows if n})
             if interpreters:
                 rows = await session.execute(
                     select(Interpreter.id, Interpreter.display_name).where(Interpreter.id.in_(interpreters))
                 )
-                names.update({interpreters[i]: n for i, n in rows.tuples() if n})
+                names.update({interpreters[i]: n for i, n in rows if n})
         return names
 
     return names_for
