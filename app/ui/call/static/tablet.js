@@ -72,6 +72,7 @@ function voiceOnlyNote() {
 function reconnecting(on) {
   $("call").dataset.link = on ? "reconnecting" : "ok";
   show($("reconnecting"), on);
+  show($("status"), !on); // "connected" would contradict the banner
   if (on) say($("reconnecting"), "call.reconnecting");
 }
 callControls(state, { mic: $("mic"), camera: $("camera"), speaker: $("speaker"), preview: $("preview") });

@@ -331,6 +331,7 @@ const voiceOnlyNote = () => Object.assign(document.createElement("span"), { clas
 function reconnecting(on) {
   $("call").dataset.link = on ? "reconnecting" : "ok";
   $("reconnecting").hidden = !on;
+  $("call-status").hidden = on; // "connected" would contradict the banner
 }
 callControls(state, { mic: $("mic"), camera: $("camera"), speaker: $("speaker"), preview: $("preview") });
 
