@@ -394,6 +394,7 @@ class PeerInfo:
     participant_id: str = _f(check_id)
     role: Role
     mode: MediaMode = "video"
+    display_name: str | None = _f(check_text, default=None)  # staff only: the name on their picture
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -417,6 +418,7 @@ class RoomPeerJoined:
     participant_id: str = _f(check_id)
     role: Role
     rejoined: bool = False
+    display_name: str | None = _f(check_text, default=None)  # staff only: the name on their picture
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

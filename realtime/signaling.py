@@ -8,7 +8,7 @@ hub (one process, or Redis pub/sub across processes) only delivers ``Outcome.out
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypeAlias
@@ -85,8 +85,14 @@ class Outcome:
         return Outcome(self.outbound + other.outbound, self.events + other.events)
 
 
-def _peer(p: Participant) -> PeerInfo:
-    return PeerInfo(participant_id=p.participant_id, role=p.role, mode=p.mode)
+NamesFor: TypeAlias = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
+"""participant ids -> display names of the staff among them (interpreters, counselors); others left out."""
+
+
+def _peer(p: Participant, names: Mapping[str, str]) -> PeerInfo:
+    return PeerInfo(
+        participant_id=p.participant_id, role=p.role, mode=p.mode, display_name=names.get(p.participant_id)
+    )
 
 
 def _notify(events: Sequence[RoomEvent]) -> tuple[Outbound, ...]:
@@ -133,9 +139,15 @@ def make_invite(
 class RoomSignaling:
     """Handles ``room.*``, ``signal.*`` and ``media.mode`` frames against a :class:`RoomRegistry`."""
 
-    def __init__(self, registry: RoomRegistry, ice_servers_for: IceServersFor | None = None) -> None:
+    def __init__(
+        self,
+        registry: RoomRegistry,
+        ice_servers_for: IceServersFor | None = None,
+        names_for: NamesFor | None = None,
+    ) -> None:
         self.registry = registry
         self._ice_servers_for = ice_servers_for
+        self._names_for = names_for
 
     async def handle(
         self,
@@ -176,6 +188,8 @@ class RoomSignaling:
         )
         me = result.participant
         ice = tuple(self._ice_servers_for(me.participant_id, me.role, now)) if self._ice_servers_for else ()
+        everyone = [me.participant_id, *(p.participant_id for p in result.peers)]
+        names = await self._names_for(everyone) if self._names_for else {}
         out = [
             Outbound(
                 connection_id,
@@ -183,7 +197,7 @@ class RoomSignaling:
                     room_id=result.room.room_id,
                     participant_id=me.participant_id,
                     role=me.role,
-                    peers=tuple(_peer(p) for p in result.peers),
+                    peers=tuple(_peer(p, names) for p in result.peers),
                     ice_servers=ice,
                 ),
             )
@@ -199,6 +213,7 @@ class RoomSignaling:
             participant_id=me.participant_id,
             role=me.role,
             rejoined=result.rejoined,
+            display_name=names.get(me.participant_id),
         )
         out += [Outbound(p.connection_id, joined) for p in result.peers]
         return Outcome(tuple(out), result.events)

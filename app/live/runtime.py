@@ -20,6 +20,7 @@ from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
 from app.live.hub import Hub
+from app.live.room_names import room_names
 from realtime.presence import PresenceTracker, WatchTracker
 from realtime.roles import Role
 from realtime.rooms import InMemoryRoomStore, RoomRegistry, RoomStore
@@ -102,7 +103,7 @@ async def start_live_desk(
     gateway = Gateway(
         desk,
         app.state.sessionmaker,
-        RoomSignaling(rooms, ice_servers_for(settings)),
+        RoomSignaling(rooms, ice_servers_for(settings), room_names(app.state.sessionmaker)),
         PresenceTracker(timeout=timeout, rejoin_grace=rejoin),
         PresenceTracker(timeout=timeout, rejoin_grace=rejoin),
         call_legs,

@@ -64,6 +64,7 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "sdp_mline_index": st.none() | st.integers(0, 255),
     "username_fragment": st.none() | ufrags,
     "topic_hint": st.none() | texts,
+    "display_name": st.none() | texts,
     "message": texts,
     "field": st.none() | texts,
     "expires_at": times,

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from app.i18n import translator
+from tests.a11y_support import assert_no_problems, screen_problems
 from tests.a11y_support import screenshot as screen_shot
 from tests.browser_support import media_browser  # noqa: F401 (fixture)
 from tests.calls.calls_support import (
     ADMIN,
+    INTERPRETERS,
     Desk,
     accept_ring,
     admin_get,
@@ -83,10 +85,21 @@ def test_resident_walk__nepali_link_to_a_three_way_call_and_back(
         assert roles["counselor"] == ["interpreter", "resident"]
         tr = translator("ne")
         assert resident.text_content("#call-status") == tr.t("call.connected")
-        captions = resident.eval_on_selector_all("#remotes figcaption", "els => els.map(e => e.textContent)")
-        assert sorted(captions) == sorted(
-            [tr.t("resident.role_counselor"), tr.t("resident.role_interpreter")]
+        # every picture: the role in Nepali and the staff member's name; the interpreter is the main picture
+        captions = dict(
+            resident.eval_on_selector_all(
+                "#remotes figure.tile",
+                "els => els.map(e => [e.dataset.role, [...e.querySelectorAll('figcaption > span')]"
+                ".map(s => s.textContent)])",
+            )
         )
+        assert captions == {
+            "counselor": [tr.t("resident.role_counselor"), "相談員 Calls"],
+            "interpreter": [tr.t("resident.role_interpreter"), INTERPRETERS[0]],
+        }
+        assert resident.get_attribute("#remotes figure[data-role=interpreter]", "data-main") == "true"
+        resident.set_viewport_size(PHONE_VIEWPORT)
+        assert_no_problems(screen_problems(resident, "call-layout-ne-resident-phone"))
 
         counselor.click("#end-call")
         resident.wait_for_selector("#ended:not([hidden])", timeout=10_000)

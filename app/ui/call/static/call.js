@@ -67,6 +67,7 @@ export class Room {
       case "room.peer_joined":
         if (msg.rejoined) this.drop(msg.participant_id);
         this.roles = { ...(this.roles || {}), [msg.participant_id]: msg.role };
+        if (msg.display_name) this.names = { ...(this.names || {}), [msg.participant_id]: msg.display_name };
         break;
       case "room.peer_left":
         this.drop(msg.participant_id);
@@ -99,8 +100,9 @@ export class Room {
     this.iceServers = msg.ice_servers || [];
     this.joinedAt = epochMs();
     this.hooks.onJoined?.(msg);
-    if (this.audioOnly) this.socket.send({ type: "media.mode", room_id: this.roomId, mode: "audio" });
+    if (this.audioOnly || this.sendOff?.video) this.socket.send({ type: "media.mode", room_id: this.roomId, mode: "audio" });
     for (const peer of msg.peers) {
+      if (peer.display_name) this.names = { ...(this.names || {}), [peer.participant_id]: peer.display_name };
       if (peer.mode === "audio") this.hooks.onMode?.(peer.participant_id, "audio");
       const known = this.peers.get(peer.participant_id);
       if (known) {
@@ -118,6 +120,8 @@ export class Room {
     entry = { pc, role: role || this.roles?.[participantId] || "", pending: [], stream: null };
     this.peers.set(participantId, entry);
     for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+    this.applySending(pc); // joined while muted or with the camera off: nothing leaves for the newcomer
+    pc.onconnectionstatechange = () => this.hooks.onConnection?.(participantId, pc.connectionState);
     pc.onicecandidate = (event) => {
       if (!event.candidate || !event.candidate.candidate) return;
       const c = event.candidate;
@@ -129,7 +133,7 @@ export class Room {
     pc.ontrack = (event) => {
       const stream = event.streams[0] || new MediaStream([event.track]);
       entry.stream = stream;
-      this.hooks.onRemote?.(participantId, entry.role, stream);
+      this.hooks.onRemote?.(participantId, entry.role, stream, this.names?.[participantId] || "");
     };
     return entry;
   }
@@ -181,6 +185,7 @@ export class Room {
     if (!entry) return;
     entry.pc.close();
     this.peers.delete(participantId);
+    this.hooks.onConnection?.(participantId, "closed");
     this.hooks.onPeerGone?.(participantId, "dropped");
   }
 
@@ -194,6 +199,27 @@ export class Room {
     }
     if (this.roomId) this.socket.send({ type: "media.mode", room_id: this.roomId, mode: "audio" });
     this.hooks.onAudioOnly?.();
+  }
+
+  // Mute or camera off: the sender sends nothing at all (replaceTrack(null)), not silence or black frames, so the
+  // others' inbound bytes stop and the local track stays open for the level meter and for turning back on.
+  async setSending(kind, on) {
+    this.sendOff = { ...(this.sendOff || {}), [kind]: !on };
+    await Promise.all([...this.peers.values()].map((entry) => this.applySending(entry.pc)));
+    if (kind === "video" && !this.audioOnly && this.roomId) {
+      this.socket.send({ type: "media.mode", room_id: this.roomId, mode: on ? "video" : "audio" });
+    }
+  }
+
+  applySending(pc) {
+    const jobs = pc.getTransceivers().map((t) => {
+      const kind = t.receiver.track?.kind;
+      const own = this.stream.getTracks().find((track) => track.kind === kind);
+      if (!own || t.direction === "recvonly") return null;
+      const want = this.sendOff?.[kind] ? null : own;
+      return t.sender.track === want ? null : t.sender.replaceTrack(want);
+    });
+    return Promise.all(jobs.filter(Boolean));
   }
 
   leave() {
@@ -218,9 +244,19 @@ export class Room {
         videoBytes: 0,
         framesDecoded: 0,
         packetsLost: 0,
+        sentAudioBytes: 0, // outbound-rtp: what this screen sends to them (mute and camera off stop it)
+        sentVideoBytes: 0,
+        framesSent: 0,
       };
       const report = await entry.pc.getStats();
       report.forEach((s) => {
+        if (s.type === "outbound-rtp") {
+          if (s.kind === "audio") figures.sentAudioBytes += s.bytesSent || 0;
+          if (s.kind === "video") {
+            figures.sentVideoBytes += s.bytesSent || 0;
+            figures.framesSent += s.framesSent || 0;
+          }
+        }
         if (s.type !== "inbound-rtp") return;
         if (s.kind === "audio") figures.audioBytes += s.bytesReceived || 0;
         if (s.kind === "video") {
@@ -236,8 +272,13 @@ export class Room {
 }
 
 // Shared call view: remote <video> tiles in `grid`, the local preview, and the state hooks for window.madoguchiCall.
-// `label(role)` names a tile: a string, a node or an array of them (default: Japanese and English, for staff).
-export function callView(grid, stream, preview, label = roleLabel) {
+// `label(role, name)` names a tile: a string, a node or an array of them (default: Japanese and English, for
+// staff). Options: `audioNote()` the words after a tile's label when that person sends voice only, and
+// `onReconnecting(bool)` when the link (the socket, or a peer connection) drops and when it is whole again.
+// The main picture (`data-main`) is the interpreter, else the counselor, else whoever came first.
+const MAIN_ORDER = ["interpreter", "counselor"];
+const BROKEN = ["disconnected", "failed"];
+export function callView(grid, stream, preview, label = roleLabel, options = {}) {
   if (preview) {
     preview.srcObject = stream;
     preview.muted = true;
@@ -245,25 +286,47 @@ export function callView(grid, stream, preview, label = roleLabel) {
   const tiles = new Map();
   const firstFrames = {};
   const modes = {};
+  const links = new Map(); // participantId -> RTCPeerConnection.connectionState
+  let socketOpen = true;
+  let reconnecting = false;
+  const audioNote = options.audioNote || (() => Object.assign(document.createElement("span"), { lang: "ja", textContent: " — 音声のみ audio only" }));
+  const caption = (tile) => {
+    const parts = [].concat(label(tile.dataset.role, tile.dataset.name || ""));
+    if (tile.dataset.mode === "audio") parts.push(audioNote());
+    tile.querySelector("figcaption").replaceChildren(...parts);
+  };
+  const pickMain = () => {
+    const all = [...tiles.values()];
+    const main = MAIN_ORDER.map((role) => all.find((t) => t.dataset.role === role)).find(Boolean) || all[0];
+    for (const tile of all) tile.dataset.main = String(tile === main);
+    grid.dataset.count = String(all.length);
+  };
+  const judge = () => {
+    const now = !socketOpen || [...links.values()].some((s) => BROKEN.includes(s));
+    if (now === reconnecting) return;
+    reconnecting = now;
+    options.onReconnecting?.(now);
+  };
   const view = {
     firstFrames,
-    onRemote(participantId, role, remote) {
+    onRemote(participantId, role, remote, name = "") {
       let tile = tiles.get(participantId);
       if (!tile) {
         tile = document.createElement("figure");
         tile.className = "tile";
         tile.dataset.participant = participantId;
         tile.dataset.role = role;
-        tile.dataset.mode = "video";
+        tile.dataset.mode = modes[participantId] || "video";
+        if (name) tile.dataset.name = name;
         const video = document.createElement("video");
         video.autoplay = true;
         video.playsInline = true;
-        const caption = document.createElement("figcaption");
-        caption.replaceChildren(...[].concat(label(role)));
-        tile.append(video, caption);
+        video.muted = Boolean(view.speakerOff);
+        tile.append(video, document.createElement("figcaption"));
         grid.append(tile);
         tiles.set(participantId, tile);
-        if (modes[participantId]) view.onMode(participantId, modes[participantId]);
+        caption(tile);
+        pickMain();
       }
       const video = tile.querySelector("video");
       if (video.srcObject !== remote) {
@@ -282,22 +345,43 @@ export function callView(grid, stream, preview, label = roleLabel) {
       const tile = tiles.get(participantId);
       if (!tile) return;
       tile.dataset.mode = mode;
-      const note = Object.assign(document.createElement("span"), { lang: "ja" });
-      note.textContent = mode === "audio" ? " — 音声のみ audio only" : "";
-      tile.querySelector("figcaption").replaceChildren(...[].concat(label(tile.dataset.role)), note);
+      caption(tile);
     },
     onPeerGone(participantId) {
       tiles.get(participantId)?.remove();
       tiles.delete(participantId);
+      pickMain();
+    },
+    onConnection(participantId, connection) {
+      if (connection === "closed") links.delete(participantId);
+      else links.set(participantId, connection);
+      judge();
+    },
+    setLink(open) {
+      socketOpen = open;
+      judge();
+    },
+    // the speaker control: every remote picture's sound on or off (and tiles that come later follow it)
+    setSpeaker(on) {
+      view.speakerOff = !on;
+      for (const tile of tiles.values()) tile.querySelector("video").muted = !on;
     },
     clear() {
       for (const tile of tiles.values()) tile.remove();
       tiles.clear();
+      links.clear();
+      socketOpen = true;
+      judge();
     },
   };
   return view;
 }
 
+// A name is written as its owner writes it: marked Japanese when it is, otherwise of no stated language.
+export function personName(name) {
+  const japanese = /[\u3040-\u30ff\u3400-\u9fff]/.test(name);
+  return Object.assign(document.createElement("span"), { className: "name", lang: japanese ? "ja" : "", textContent: name });
+}
 export function roleLabel(role) {
   return (
     {
@@ -331,20 +415,28 @@ export function beep(ctx) {
  * (`state.room`, `state.view`, `state.callRoomId`) so every console tears calls down the same way.
  * Returns false for a repeated invitation to the call already joined.
  */
-export async function joinCall(state, socket, invite, { remotes, preview, onClosed, onAudioOnly, media, label }) {
+export async function joinCall(
+  state,
+  socket,
+  invite,
+  { remotes, preview, onClosed, onAudioOnly, media, label, audioNote, onReconnecting, level },
+) {
   state.invites = (state.invites || 0) + 1;
   if (state.callRoomId === invite.room_id) return false;
   if (state.room) leaveCall(state);
   state.callRoomId = invite.room_id;
   const { stream, audioOnly } = await (media || openMedia());
-  state.view = callView(remotes, stream, preview, label);
+  state.view = callView(remotes, stream, preview, label, { audioNote, onReconnecting });
   state.room = new Room(socket, stream, {
     onRemote: state.view.onRemote,
     onPeerGone: state.view.onPeerGone,
     onMode: state.view.onMode,
+    onConnection: state.view.onConnection,
     onClosed,
     onAudioOnly,
   });
+  state.controls?.reset();
+  if (level) state.stopLevel = levelMeter(stream, level);
   if (audioOnly) onAudioOnly();
   state.room.join(invite);
   return true;
@@ -357,6 +449,8 @@ export function leaveCall(state) {
     for (const t of state.room.stream.getTracks()) t.stop();
   }
   state.view?.clear();
+  state.stopLevel?.();
+  state.stopLevel = null;
   state.room = null;
 }
 
@@ -364,4 +458,63 @@ export function leaveCall(state) {
 export function endCall(state) {
   state.callRoomId = null;
   leaveCall(state);
+}
+
+/**
+ * The resident's call controls, bound once per page: mute, camera and speaker are toggle buttons
+ * (aria-pressed="true" = muted / camera off / speaker off) acting on whatever call `state` holds when tapped.
+ * Returns {reset}: every new call starts with the microphone, camera and speaker on.
+ */
+export function callControls(state, { mic, camera, speaker, preview }) {
+  const toggle = (button, act) => {
+    button.addEventListener("click", () => {
+      if (!state.room) return;
+      const off = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", String(off));
+      act(off);
+    });
+  };
+  toggle(mic, (off) => state.room.setSending("audio", !off));
+  toggle(camera, (off) => {
+    state.room.setSending("video", !off);
+    if (preview) preview.dataset.camera = off ? "off" : "on";
+  });
+  toggle(speaker, (off) => state.view?.setSpeaker(!off));
+  const controls = {
+    reset() {
+      for (const button of [mic, camera, speaker]) button.setAttribute("aria-pressed", "false");
+      if (preview) preview.dataset.camera = "on";
+    },
+  };
+  state.controls = controls;
+  return controls;
+}
+
+/**
+ * A microphone level on a <meter> (0..1): an AnalyserNode on the local stream, read ten times a second, so the
+ * resident sees that the microphone hears them. A <meter> needs no inline style (the CSP forbids those).
+ * Returns the function that stops it.
+ */
+export function levelMeter(stream, meter) {
+  const track = stream.getAudioTracks()[0];
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!track || !Context) return () => {};
+  const ctx = new Context();
+  ctx.resume().catch(() => {});
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 1024;
+  ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const v of samples) sum += v * v;
+    const rms = Math.sqrt(sum / samples.length);
+    meter.value = Math.min(1, rms * 4); // speech at a normal distance sits around 0.05..0.2 rms
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    meter.value = 0;
+    ctx.close().catch(() => {});
+  };
 }

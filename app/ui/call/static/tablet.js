@@ -3,7 +3,7 @@
 // The device signs in with its bearer token (pasted once by staff, kept in localStorage).
 // The case is opened at the language tap, so the resident is in the queue while choosing topics.
 import { $ } from "/assets/shared/dom.js";
-import { LiveSocket, endCall, joinCall, show } from "/call/static/call.js";
+import { LiveSocket, callControls, endCall, joinCall, personName, show } from "/call/static/call.js";
 import { pictogram } from "/call/static/pictograms.js";
 
 const TOKEN_KEY = "madoguchi.deviceToken";
@@ -54,13 +54,28 @@ function say(el, key, count, params) {
   el.replaceChildren(...parts);
 }
 const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident.role_interpreter" };
-function tileLabel(role) {
+// A tile's caption: the role in the resident's language (Japanese after it, small, for the counter staff) and
+// the staff member's display name when the room gave one.
+function tileLabel(role, name) {
   const key = ROLE_KEYS[role];
   if (!key || !state.tr) return role || "";
-  const caption = document.createElement("span");
+  const caption = Object.assign(document.createElement("span"), { className: "role" });
   say(caption, key);
-  return caption;
+  return name ? [caption, personName(name)] : caption;
 }
+function voiceOnlyNote() {
+  const note = Object.assign(document.createElement("span"), { className: "mode" });
+  say(note, "resident.voice_only");
+  return note;
+}
+// The call's link dropped (the socket, or a peer connection): a banner in the resident's language until it is back.
+function reconnecting(on) {
+  $("call").dataset.link = on ? "reconnecting" : "ok";
+  show($("reconnecting"), on);
+  show($("status"), !on); // "connected" would contradict the banner
+  if (on) say($("reconnecting"), "call.reconnecting");
+}
+callControls(state, { mic: $("mic"), camera: $("camera"), speaker: $("speaker"), preview: $("preview") });
 // The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`).
 const deskTimes = {};
 async function catalogue(lang) {
@@ -105,6 +120,7 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
+      state.view?.setLink(s === "open");
       if ($("link").dataset.state === "revoked") return;
       $("link").dataset.state = s;
       $("link").textContent = s === "open" ? "接続 Online" : "再接続中 Reconnecting…";
@@ -405,6 +421,9 @@ async function startCall(invite) {
     onClosed: () => finish(),
     onAudioOnly: () => say($("call-note"), "call.audio_only"),
     label: tileLabel,
+    audioNote: voiceOnlyNote,
+    onReconnecting: reconnecting,
+    level: $("mic-level"),
   });
   if (!joined) return; // a repeated invite for the call we are in or joining
   state.topicsOpen = false;
@@ -414,6 +433,12 @@ async function startCall(invite) {
   say($("call-title"), "call.connected");
   say($("audio-only"), "resident.voice_only");
   say($("leave"), "resident.leave");
+  say($("mic"), "call.mute");
+  say($("camera"), "call.camera_off");
+  say($("speaker"), "call.speaker_off");
+  say($("self-label"), "call.you");
+  $("mic-level").setAttribute("aria-label", state.tr.t("call.mic_level"));
+  reconnecting(false);
 }
 
 function finish() {

@@ -1,7 +1,7 @@
 // The resident's own device: consent, device check against the server's echo, the request (one
 // Idempotency-Key per page visit, one request in flight), the waiting room from the watch ticket's pushes,
 // then the call as role "resident" through call.js. Every text comes from the server's catalogue.
-import { LiveSocket, endCall, joinCall, openMedia } from "/call/static/call.js";
+import { LiveSocket, callControls, endCall, joinCall, openMedia, personName } from "/call/static/call.js";
 
 import { $ } from "/assets/shared/dom.js";
 import { closeEcho, offerEcho, pollEcho, worstLoss } from "/assets/shared/device_check.js";
@@ -212,7 +212,8 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
-      $("offline").hidden = s === "open" || !state.consultationId;
+      state.view?.setLink(s === "open");
+      $("offline").hidden = s === "open" || !state.consultationId || Boolean(state.room); // in a call: the banner
     },
     onMessage: (msg) => handle(msg),
   });
@@ -318,15 +319,21 @@ $("cancel").addEventListener("click", async () => {
 // --- the call ------------------------------------------------------------------------------------------------------
 const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident.role_interpreter" };
 
-function relabel() {
-  for (const tile of $("remotes").querySelectorAll("figure.tile")) {
-    const key = ROLE_KEYS[tile.dataset.role];
-    const caption = tile.querySelector("figcaption");
-    const text = (key ? tr.t(key) : "") + (tile.dataset.mode === "audio" ? ` — ${tr.t("resident.voice_only")}` : "");
-    if (caption.textContent !== text) caption.textContent = text;
-  }
+// A tile's caption in the resident's language: the role, then the staff member's name when the room gave one.
+function tileLabel(role, name) {
+  const caption = Object.assign(document.createElement("span"), { className: "role" });
+  caption.textContent = ROLE_KEYS[role] ? tr.t(ROLE_KEYS[role]) : "";
+  return name ? [caption, personName(name)] : caption;
 }
-new MutationObserver(relabel).observe($("remotes"), { subtree: true, childList: true, characterData: true, attributes: true });
+const voiceOnlyNote = () => Object.assign(document.createElement("span"), { className: "mode", textContent: tr.t("resident.voice_only") });
+
+// The call's link dropped (the socket, or a peer connection): the banner says so until it is whole again.
+function reconnecting(on) {
+  $("call").dataset.link = on ? "reconnecting" : "ok";
+  $("reconnecting").hidden = !on;
+  $("call-status").hidden = on; // "connected" would contradict the banner
+}
+callControls(state, { mic: $("mic"), camera: $("camera"), speaker: $("speaker"), preview: $("preview") });
 
 async function startCall(invite) {
   const joined = await joinCall(state, socket, invite, {
@@ -335,6 +342,10 @@ async function startCall(invite) {
     onClosed: () => finish(),
     onAudioOnly: () => ($("call-note").textContent = tr.t("call.audio_only")),
     media: state.audioOnly ? openMedia({ video: false }) : undefined,
+    label: tileLabel,
+    audioNote: voiceOnlyNote,
+    onReconnecting: reconnecting,
+    level: $("mic-level"),
   });
   if (!joined) return;
   screen("call");
