@@ -127,7 +127,7 @@ class InterpreterTodayRead(BaseModel):
 
 class InterpreterConsoleRead(BaseModel):
     counselors_free: int = Field(
-        description="counselors present and not in a call; an interpreted call needs one before a ring can come"
+        description="counselors present and not in a call (an interpreted call needs one before a ring)"
     )
     today: InterpreterTodayRead
 

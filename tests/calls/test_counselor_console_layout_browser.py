@@ -35,7 +35,8 @@ _SPLIT_WORDS = """() => {
         const range = document.createRange();
         range.setStart(node, m.index);
         range.setEnd(node, m.index + m[0].length);
-        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        const lines = new Set(rects.map((r) => Math.round(r.top)));
         if (lines.size > 1) split.push(`${th.textContent.trim()}: "${m[0]}" on ${lines.size} lines`);
       }
     }

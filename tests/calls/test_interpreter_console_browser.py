@@ -52,7 +52,9 @@ async def _stretch_leg(url: str, case_id: str, interpreter_id: int) -> int:
         case = await session.scalar(select(Consultation).where(Consultation.public_id == case_id))
         assert case is not None
         leg = await session.scalar(
-            select(CallLeg).where(CallLeg.consultation_id == case.id, CallLeg.interpreter_id == interpreter_id)
+            select(CallLeg).where(
+                CallLeg.consultation_id == case.id, CallLeg.interpreter_id == interpreter_id
+            )
         )
         assert leg is not None and leg.left_at is not None
         left = _aware(leg.left_at)
@@ -114,7 +116,7 @@ def test_interpreter_console__device_check_counselor_notice_ring_names_and_today
             # going available let the check's camera go
             assert interpreter.evaluate("() => document.getElementById('dc-local').srcObject.active") is False
 
-            # a Portuguese case at the central desk, a resident of Kurashiki, about health: the ring names them
+            # a Portuguese case at the central desk, a Kurashiki resident, about health: the ring names them
             created = httpx.post(
                 f"{base}/api/v1/consultations",
                 json={
