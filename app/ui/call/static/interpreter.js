@@ -4,7 +4,7 @@
 import { getJson } from "/assets/shared/api.js";
 import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, serverNowMs, show } from "/call/static/call.js";
-import { installDeviceCheck } from "/call/static/device_check.js";
+import { installDeviceCheck } from "/call/static/device_check_panel.js";
 import { bilingual, channelName, loadReference, nameOf } from "/call/static/staff_names.js";
 
 const state = {

@@ -1,4 +1,4 @@
-// Device check: send camera and microphone to the server's echo, show the echo and the server's figures.
+// Device check panel: send camera and microphone to the server's echo, show the echo and the server's figures.
 // One panel, two homes: the device check page (ids as written) and the interpreter console (ids prefixed
 // "dc-"), so a staff member can check before going available without leaving the console.
 import { $ } from "/assets/shared/dom.js";
