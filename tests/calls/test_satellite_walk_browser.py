@@ -88,6 +88,8 @@ def test_console_satellite_walk_in_portuguese(
             assert interpreter.get_attribute("#offer-topic", "data-code") == "medical"
             assert interpreter.text_content("#offer-topic") == "医療 Medical"
             assert interpreter.text_content("#offer-channel") == "サテライト Satellite"
+            # the resident's municipality is asked in the call: not yet known, and not the code "unknown"
+            assert interpreter.text_content("#offer-municipality") == "未確認 Not yet known"
             shot(interpreter, "walk-interpreter-ring")
             interpreter.click("#accept")
             figures = assert_media_flowing(pages, 2)  # audio and video, every direction

@@ -111,7 +111,10 @@ function ring(offer) {
   };
   fill("offer-language", offer.language, nameOf(ref.languages, offer.language));
   fill("offer-channel", offer.channel, channelName(offer.channel));
-  fill("offer-municipality", offer.municipality, nameOf(ref.municipalities, offer.municipality));
+  // a counter case knows the resident's municipality only once the counselor asks: say so, not "unknown"
+  const municipality =
+    offer.municipality === "unknown" ? bilingual("未確認", "Not yet known") : nameOf(ref.municipalities, offer.municipality);
+  fill("offer-municipality", offer.municipality, municipality);
   fill("offer-topic", offer.topic_hint, offer.topic_hint ? nameOf(ref.topics, offer.topic_hint) : bilingual("—", ""));
   show($("ring"), true);
   const deadline = Date.parse(offer.expires_at);
