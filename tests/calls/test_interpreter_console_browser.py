@@ -142,7 +142,7 @@ def test_interpreter_console__device_check_counselor_notice_ring_names_and_today
                 assert code not in ring_text.split(), (code, ring_text)
             assert interpreter.get_attribute("#offer-language", "data-code") == "pt"
             assert interpreter.locator("#ring [data-unnamed]").count() == 0
-            problems += check_viewports(interpreter, "interpreter-ring")
+            problems += check_viewports(interpreter, "interpreter-ring-names")
             expect(ring).to_be_visible()  # still ringing after the checks: accept it
 
             # the call: the counselor's case facts name the site, not its slug
