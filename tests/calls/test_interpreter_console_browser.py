@@ -148,7 +148,8 @@ def test_interpreter_console__device_check_counselor_notice_ring_names_and_today
             # the call: the counselor's case facts name the site, not its slug
             interpreter.click("#accept")
             expect(interpreter.locator("#call")).to_be_visible(timeout=15_000)
-            expect(interpreter.locator("#today")).to_have_attribute("data-calls", "1")
+            # counted while it runs (read again as the leg is recorded, and every 15 s)
+            expect(interpreter.locator("#today")).to_have_attribute("data-calls", "1", timeout=20_000)
             site = counselor.locator("#call-case dd[data-fact=Site]")
             expect(site).to_contain_text("倉敷市役所", timeout=15_000)
             expect(site).not_to_contain_text("kurashiki-desk")

@@ -164,6 +164,7 @@ async function startCall(invite) {
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
   refreshDesk();
+  setTimeout(refreshDesk, 2000); // the desk records this call's leg as the room hears the join
 }
 
 function finishCall(note) {
