@@ -60,11 +60,11 @@ async function refreshDesk() {
   const desk = await getJson("/api/v1/interpreter/console");
   if (!desk) return;
   state.desk = desk;
-  const none = desk.counselors_free === 0;
+  const none = desk.counselors_free === 0 && !state.room; // in a call, its counselor is busy with us
   $("desk-note").dataset.counselors = String(desk.counselors_free);
   show($("desk-note"), none);
-  show($("counselors-free"), !none);
-  if (!none) {
+  show($("counselors-free"), desk.counselors_free > 0);
+  if (desk.counselors_free > 0) {
     $("counselors-free").replaceChildren(
       bilingual(`対応できる相談員 ${desk.counselors_free}人`, `${desk.counselors_free} counselor(s) free`),
     );
