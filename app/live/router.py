@@ -15,6 +15,7 @@ from app.deps import DbSession, DeskDep, Front, GatewayDep, Interpreter, PoolMem
 from app.enums import Role
 from app.errors import UNAVAILABLE, Conflict, Forbidden
 from app.live.gateway import interpreter_id_of
+from app.live.interpreter_console import counselors_free, interpreter_today
 from app.live.schemas import LiveQueueRead, SiteQueueRead
 from app.mt.service import TranslatorDep
 from app.resident.choices import Choice, language_choices
@@ -115,6 +116,33 @@ async def decline_offer(offer_id: str, db: DbSession, gateway: GatewayDep, princ
     """Pass on this call; the next interpreter is offered it at once."""
     await gateway.answer_offer(
         await _interpreter_id(db, principal), offer_id, False, gateway.desk.clock.now()
+    )
+
+
+class InterpreterTodayRead(BaseModel):
+    date: str = Field(description="the desk's local date (ISO), per the desk's clock and time zone")
+    calls: int = Field(description="calls joined today (distinct consultations)")
+    minutes: int = Field(description="whole minutes in calls today; a running call counts up to now")
+
+
+class InterpreterConsoleRead(BaseModel):
+    counselors_free: int = Field(
+        description="counselors present and not in a call (an interpreted call needs one before a ring)"
+    )
+    today: InterpreterTodayRead
+
+
+@router.get("/interpreter/console", response_model=InterpreterConsoleRead)
+async def interpreter_console_state(
+    db: DbSession, gateway: GatewayDep, settings: SettingsDep, principal: Interpreter
+) -> InterpreterConsoleRead:
+    """What the interpreter console shows beside the ring: whether a counselor is free, and today's calls."""
+    interpreter_id = await _interpreter_id(db, principal)
+    desk = gateway.desk
+    today = await interpreter_today(db, interpreter_id, desk.clock.now(), settings.zone)
+    return InterpreterConsoleRead(
+        counselors_free=counselors_free(desk.snapshot()),
+        today=InterpreterTodayRead(date=today.day.isoformat(), calls=today.calls, minutes=today.minutes),
     )
 
 

@@ -110,7 +110,7 @@ def test_admin_creates_a_nepali_hindi_interpreter_who_goes_available_and_is_rung
         assert "#token" not in tablet.url  # the token leaves the address bar at once
         choose_language(tablet, "ne")
         interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-        assert interpreter.text_content("#offer-language") == "ne"
+        assert interpreter.get_attribute("#offer-language", "data-code") == "ne"
 
         problems += _edit_in_place(admin)
         assert not [line for line in logs if "pageerror" in line], logs

@@ -236,9 +236,9 @@ def accept_ring(
     """The interpreter's ring shows (with the offer's channel and language, when given), then is accepted."""
     page.wait_for_selector("#ring:not([hidden])", timeout=timeout)
     if channel is not None:
-        assert page.text_content("#offer-channel") == channel
+        assert page.get_attribute("#offer-channel", "data-code") == channel
     if language is not None:
-        assert page.text_content("#offer-language") == language
+        assert page.get_attribute("#offer-language", "data-code") == language
     page.click("#accept")
 
 

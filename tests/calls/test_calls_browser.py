@@ -52,8 +52,10 @@ def _accept_offer(page: Any, shot: str | None = None) -> None:
     page.wait_for_selector("#ring:not([hidden])", timeout=15_000)
     if shot:
         screenshot(page, shot)
-    assert page.text_content("#offer-language") == "ne"
-    assert page.text_content("#offer-channel") == "counter"
+    assert page.get_attribute("#offer-language", "data-code") == "ne"
+    assert page.get_attribute("#offer-channel", "data-code") == "counter"
+    assert page.text_content("#offer-language") == "ネパール語 Nepali"  # names, not the codes
+    assert page.text_content("#offer-channel") == "窓口 Counter"
     assert int(page.text_content("#offer-countdown") or "0") > 0
     page.click("#accept")
     page.wait_for_selector("#call:not([hidden])", timeout=10_000)

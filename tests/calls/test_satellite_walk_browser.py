@@ -83,9 +83,13 @@ def test_console_satellite_walk_in_portuguese(
             # the remote interpreter comes on: the offer rings with the satellite channel and the topic
             go_available(interpreter)
             interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-            assert interpreter.text_content("#offer-language") == "pt"
-            assert interpreter.text_content("#offer-channel") == "satellite"
-            assert interpreter.text_content("#offer-topic") == "medical"
+            assert interpreter.get_attribute("#offer-language", "data-code") == "pt"
+            assert interpreter.get_attribute("#offer-channel", "data-code") == "satellite"
+            assert interpreter.get_attribute("#offer-topic", "data-code") == "medical"
+            assert interpreter.text_content("#offer-topic") == "医療 Medical"
+            assert interpreter.text_content("#offer-channel") == "サテライト Satellite"
+            # the resident's municipality is asked in the call: not yet known, and not the code "unknown"
+            assert interpreter.text_content("#offer-municipality") == "未確認 Not yet known"
             shot(interpreter, "walk-interpreter-ring")
             interpreter.click("#accept")
             figures = assert_media_flowing(pages, 2)  # audio and video, every direction

@@ -153,7 +153,7 @@ def test_the_whole_walk__a_resident_at_home_in_ukrainian_with_a_reservation(
 
             # 4. the reserved interpreter is rung, not the one idle longest
             interpreter.wait_for_selector("#ring:not([hidden])", timeout=15_000)
-            assert interpreter.text_content("#offer-language") == "uk"
+            assert interpreter.get_attribute("#offer-language", "data-code") == "uk"
             assert idle_longest.is_hidden("#ring")
             screenshot(interpreter, "reservation-walk-4-reserved-interpreter-ring")
             interpreter.click("#accept")

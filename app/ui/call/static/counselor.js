@@ -2,7 +2,6 @@
 // availability per language (refreshed on the desk's websocket pushes), reservations starting soon, the case
 // record after the call (PATCH /record, field errors next to the fields), phone consultations and own cases.
 // Each panel is its own module (counselor_*.js); this one wires the websocket to them and boots the page.
-import { getJson } from "/assets/shared/api.js";
 import { $ } from "/assets/shared/dom.js";
 import { LiveSocket } from "/call/static/call.js";
 import { handedOver, installCall, startCall } from "/call/static/counselor_call.js";
@@ -13,6 +12,7 @@ import { fillForm, installRecord } from "/call/static/counselor_record.js";
 import { installRemove } from "/call/static/counselor_remove.js";
 import { installReservations, refreshReservations } from "/call/static/counselor_reservations.js";
 import { state } from "/call/static/counselor_state.js";
+import { bilingual, loadReference } from "/call/static/staff_names.js";
 
 window.madoguchiCall = {
   state,
@@ -39,7 +39,7 @@ function sendPresence() {
   const available = $("available").checked;
   socket.send({ type: "presence", state: available ? "available" : "away" });
   $("presence-state").dataset.state = available ? "available" : "away";
-  $("presence-state").textContent = available ? "対応可能 Available" : "離席中 Away";
+  $("presence-state").replaceChildren(available ? bilingual("対応可能", "Available") : bilingual("離席中", "Away"));
 }
 $("available").addEventListener("change", sendPresence);
 
@@ -61,12 +61,7 @@ installRecord();
 installPhone();
 
 async function boot() {
-  const [languages, topics, municipalities] = await Promise.all([
-    getJson("/api/v1/languages"),
-    getJson("/api/v1/topics"),
-    getJson("/api/v1/municipalities"),
-  ]);
-  state.ref = { languages: languages || [], topics: topics || [], municipalities: municipalities || [] };
+  state.ref = await loadReference(); // languages, topics, municipalities and sites, with their names
   fillForm($("record-form"));
   fillForm($("phone-form"));
   document.body.dataset.ready = "true";

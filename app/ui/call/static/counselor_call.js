@@ -3,10 +3,10 @@
 import { api, getJson } from "/assets/shared/api.js";
 import { $, el, show } from "/assets/shared/dom.js";
 import { endCall, joinCall } from "/call/static/call.js";
-import { CHANNEL } from "/call/static/counselor_labels.js";
 import { refreshOwn } from "/call/static/counselor_own_cases.js";
 import { openRecord } from "/call/static/counselor_record.js";
 import { languageName, state, topicName } from "/call/static/counselor_state.js";
+import { bilingual, channelName, nameOf } from "/call/static/staff_names.js";
 
 let callSocket = null;
 
@@ -31,12 +31,12 @@ export async function showCallCase(caseId) {
   const c = await getJson(`/api/v1/consultations/${encodeURIComponent(caseId)}`);
   if (!c) return;
   const facts = [
-    ["言語 Language", languageName(c.language)],
-    ["経路 Channel", CHANNEL[c.channel] || c.channel],
-    ["窓口 Site", c.site || "—"],
-    ["相談内容(本人選択) Topics chosen by the resident", c.topics.length ? c.topics.map(topicName).join("、") : "—"],
+    [["言語", "Language"], nameOf(state.ref?.languages, c.language)],
+    [["経路", "Channel"], channelName(c.channel)],
+    [["窓口", "Site"], c.site ? nameOf(state.ref?.sites, c.site) : "—"],
+    [["相談内容(本人選択)", "Topics chosen by the resident"], c.topics.length ? c.topics.map(topicName).join("、") : "—"],
   ];
-  $("call-case").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  $("call-case").replaceChildren(...facts.flatMap(([[ja, en], v]) => [el("dt", {}, bilingual(ja, en)), el("dd", { dataset: { fact: en } }, v)]));
 }
 
 export function finish(note) {

@@ -1,7 +1,8 @@
 // Counselor console: the labels (Japanese first, English after) and how times and waits are written.
 import { serverNowMs } from "/assets/shared/live_socket.js";
+import { CHANNEL_NAMES } from "/call/static/staff_names.js";
 
-export const CHANNEL = { counter: "窓口 Counter", satellite: "サテライト Satellite", phone: "電話 Phone", video: "ビデオ Video" };
+export const CHANNEL = Object.fromEntries(Object.entries(CHANNEL_NAMES).map(([code, [ja, en]]) => [code, `${ja} ${en}`]));
 export const AVAILABILITY = {
   available_now: "今すぐ Now",
   later_today: "本日後ほど Later today",

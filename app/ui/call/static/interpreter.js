@@ -1,8 +1,24 @@
-// Interpreter console: presence, the ring (visible, audible, with a countdown), accept/decline, then the call.
+// Interpreter console: presence, the ring (visible, audible, with a countdown; names, not codes),
+// accept/decline, then the call; beside it whether a counselor is free, today's calls and minutes, and the
+// console's own camera and microphone check.
+import { getJson } from "/assets/shared/api.js";
 import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, serverNowMs, show } from "/call/static/call.js";
+import { installDeviceCheck } from "/call/static/device_check_panel.js";
+import { bilingual, channelName, loadReference, nameOf } from "/call/static/staff_names.js";
 
-const state = { offer: null, room: null, view: null, ringTimer: null, audio: null, acceptedAt: null, media: null };
+const state = {
+  offer: null,
+  room: null,
+  view: null,
+  ringTimer: null,
+  audio: null,
+  acceptedAt: null,
+  media: null,
+  ref: null,
+  desk: null,
+};
+const deviceCheck = installDeviceCheck("dc-");
 window.madoguchiCall = {
   state,
   stats: async () => (state.room ? state.room.stats() : {}),
@@ -13,6 +29,7 @@ const socket = new LiveSocket({
   onOpen: () => {
     if ($("available").checked) sendPresence();
     state.room?.rejoin();
+    refreshDesk();
   },
   onState: (s) => {
     $("link").dataset.state = s;
@@ -26,13 +43,40 @@ function sendPresence() {
   const available = $("available").checked;
   socket.send({ type: "presence", state: available ? "available" : "away" });
   $("presence-state").dataset.state = available ? "available" : "away";
-  $("presence-state").textContent = available ? "対応可能 Available" : "離席中 Away";
+  $("presence-state").replaceChildren(available ? bilingual("対応可能", "Available") : bilingual("離席中", "Away"));
+  refreshDesk();
 }
 
 $("available").addEventListener("change", () => {
   state.audio ??= new AudioContext(); // created on a click so the ring may sound later
+  if ($("available").checked) deviceCheck.stop(); // the check lets the camera go before a call needs it
   sendPresence();
 });
+
+// The desk beside the ring: an interpreted call needs a free counselor before anyone is rung, so say so when
+// none is free; and this interpreter's calls and minutes today (the desk's day). Read on connect, on every
+// change of presence or call, and every 15 s (counselors come and go on their own consoles).
+async function refreshDesk() {
+  const desk = await getJson("/api/v1/interpreter/console");
+  if (!desk) return;
+  state.desk = desk;
+  const none = desk.counselors_free === 0 && !state.room; // in a call, its counselor is busy with us
+  $("desk-note").dataset.counselors = String(desk.counselors_free);
+  show($("desk-note"), none);
+  show($("counselors-free"), desk.counselors_free > 0);
+  if (desk.counselors_free > 0) {
+    $("counselors-free").replaceChildren(
+      bilingual(`対応できる相談員 ${desk.counselors_free}人`, `${desk.counselors_free} counselor(s) free`),
+    );
+  }
+  const today = desk.today;
+  $("today").dataset.calls = String(today.calls);
+  $("today").dataset.minutes = String(today.minutes);
+  $("today").dataset.date = today.date;
+  $("today-calls").replaceChildren(bilingual(`${today.calls}件`, `${today.calls} call${today.calls === 1 ? "" : "s"}`));
+  $("today-minutes").replaceChildren(bilingual(`${today.minutes}分`, `${today.minutes} min`));
+}
+setInterval(refreshDesk, 15000);
 
 function handle(msg) {
   if (state.room && state.room.handle(msg)) return;
@@ -42,6 +86,7 @@ function handle(msg) {
       break;
     case "offer.withdrawn":
       if (state.offer && state.offer.offer_id === msg.offer_id) stopRing("呼び出しは終了しました The offer ended");
+      refreshDesk();
       break;
     case "room.invite":
       if (msg.role === "interpreter") startCall(msg);
@@ -59,10 +104,18 @@ function handle(msg) {
 
 function ring(offer) {
   state.offer = offer;
-  $("offer-language").textContent = offer.language;
-  $("offer-channel").textContent = offer.channel;
-  $("offer-municipality").textContent = offer.municipality;
-  $("offer-topic").textContent = offer.topic_hint || "—";
+  const ref = state.ref || {};
+  const fill = (id, code, node) => {
+    $(id).dataset.code = code || "";
+    $(id).replaceChildren(node);
+  };
+  fill("offer-language", offer.language, nameOf(ref.languages, offer.language));
+  fill("offer-channel", offer.channel, channelName(offer.channel));
+  // a counter case knows the resident's municipality only once the counselor asks: say so, not "unknown"
+  const municipality =
+    offer.municipality === "unknown" ? bilingual("未確認", "Not yet known") : nameOf(ref.municipalities, offer.municipality);
+  fill("offer-municipality", offer.municipality, municipality);
+  fill("offer-topic", offer.topic_hint, offer.topic_hint ? nameOf(ref.topics, offer.topic_hint) : bilingual("—", ""));
   show($("ring"), true);
   const deadline = Date.parse(offer.expires_at);
   const tick = () => {
@@ -110,16 +163,26 @@ async function startCall(invite) {
   if (!joined) return; // a repeated invite for the call we are in or joining
   show($("call"), true);
   $("status").textContent = "通話中 In a call";
+  refreshDesk();
+  setTimeout(refreshDesk, 2000); // the desk records this call's leg as the room hears the join
 }
 
 function finishCall(note) {
   endCall(state);
   show($("call"), false);
   $("status").textContent = note;
+  refreshDesk(); // the call's minutes are in today's figures now
 }
 
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
 $("leave").addEventListener("click", () => {
   state.room?.leave();
   finishCall("退出しました You left the call");
+});
+
+// Names for the ring come from the reference data, read once; an offer that comes first is named again.
+loadReference().then((ref) => {
+  state.ref = ref;
+  if (state.offer) ring(state.offer);
+  document.body.dataset.ready = "true";
 });
