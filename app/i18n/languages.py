@@ -5,8 +5,8 @@ No resident text lives here: even a language's own name comes from its catalogue
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 SUPPORTED: tuple[str, ...] = (
