@@ -601,7 +601,7 @@ class LiveDesk:
         return decisions
 
     def _wait_updates(self, decisions: Sequence[Decision]) -> list[Push]:
-        """Fresh places and waits for the cases still queued (the tablet and phone show what the console does)."""
+        """Fresh places and waits for the cases still queued: the tablet shows what the console does."""
         engine = self.engine
         positions = [p for e in engine.snapshot().queue if (p := engine.position(e.request_id)) is not None]
         queued = {d.request_id for d in decisions if isinstance(d, Queued)}

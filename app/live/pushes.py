@@ -121,13 +121,16 @@ WaitTold = dict[str, tuple[int, int | None]]
 """What each queued case's watchers were last told: (position, estimated_wait_s), by request id."""
 
 
-def wait_updates(positions: Sequence[QueuePosition], told: WaitTold, just_queued: Collection[str]) -> list[Push]:
+def wait_updates(
+    positions: Sequence[QueuePosition], told: WaitTold, just_queued: Collection[str]
+) -> list[Push]:
     """A queue.update for every waiting case whose place or estimate changed since its watchers last heard.
 
     Routing says a case's wait once, when it is queued; a counselor signing in, a call ending or a vendor
-    opening later changes it, and the tablet would keep showing a stale "cannot be estimated" while the console
-    shows the new estimate. Both come from routing's one estimate (`Engine.position`/`Engine.availability`).
-    `told` is updated in place; cases no longer queued are forgotten. `just_queued` were told by their Queued.
+    opening later changes it, and the tablet would keep showing a stale "cannot be estimated" while the
+    console shows the new estimate. Both come from routing's one estimate (`Engine.position` and
+    `Engine.availability`). `told` is updated in place; cases no longer queued are forgotten; the
+    `just_queued` were told by their Queued frame.
     """
     pushes: list[Push] = []
     now = {p.request_id: (p.position, p.estimated_wait_s) for p in positions}

@@ -46,9 +46,12 @@ async def counselor_console(request: Request, principal: OptionalPrincipal) -> R
 
 @router.get("/tablet")
 async def counter_tablet(request: Request) -> Response:
-    """The counter tablet's shell, with "Choose your language" written in every resident language at once (each
-    phrase marked with its own lang), in the order residents see the languages everywhere."""
-    choose = [(code, translator(code).bcp47, translator(code).t("language.title")) for code in resident_order(SUPPORTED)]
+    """The counter tablet's shell, with "Choose your language" written in every resident language at once
+    (each phrase marked with its own lang), in the order residents see the languages everywhere."""
+    choose = [
+        (code, translator(code).bcp47, translator(code).t("language.title"))
+        for code in resident_order(SUPPORTED)
+    ]
     return templates.TemplateResponse(request, "tablet.html", {"choose": choose})
 
 
@@ -67,5 +70,5 @@ async def call_catalog(request: Request, lang: str) -> Response:
     catalog = catalog_json(code)
     catalog["_open_days"] = tr.format_days(hours.weekdays)
     catalog["_desk_hours"] = tr.format_hours(hours.opens, hours.closes)
-    catalog["_opening_hours"] = tr.opening_hours(hours)  # per weekday, holidays, year end: the desk calendar's
+    catalog["_opening_hours"] = tr.opening_hours(hours)  # per weekday, holidays, year end: the calendar's
     return JSONResponse(catalog)
