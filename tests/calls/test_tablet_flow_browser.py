@@ -78,7 +78,8 @@ def test_tablet_choose_language_in_every_language_and_one_order(
     with console_server(console_desk) as server:
         tablet = _open(chromium_browser, server.url, console_desk.central_token, logs)
         phrases = tablet.eval_on_selector_all(
-            "#choose-title .choose-phrase", "els => els.map((e) => [e.dataset.language, e.lang, e.textContent])"
+            "#choose-title .choose-phrase",
+            "els => els.map((e) => [e.dataset.language, e.lang, e.textContent])",
         )
         order = resident_order(SUPPORTED)
         assert phrases == [[c, translator(c).bcp47, catalog_json(c)["language.title"]] for c in order]
@@ -120,7 +121,9 @@ def test_tablet_topics_above_the_fold_then_cancelled_and_reset(
         tablet.clock.run_for(2_000)  # a minute after: back to the language choice, the page in Japanese again
         tablet.wait_for_selector("#start:not([hidden])")
         assert tablet.evaluate("() => document.documentElement.lang") == "ja"
-        assert (tablet.text_content("#ended-text") or "") == ""  # nothing of the last resident's language left
+        assert (
+            tablet.text_content("#ended-text") or ""
+        ) == ""  # nothing of the last resident's language left
 
         choose_language(tablet, "pt")  # the next resident, who touches the screen to start again
         tablet.wait_for_selector("#waiting:not([hidden])")
