@@ -155,6 +155,7 @@ def test_tablet_shows_the_estimate_the_console_shows(
         choose_language(first, "pt")
         first.wait_for_selector("#waiting:not([hidden])")
         assert first.text_content("#wait-time") and first.get_attribute("#wait-time", "data-minutes") == ""
+        second = _open(chromium_browser, server.url, console_desk.central_token, logs)  # ready at the counter
         counselor = signed_in(chromium_browser, server.url, "/counselor", COUNSELOR, logs)
         interpreter = signed_in(chromium_browser, server.url, "/interpreter", INTERPRETER, logs)
         go_available(counselor)
@@ -164,11 +165,10 @@ def test_tablet_shows_the_estimate_the_console_shows(
         row = counselor.locator("#languages-live tr[data-language=pt] td").nth(3)
         wait_for(lambda: "min" in (row.text_content() or ""), 15, "the console's estimate")
         console_minutes = int((row.text_content() or "").split("~")[1].split()[0])
-
-        second = _open(chromium_browser, server.url, console_desk.central_token, logs)
         choose_language(second, "pt")  # the next Portuguese resident arrives at the other counter
         second.wait_for_selector("#wait-time[data-minutes]:not([data-minutes=''])")
         assert second.get_attribute("#wait-time", "data-minutes") == str(console_minutes)
+        assert interpreter.is_visible("#ring")  # the same queue throughout: the first offer still rings
         pt = translator("pt")
         shown = second.text_content("#wait-time") or ""
         assert shown.startswith(pt.n("waiting.minutes", console_minutes, minutes=console_minutes))
