@@ -5,6 +5,7 @@ No resident text lives here: even a language's own name comes from its catalogue
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,3 +78,11 @@ LANGUAGES: dict[str, Language] = {
         Language("uk", "uk", "uk", "Cyrl"),
     )
 }
+
+
+def resident_order(codes: Iterable[str]) -> list[str]:
+    """The order residents see the languages in, the same on the counter tablet and the phone page: the
+    catalogue order (`SUPPORTED`, Easy Japanese first), codes it does not know after them as given."""
+    rank = {code: i for i, code in enumerate(SUPPORTED)}
+    listed = list(codes)
+    return sorted(listed, key=lambda code: (rank.get(code, len(rank)), listed.index(code)))

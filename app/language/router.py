@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.deps import DbSession
 from app.enums import ServiceMode
+from app.i18n.languages import resident_order
 from app.language.models import Language
 from app.live.desk import LiveDesk
 from routing import Availability as RoutingAvailability
@@ -39,6 +40,7 @@ async def list_languages(request: Request, db: DbSession) -> list[LanguageRead]:
     desk: LiveDesk = request.app.state.desk
     live = {a.language: _AVAILABILITY[a.status] for a in desk.availability()}
     rows = await db.scalars(select(Language).where(Language.active.is_(True)).order_by(Language.sort_order))
+    by_code = {lang.code: lang for lang in rows}
     return [
         LanguageRead(
             code=lang.code,
@@ -49,5 +51,5 @@ async def list_languages(request: Request, db: DbSession) -> list[LanguageRead]:
             served_now=live.get(lang.code) == "now",
             availability=live.get(lang.code, "closed"),
         )
-        for lang in rows
+        for lang in (by_code[code] for code in resident_order(by_code))
     ]

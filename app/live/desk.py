@@ -34,7 +34,7 @@ from app.live.hub import Hub
 from app.live.journal import JournalStatus
 from app.live.models import RoutingDecision, RoutingEvent
 from app.live.policy import build_policy
-from app.live.pushes import Push, forced_away, offer_frame, pushes_for
+from app.live.pushes import Push, WaitTold, forced_away, offer_frame, pushes_for, wait_updates
 from app.live.transitions import advance_case
 from app.reservation.routing_fields import with_reservation
 from realtime.protocol import encode
@@ -57,6 +57,7 @@ from routing import (
     LanguageAvailability,
     Offered,
     Priority,
+    Queued,
     QueuePosition,
     SafetyFlag,
     Snapshot,
@@ -138,6 +139,7 @@ class LiveDesk:
         self._engine: Engine | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._last_offer_ids: dict[tuple[str, str], str] = {}
+        self._wait_told: WaitTold = {}  # what each waiting case's watchers last heard (`wait_updates`)
         self.awaiting_reconnect = AwaitingReconnect()
         # called each time this process starts leading, after the rebuild set the unseen away (runtime asks
         # every process to re-announce who is connected to it)
@@ -593,9 +595,17 @@ class LiveDesk:
                 self._engine = await self._rebuild()
                 raise
             pushes += await self._room_invites(decisions)
+            pushes += self._wait_updates(decisions)
         for push in pushes:
             self.hub.publish(push.topic, encode(push.message))
         return decisions
+
+    def _wait_updates(self, decisions: Sequence[Decision]) -> list[Push]:
+        """Fresh places and waits for the cases still queued: the tablet shows what the console does."""
+        engine = self.engine
+        positions = [p for e in engine.snapshot().queue if (p := engine.position(e.request_id)) is not None]
+        queued = {d.request_id for d in decisions if isinstance(d, Queued)}
+        return wait_updates(positions, self._wait_told, queued)
 
     async def _record(self, session: AsyncSession, event: Event, decisions: Sequence[Decision]) -> list[Push]:
         if self._lease is not None:

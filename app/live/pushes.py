@@ -6,7 +6,7 @@ room invitations that need an open room are the desk's (``LiveDesk._room_invites
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from routing import (
     OfferEnded,
     OfferEndReason,
     Queued,
+    QueuePosition,
     Requeued,
     RequeueReason,
     Transferred,
@@ -114,3 +115,31 @@ def pushes_for(decision: Decision, case: Consultation, offer_id_of: OfferIdOf) -
             return [Push(watchers, choices), Push(topics.DESK, choices)]
         case Closed():
             return [status(TERMINAL_STATUS[decision.outcome].value)]
+
+
+WaitTold = dict[str, tuple[int, int | None]]
+"""What each queued case's watchers were last told: (position, estimated_wait_s), by request id."""
+
+
+def wait_updates(
+    positions: Sequence[QueuePosition], told: WaitTold, just_queued: Collection[str]
+) -> list[Push]:
+    """A queue.update for every waiting case whose place or estimate changed since its watchers last heard.
+
+    Routing says a case's wait once, when it is queued; a counselor signing in, a call ending or a vendor
+    opening later changes it, and the tablet would keep showing a stale "cannot be estimated" while the
+    console shows the new estimate. Both come from routing's one estimate (`Engine.position` and
+    `Engine.availability`). `told` is updated in place; cases no longer queued are forgotten; the
+    `just_queued` were told by their Queued frame.
+    """
+    pushes: list[Push] = []
+    now = {p.request_id: (p.position, p.estimated_wait_s) for p in positions}
+    for request_id in list(told):
+        if request_id not in now:
+            del told[request_id]
+    for request_id, said in now.items():
+        if told.get(request_id) != said and request_id not in just_queued:
+            update = QueueUpdate(consultation_id=request_id, position=said[0], estimated_wait_s=said[1])
+            pushes.append(Push(topics.consultation(request_id), update))
+        told[request_id] = said
+    return pushes

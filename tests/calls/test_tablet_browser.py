@@ -111,7 +111,8 @@ def test_console_tablet_pictograms_portrait_landscape_and_thanks_in_portuguese(
 
         tablet.click("#cancel")
         tablet.wait_for_selector("#ended:not([hidden])")
-        assert (tablet.text_content("#ended-text") or "").startswith(PT["ended.thanks"])
+        # a cancel is not a consultation: "your request was cancelled", never "thank you for using"
+        assert (tablet.text_content("#ended-text") or "").startswith(PT["resident.cancelled"])
         assert (tablet.text_content("#ended-where") or "").startswith(PT["tablet.ended_here"])  # a satellite
         assert PT["ended.phone"].replace("{phone}", DESK_PHONE) in (tablet.text_content("#ended-phone") or "")
         hours_text = tablet.text_content("#ended-hours") or ""  # the configured days: every day of the week

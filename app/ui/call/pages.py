@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app.auth.principal import Principal
 from app.deps import OptionalPrincipal
 from app.enums import Role
-from app.i18n import catalog_json, translator
-from app.i18n.languages import LANGUAGES
+from app.i18n import SUPPORTED, catalog_json, translator
+from app.i18n.languages import LANGUAGES, resident_order
 from app.ui.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +46,13 @@ async def counselor_console(request: Request, principal: OptionalPrincipal) -> R
 
 @router.get("/tablet")
 async def counter_tablet(request: Request) -> Response:
-    return templates.TemplateResponse(request, "tablet.html", {})
+    """The counter tablet's shell, with "Choose your language" written in every resident language at once
+    (each phrase marked with its own lang), in the order residents see the languages everywhere."""
+    choose = [
+        (code, translator(code).bcp47, translator(code).t("language.title"))
+        for code in resident_order(SUPPORTED)
+    ]
+    return templates.TemplateResponse(request, "tablet.html", {"choose": choose})
 
 
 @router.get("/device-check")
@@ -64,4 +70,5 @@ async def call_catalog(request: Request, lang: str) -> Response:
     catalog = catalog_json(code)
     catalog["_open_days"] = tr.format_days(hours.weekdays)
     catalog["_desk_hours"] = tr.format_hours(hours.opens, hours.closes)
+    catalog["_opening_hours"] = tr.opening_hours(hours)  # per weekday, holidays, year end: the calendar's
     return JSONResponse(catalog)

@@ -24,6 +24,7 @@ from app.config import Settings
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED, catalog_json, negotiate, translator
+from app.i18n.languages import resident_order
 from app.i18n.runtime import Translator
 from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
@@ -177,7 +178,9 @@ async def resident_page(
         "reserve_url": view.reserve_url,
         "catalog": catalog_json(code),
     }
-    languages = [(c, translator(c).t("language.self_name"), translator(c).bcp47) for c in SUPPORTED]
+    languages = [
+        (c, translator(c).t("language.self_name"), translator(c).bcp47) for c in resident_order(SUPPORTED)
+    ]
     return templates.TemplateResponse(
         request,
         "resident.html",

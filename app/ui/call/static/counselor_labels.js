@@ -79,8 +79,12 @@ export function minutesSince(iso) {
   const seconds = Math.max(0, (serverNowMs() - Date.parse(iso)) / 1000);
   return `${Math.floor(seconds / 60)}分${String(Math.floor(seconds % 60)).padStart(2, "0")}秒`;
 }
+// Routing's estimate in whole minutes (at least one): the console and the counter tablet round it alike.
+export function waitMinutes(seconds) {
+  return Math.max(1, Math.round(seconds / 60));
+}
 export function estimate(seconds) {
-  return seconds == null ? "—" : `約${Math.max(1, Math.round(seconds / 60))}分 ~${Math.max(1, Math.round(seconds / 60))} min`;
+  return seconds == null ? "—" : `約${waitMinutes(seconds)}分 ~${waitMinutes(seconds)} min`;
 }
 export function localTime(iso) {
   return new Date(iso).toLocaleString("ja-JP", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });

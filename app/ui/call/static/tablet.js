@@ -4,6 +4,7 @@
 // The case is opened at the language tap, so the resident is in the queue while choosing topics.
 import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, callControls, endCall, joinCall, personName, show } from "/call/static/call.js";
+import { waitMinutes } from "/call/static/counselor_labels.js";
 import { pictogram } from "/call/static/pictograms.js";
 
 const TOKEN_KEY = "madoguchi.deviceToken";
@@ -76,12 +77,13 @@ function reconnecting(on) {
   if (on) say($("reconnecting"), "call.reconnecting");
 }
 callControls(state, { mic: $("mic"), camera: $("camera"), speaker: $("speaker"), preview: $("preview") });
-// The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`).
+// The desk's open days and hours, written in each language by the server (`_open_days`, `_desk_hours`, and
+// `_opening_hours`: the desk calendar's hours per weekday with its holidays and year-end closure).
 const deskTimes = {};
 async function catalogue(lang) {
   const response = await fetch(`/call/i18n/${encodeURIComponent(lang)}.json`);
   const catalog = await response.json();
-  deskTimes[lang] = { days: catalog._open_days || "", hours: catalog._desk_hours || "" };
+  deskTimes[lang] = { days: catalog._open_days || "", hours: catalog._desk_hours || "", opening: catalog._opening_hours || "" };
   return MadoguchiI18n.create(catalog);
 }
 
@@ -134,6 +136,7 @@ function connect() {
 }
 
 const ENDED = ["served", "ended", "cancelled", "abandoned", "closed", "fallback"];
+const SERVED = ["served", "ended"]; // a call took place: "thank you for using"; otherwise it was cancelled
 
 function handle(msg) {
   if (state.room && state.room.handle(msg)) return;
@@ -143,7 +146,7 @@ function handle(msg) {
       break;
     case "watching":
       if (msg.consultation_id !== state.consultationId) break;
-      if (ENDED.includes(msg.status)) return finish();
+      if (ENDED.includes(msg.status)) return finish(SERVED.includes(msg.status));
       waiting(msg.position, msg.estimated_wait_s);
       if (msg.fallback) fallback(msg.fallback); // decided before this socket watched: the choices stand
       break;
@@ -158,7 +161,7 @@ function handle(msg) {
       if (msg.status === "connecting") say($("status"), "call.connecting");
       else if (msg.status === "connected") say($("status"), "call.connected");
       else if (msg.status === "interpreter_changing") say($("status"), "call.interpreter_changing");
-      else if (ENDED.includes(msg.status)) finish();
+      else if (ENDED.includes(msg.status)) finish(SERVED.includes(msg.status) || Boolean(state.room));
       break;
     case "room.invite":
       if (msg.consultation_id === state.consultationId && msg.role === "counter_tablet") startCall(msg);
@@ -177,13 +180,15 @@ function waiting(position, waitS) {
   if (!$("call").hidden) return;
   screen("waiting");
   say($("cancel"), "waiting.cancel");
-  show($("topics"), state.topicsOpen);
+  showTopics(state.topicsOpen);
   if (state.fallback && !state.fallback.queued) return; // not in the queue: no place, no wait, no promise
   // nobody free for the language: the title says so instead of "a counselor will come soon"
   say($("wait-title"), state.fallback ? "resident.fallback_offered" : "waiting.please_wait");
   if (position) say($("wait-position"), "waiting.position", position);
   else $("wait-position").textContent = "";
-  if (waitS != null) say($("wait-time"), "waiting.minutes", Math.max(1, Math.round(waitS / 60)));
+  // the console's rounding (counselor_labels.waitMinutes) of routing's one estimate, refreshed by queue.update
+  $("wait-time").dataset.minutes = waitS != null ? String(waitMinutes(waitS)) : "";
+  if (waitS != null) say($("wait-time"), "waiting.minutes", waitMinutes(waitS));
   else say($("wait-time"), "waiting.unknown");
 }
 
@@ -197,7 +202,7 @@ function fallback({ options = [], queued = false }) {
   if (!queued) {
     $("wait-position").textContent = "";
     $("wait-time").textContent = "";
-    show($("topics"), false);
+    showTopics(false);
   }
   const phone = state.context?.desk_phone;
   show($("fallback-phone"), Boolean(phone));
@@ -227,10 +232,7 @@ function unavailable(truth) {
   both($("na-title"), truth.own.title, truth.ja.title);
   show($("na-next"), Boolean(truth.own.next_opening));
   both($("na-next"), truth.own.next_opening, truth.ja.next_opening);
-  say($("na-hours"), "closed.hours", undefined, (lang) => ({
-    days: deskTimes[lang]?.days || "",
-    hours: lang === "ja" ? truth.ja.hours : truth.own.hours,
-  }));
+  both($("na-hours"), deskTimes[state.lang]?.opening, deskTimes.ja?.opening);
   show($("na-phone"), Boolean(truth.own.phone));
   both($("na-phone"), truth.own.phone, truth.ja.phone);
   show($("na-wait"), truth.can_wait);
@@ -324,14 +326,7 @@ $("na-wait").addEventListener("click", async () => {
     state.busy = false;
   }
 });
-$("na-back").addEventListener("click", () => {
-  state.lang = null;
-  state.tr = null;
-  state.truth = null;
-  document.documentElement.lang = "ja";
-  screen("start");
-  languageStatuses();
-});
+$("na-back").addEventListener("click", () => backToStart());
 
 $("cancel").addEventListener("click", async () => {
   if (!state.consultationId) return;
@@ -340,7 +335,7 @@ $("cancel").addEventListener("click", async () => {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ reason: "cancelled" }),
   });
-  finish();
+  finish(false);
 });
 
 // --- topic pictograms: optional, multi-select, while the resident already waits --------------------------
@@ -388,7 +383,13 @@ function toggleTopic(button, code) {
 
 function closeTopics() {
   state.topicsOpen = false;
-  show($("topics"), false);
+  showTopics(false);
+}
+
+// The grid scrolls; its Skip and Continue sit in the action bar with Cancel, always on screen.
+function showTopics(open) {
+  show($("topics"), open);
+  show($("topic-actions"), open);
 }
 
 // Send the picks once (Continue, or the call starting while the resident was still choosing).
@@ -418,7 +419,7 @@ async function startCall(invite) {
   const joined = await joinCall(state, socket, invite, {
     remotes: $("remotes"),
     preview: $("preview"),
-    onClosed: () => finish(),
+    onClosed: () => finish(true),
     onAudioOnly: () => say($("call-note"), "call.audio_only"),
     label: tileLabel,
     audioNote: voiceOnlyNote,
@@ -441,35 +442,58 @@ async function startCall(invite) {
   reconnecting(false);
 }
 
-function finish() {
+// The thank-you (or "cancelled") screen goes back to the language choice by itself, or at a touch, so the
+// next resident at the counter never meets the previous one's language.
+const RESET_AFTER_MS = 60000;
+let resetTimer = null;
+function finish(served) {
+  const wasInCall = Boolean(state.room);
   endCall(state);
   state.consultationId = null;
   state.fallback = null;
   state.topicsOpen = false;
   state.chosen = [];
   screen("ended");
-  say($("ended-text"), "ended.thanks");
+  const thanked = served ?? wasInCall;
+  $("ended").dataset.outcome = thanked ? "served" : "cancelled";
+  say($("ended-text"), thanked ? "ended.thanks" : "resident.cancelled");
   say($("ended-again"), "ended.again");
   const satellite = state.context?.channel === "satellite";
   say($("ended-where"), satellite ? "tablet.ended_here" : "ended.place");
   const phone = state.context?.desk_phone;
   show($("ended-phone"), Boolean(phone));
   if (phone) say($("ended-phone"), "ended.phone", undefined, { phone });
-  say($("ended-hours"), "ended.hours", undefined, (lang) => deskTimes[lang] || { days: "", hours: "" });
+  both($("ended-hours"), deskTimes[state.lang]?.opening, deskTimes.ja?.opening);
   $("status").textContent = "";
+  clearTimeout(resetTimer);
+  resetTimer = setTimeout(backToStart, RESET_AFTER_MS);
 }
 
-$("again").addEventListener("click", () => {
+// Back to the language choice: the previous resident's language, texts and answers go with it.
+function backToStart() {
+  clearTimeout(resetTimer);
+  resetTimer = null;
   state.lang = null;
   state.tr = null;
+  state.truth = null;
+  state.fallback = null;
+  state.chosen = [];
   document.documentElement.lang = "ja";
+  for (const id of ["ended-text", "ended-again", "ended-where", "ended-phone", "ended-hours", "wait-title", "wait-position", "wait-time", "topic-grid"]) {
+    $(id).replaceChildren();
+  }
+  $("start-error").textContent = "";
   screen("start");
   languageStatuses();
+}
+
+$("ended").addEventListener("click", () => {
+  if (!$("ended").hidden) backToStart();
 });
 $("audio-only").addEventListener("click", () => state.room?.setAudioOnly());
 $("leave").addEventListener("click", () => {
   state.room?.leave();
-  finish();
+  finish(true);
 });
 
 $("save-token").addEventListener("click", () => {
