@@ -77,3 +77,15 @@ LANGUAGES: dict[str, Language] = {
         Language("uk", "uk", "uk", "Cyrl"),
     )
 }
+
+
+# The residents' "ja" is やさしい日本語 (Easy Japanese); plain Japanese is the staff's language.
+EASY_JAPANESE = "ja"
+
+
+def resident_language_order(codes: tuple[str, ...] = SUPPORTED) -> tuple[str, ...]:
+    """The one order residents see the languages in, on every screen (phone, tablet, booking).
+
+    Easy Japanese comes first: it sits where Japanese would (the residents' list has no plain Japanese),
+    before the other languages, which keep the desk's order (by how often they are asked for)."""
+    return tuple(c for c in codes if c == EASY_JAPANESE) + tuple(c for c in codes if c != EASY_JAPANESE)
