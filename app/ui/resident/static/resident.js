@@ -214,6 +214,7 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
+      document.body.dataset.socket = s;
       // after a normal end the socket closes as planned: the ended screen stays calm, no "offline" banner
       $("offline").hidden = s === "open" || !state.consultationId || state.finished;
     },
