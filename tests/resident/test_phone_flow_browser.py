@@ -47,9 +47,29 @@ PHONE_STUBS = """(() => {
 })();"""
 
 
-def _phone(browser: Any, url: str, logs: list[str]) -> Any:
+# A dropped connection as the page sees it: its sockets close under it (Chromium's offline emulation leaves an
+# open websocket alone).
+DROP_STUB = """(() => {
+  const Native = window.WebSocket;
+  const sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); sockets.push(this); }
+  };
+  window.__dropSockets = () => {
+    // the banner may come and go quickly (the socket reconnects): note that it showed
+    const banner = document.getElementById('offline');
+    new MutationObserver(() => {
+      if (!banner.hidden) document.documentElement.dataset.sawOffline = 'true';
+    }).observe(banner, { attributes: true });
+    sockets.forEach((s) => s.readyState === Native.OPEN && s.close(4000));
+  };
+})();"""
+
+
+def _phone(browser: Any, url: str, logs: list[str], *scripts: str) -> Any:
     context = browser.new_context(viewport=PHONE, locale="en-US")
-    context.add_init_script(PHONE_STUBS)
+    for script in (PHONE_STUBS, *scripts):
+        context.add_init_script(script)
     page = context.new_page()
     page.on("pageerror", lambda e: logs.append(f"resident: pageerror: {e}"))
     page.goto(url)
@@ -133,3 +153,27 @@ def test_call_alert__title_vibration_wake_lock_and_a_calm_end(
     mine = [line for line in logs if line.startswith("resident:")]  # the staff consoles are tested elsewhere
     assert not mine, mine
     assert_no_problems(problems)
+
+
+def test_offline_banner__still_shows_for_a_real_drop_while_waiting(
+    module_browser: Any,  # noqa: F811
+    desk: Desk,  # noqa: F811
+) -> None:
+    logs: list[str] = []
+    with desk_server(desk) as server:
+        url = resident_url(server.url, desk.database_url, "?lang=en")
+        page = _phone(module_browser, url, logs, DROP_STUB)
+        page.click("#closed-wait")  # nobody is signed in: the resident waits anyway
+        page.click("#agree")
+        page.wait_for_selector("#start:not([disabled])", timeout=25_000)
+        page.click("#start")
+        expect(page.locator("#waiting")).to_be_visible()
+        expect(page.locator("body")).to_have_attribute("data-socket", "open")
+        expect(page.locator("html")).to_have_attribute("data-wake-held", "1")  # held while waiting
+        assert page.title() != translator("en").t("resident.call_starting_title")  # no call, no alert
+        page.evaluate("() => window.__dropSockets()")
+        expect(page.locator("html")).to_have_attribute("data-saw-offline", "true")
+        expect(page.locator("#offline")).to_be_hidden(timeout=20_000)  # reconnected: the banner goes
+        expect(page.locator("#waiting")).to_be_visible()
+        page.context.close()
+    assert not logs, logs
