@@ -170,6 +170,14 @@ class Settings(BaseSettings):
         description="the Argos Translate package index `madoguchi mt install en-ja` fetches from (HTTPS)",
     )
     desk_phone: str = Field(default="", description="the desk's phone number, shown to residents")
+    desk_operator_ja: str = Field(
+        default="高梁川流域連携中枢都市圏 多言語相談窓口（倉敷市役所）",
+        description="who runs the service, as residents reading Japanese or Chinese see it",
+    )
+    desk_operator_en: str = Field(
+        default="Takahashi River Basin multilingual consultation desk (Kurashiki City Hall)",
+        description="who runs the service, as residents reading any other language see it",
+    )
     resident_intake_limit: int = Field(default=5, ge=1, description="video requests per address per window")
     resident_intake_window_seconds: int = Field(default=600, ge=10)
     reservation_slot_minutes: int = Field(default=30, ge=5, le=240, description="reservation slot length")

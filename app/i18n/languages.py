@@ -80,6 +80,10 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
+# The residents' "ja" is やさしい日本語 (Easy Japanese); plain Japanese is the staff's language.
+EASY_JAPANESE = "ja"
+
+
 def resident_order(codes: Iterable[str]) -> list[str]:
     """The order residents see the languages in, the same on the counter tablet and the phone page: the
     catalogue order (`SUPPORTED`, Easy Japanese first), codes it does not know after them as given."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
+from babel import Locale
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +22,13 @@ from app.consultation.models import Consultation
 from app.enums import Channel, Role
 from app.errors import TooManyRequests
 from app.i18n import translator
+from app.i18n.languages import EASY_JAPANESE, LANGUAGES
+from app.i18n.runtime import Translator
 from app.interpreter.models import Interpreter
 from app.live.desk import LiveDesk
 from app.live.gateway import interpreter_id_of
 from app.reservation import joining, repository, service
+from app.reservation.calendar import CalendarEvent
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.schemas import ContactRead, ReservationRead, ResidentReservationRead, UpcomingRead
 from app.resident.links import LinkKind
@@ -48,6 +52,18 @@ def throttle(request: Request, settings: Settings, clock: Clock, lang: str) -> N
         raise TooManyRequests(translator(lang).t("error.rate_limited"), wait)
 
 
+def language_name(tr: Translator, code: str) -> str:
+    """A booked language named in the reader's language: CLDR's name, except the residents' "ja", which is
+    Easy Japanese (a name of the catalogue's, since CLDR has none)."""
+    if code == EASY_JAPANESE:
+        return tr.t("language.easy_japanese")
+    language = LANGUAGES.get(code)
+    name = Locale.parse(LANGUAGES[tr.lang].locale).languages.get(
+        language.locale.split("_")[0] if language else code
+    )
+    return name or code
+
+
 def resident_view(
     settings: Settings, reservation: Reservation, now: datetime, lang: str, *, with_manage_token: bool
 ) -> ResidentReservationRead:
@@ -61,13 +77,16 @@ def resident_view(
         ),
         "code_label": tr.t("reservation.code"),
         "keep": tr.t("reservation.keep"),
+        "language": tr.t("reservation.language", language=language_name(tr, reservation.language_code)),
     }
     token = None
     if reservation.channel is Channel.phone:
         messages["how"] = tr.t("reservation.call_note")
     elif reservation.status is ReservationStatus.booked and now < reservation.ends_at:
         token = joining.join_link(settings, reservation, now)
-        messages["how"] = tr.t("reservation.join_from", time=tr.format_time(opening))
+        messages["how"] = tr.t(
+            "reservation.join_from_date", date=tr.format_date(opening.date()), time=tr.format_time(opening)
+        )
     return ResidentReservationRead(
         code=reservation.code,
         status=reservation.status,
@@ -80,6 +99,30 @@ def resident_view(
         join_url=f"/r/{token}" if token else None,
         manage_token=service.manage_token(settings, reservation.code) if with_manage_token else None,
         messages=messages,
+    )
+
+
+def calendar_event(
+    settings: Settings, reservation: Reservation, now: datetime, lang: str, join_url: str | None
+) -> CalendarEvent:
+    """The booking for the resident's calendar, in their language; the join link in URL and DESCRIPTION."""
+    tr = translator(lang)
+    name = language_name(tr, reservation.language_code)
+    phone = reservation.channel is Channel.phone
+    summary = tr.t("reservation.ics_phone" if phone else "reservation.ics_video", language=name)
+    view = resident_view(settings, reservation, now, lang, with_manage_token=False)
+    lines = [view.messages["confirmed"], f"{view.messages['code_label']}: {reservation.code}"]
+    lines.append(view.messages.get("how", ""))
+    if join_url and not phone:
+        lines.append(join_url)
+    return CalendarEvent(
+        uid=f"reservation-{reservation.code}@madoguchi",
+        stamp=now,
+        starts=reservation.starts_at,
+        ends=reservation.ends_at,
+        summary=summary,
+        description="\n".join(line for line in lines if line),
+        url=join_url if not phone else None,
     )
 
 

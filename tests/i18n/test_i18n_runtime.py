@@ -85,6 +85,9 @@ VALUES = {
     "time": "T",
     "holiday": "H",
     "digit": 4,
+    "operator": "O",
+    "municipalities": "M",
+    "language": "L",
 }
 PLURAL_KEYS = frozenset(key for key, value in catalog_json("en").items() if isinstance(value, list))
 

@@ -31,11 +31,12 @@ from app.i18n import SUPPORTED, negotiate, translator
 from app.i18n.languages import LANGUAGES
 from app.i18n.runtime import Translator
 from app.idempotency import RESIDENT, IdempotencyKey
-from app.reservation import joining, service
+from app.reservation import calendar, joining, service
 from app.reservation.models import Reservation, ReservationStatus
 from app.reservation.schemas import ContactIn
 from app.reservation.views import (
     ENTRY_LINKS,
+    calendar_event,
     day_list,
     policy_of,
     resident_view,
@@ -340,9 +341,7 @@ async def reservation_page(
         return managed
     tr, reservation = managed
     view = resident_view(settings, reservation, now, tr.lang, with_manage_token=True)
-    join_url = None
-    if view.join_url:  # the resident page opens in the booked language
-        join_url = f"{str(request.base_url).rstrip('/')}{view.join_url}?lang={reservation.language_code}"
+    join_url = _join_url(request, view.join_url, reservation)
     return templates.TemplateResponse(
         request,
         "reserve_done.html",
@@ -356,8 +355,51 @@ async def reservation_page(
             "join_url": join_url,
             "join_open": join_url is not None and now >= joining.opens_at(settings, reservation),
             "qr": qr_svg(join_url) if join_url else None,
+            "calendar_url": f"{_booking_path(token, code)}/calendar.ics?lang={tr.lang}",
         },
         headers=_NO_STORE,
+    )
+
+
+def _join_url(request: Request, path: str | None, reservation: Reservation) -> str | None:
+    """The absolute join link; the resident page opens in the booked language."""
+    if path is None:
+        return None
+    return f"{str(request.base_url).rstrip('/')}{path}?lang={reservation.language_code}"
+
+
+@router.get("/r/{token}/reservation/{code}/calendar.ics")
+async def reservation_calendar(
+    token: str,
+    code: str,
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """The booking as an iCalendar file, for the browser that booked (the same manage-token cookie, whose
+    path covers this address) and only while the booking is still to come."""
+    now = clock.now()
+    managed = await _managed(
+        request, db, settings, token, code, request.cookies.get(MANAGE_COOKIE, ""), now, lang
+    )
+    if isinstance(managed, Response):
+        return managed
+    tr, reservation = managed
+    if reservation.status is not ReservationStatus.booked or now >= reservation.ends_at:
+        return _problem(request, tr, tr.t("reservation.ended"), 409)
+    view = resident_view(settings, reservation, now, tr.lang, with_manage_token=False)
+    event = calendar_event(
+        settings, reservation, now, tr.lang, _join_url(request, view.join_url, reservation)
+    )
+    return Response(
+        calendar.ics(event),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            **_NO_STORE,
+            "Content-Disposition": f'attachment; filename="reservation-{reservation.code}.ics"',
+        },
     )
 
 

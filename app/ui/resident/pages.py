@@ -22,6 +22,7 @@ from app.auth.principal import Principal
 from app.chat.service import mt_status
 from app.config import Settings
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
+from app.enums import MunicipalityKind
 from app.geography.models import Municipality, Site
 from app.i18n import SUPPORTED, catalog_json, negotiate, translator
 from app.i18n.languages import resident_order
@@ -30,6 +31,7 @@ from app.live.desk import LiveDesk
 from app.mt.service import TranslatorDep
 from app.resident import link_registry
 from app.resident.links import LinkExpired, LinkInvalid, LinkKind, ResidentLink, read_link
+from app.resident.operator import operator_line
 from app.resident.truth import language_truth
 from app.ui.templating import templates
 from routing import ServiceMode
@@ -165,6 +167,12 @@ async def resident_page(
     view = await desk_view(request, settings, tr, link, token, mt, now)
     if first == "consent" and view.closed:
         first = "closed"  # the truth before the consent notice: nobody can serve this language now
+    members = select(Municipality.name_ja, Municipality.name_en).where(
+        Municipality.kind != MunicipalityKind.outside
+    )
+    rows = await db.execute(members.order_by(Municipality.sort_order, Municipality.code))
+    places = [(r[0], r[1]) for r in rows]
+    operator = operator_line(tr, settings.desk_operator_ja, settings.desk_operator_en, places)
     config: dict[str, Any] = {
         "token": token,
         "lang": code,
@@ -188,6 +196,7 @@ async def resident_page(
             "i18n": tr,
             "token": token,
             "view": view,
+            "operator": operator,
             "languages": languages,
             "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
         },
@@ -227,7 +236,7 @@ async def staff_link_page(
             "csrf_token": principal.csrf_token or "",
             "municipalities": list((await db.scalars(municipalities)).all()),
             "sites": list((await db.scalars(sites)).all()),
-            "languages": [(c, translator(c).t("language.self_name")) for c in SUPPORTED],
+            "languages": [(c, translator(c).t("language.self_name")) for c in resident_order(SUPPORTED)],
             "scoped": principal.municipality_code is not None,
             "today": clock.now().astimezone(settings.zone).date().isoformat(),
         },

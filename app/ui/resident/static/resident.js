@@ -4,6 +4,7 @@
 import { LiveSocket, callControls, endCall, joinCall, openMedia, personName } from "/call/static/call.js";
 
 import { $ } from "/assets/shared/dom.js";
+import { alertCallStarting, keepAwake, letSleep, primeSound, restoreTitle } from "/resident-assets/call_alert.js";
 import { closeEcho, offerEcho, pollEcho, worstLoss } from "/assets/shared/device_check.js";
 
 const cfg = JSON.parse($("resident-config").textContent);
@@ -181,6 +182,7 @@ async function createCase(section) {
 }
 
 async function request(section) {
+  primeSound(); // during the tap, so the call alert may sound later
   if (!(await createCase(section))) return;
   await stopCheck();
   waiting(state.first?.position, state.first?.estimated_wait_s);
@@ -212,8 +214,11 @@ function connect() {
       state.room?.rejoin();
     },
     onState: (s) => {
+      document.body.dataset.socket = s;
       state.view?.setLink(s === "open");
-      $("offline").hidden = s === "open" || !state.consultationId || Boolean(state.room); // in a call: the banner
+      // in a call the reconnecting banner speaks; after a normal end the socket closes as planned and the ended
+      // screen stays calm, with no "offline" banner
+      $("offline").hidden = s === "open" || !state.consultationId || Boolean(state.room) || state.finished;
     },
     onMessage: (msg) => handle(msg),
   });
@@ -236,7 +241,10 @@ function handle(msg) {
       waiting(msg.position, msg.estimated_wait_s);
       break;
     case "status":
-      if (msg.status === "connecting") $("wait-status").textContent = tr.t("call.connecting");
+      if (msg.status === "connecting") {
+        $("wait-status").textContent = tr.t("call.connecting");
+        callStarting();
+      }
       else if (msg.status === "connected") $("call-status").textContent = tr.t("call.connected");
       else if (msg.status === "interpreter_changing") $("call-status").textContent = tr.t("call.interpreter_changing");
       else if (ENDED.includes(msg.status)) finish();
@@ -245,7 +253,10 @@ function handle(msg) {
       fallback(msg);
       break;
     case "room.invite":
-      if (msg.role === "resident") startCall(msg);
+      if (msg.role === "resident") {
+        callStarting();
+        startCall(msg);
+      }
       break;
   }
 }
@@ -256,9 +267,19 @@ async function inviteAgain() {
   if (response?.ok) startCall(await response.json());
 }
 
+// Once per call: a tone, a vibration and the tab's title, for a resident who looked away while waiting.
+function callStarting() {
+  if (state.alerted || state.finished) return;
+  state.alerted = true;
+  alertCallStarting(tr.t("resident.call_starting_title"));
+}
+
 function waiting(position, waitS) {
   if (!$("call").hidden || !$("ended").hidden) return;
-  if ($("waiting").hidden) screen("waiting");
+  if ($("waiting").hidden) {
+    screen("waiting");
+    keepAwake(); // the screen stays on while the resident waits (and then talks)
+  }
   if (state.fallback && !state.fallback.queued) return; // not in the queue: no place, no wait to show
   $("wait-position").textContent = position ? tr.n("waiting.position", position) : "";
   $("wait-time").textContent =
@@ -360,6 +381,9 @@ $("leave").addEventListener("click", () => {
 
 function finish(cancelled = false) {
   if (state.leaving) return; // on the way to the booking page
+  state.finished = true;
+  letSleep();
+  restoreTitle();
   endCall(state);
   stopCheck();
   socket?.close();
