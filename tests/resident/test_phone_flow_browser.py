@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from app.config import Settings
 from app.enums import MunicipalityKind
-from app.i18n import translator
+from app.i18n import SUPPORTED, translator
 from app.i18n.languages import resident_order
 from app.resident.operator import operator_line
 from app.seed.data import MUNICIPALITIES
