@@ -5,9 +5,13 @@ outside those folders can be named); the browser modules every screen shares sit
 The canonical address is ``/assets/<screen>/<name>``; the older per-screen prefixes (``/call/static``,
 ``/reports/assets``, ...) stay as aliases of the same handler because pages and tests use them.
 
-One policy for all: ``no-cache`` with a strong ETag. The modules are native ES modules without a build step,
-so their URLs carry no version; revalidating on every use (a 304 when unchanged) is what keeps a browser from
-mixing old and new modules after a deploy. Large text files go out gzipped to clients that send
+One policy for plain addresses: ``no-cache`` with a strong ETag. The modules are native ES modules without a
+build step, so their URLs carry no version; revalidating on every use (a 304 when unchanged) is what keeps a
+browser from mixing old and new modules after a deploy. A page may instead name a file by its content hash
+(``hashed_url``: ``/assets/report/plotly.min.<hash>.js``); that address can never change content, so it is
+cached for a year as ``immutable`` and the browser does not even revalidate it (plotly.js is 4.8 MB). An
+address with a stale hash (a page from before a deploy) gets today's file under the no-cache policy.
+Large text files go out gzipped to clients that send
 ``Accept-Encoding: gzip``; the compressed copy is made once, on first use, and kept in memory.
 """
 
@@ -29,6 +33,9 @@ from app.i18n.languages import LANGUAGES
 from app.ui.templating import SCREENS, UI
 
 CACHE_CONTROL = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+HASH_CHARS = 12
+_HASHED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_CHARS}}})(?P<suffix>\.[a-z]+)$")
 GZIP_MIN_BYTES = 1024
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 SHARED = "shared"
@@ -79,6 +86,7 @@ class Asset:
     _stamp: tuple[int, int] | None = field(default=None, repr=False)
     _body: bytes = field(default=b"", repr=False)
     _gzipped: bytes | None = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False)
     made: bytes | None = None  # an asset made at start, with no file behind it
 
     def body(self) -> bytes:
@@ -87,8 +95,16 @@ class Asset:
         stat = self.path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
-            self._body, self._gzipped, self._stamp = self.path.read_bytes(), None, stamp
+            self._body, self._gzipped, self._digest = self.path.read_bytes(), None, None
+            self._stamp = stamp
         return self._body
+
+    def digest(self) -> str:
+        """The SHA-256 of the content, computed once per content (not per request: plotly.js is 4.8 MB)."""
+        body = self.body()
+        if self._digest is None:
+            self._digest = hashlib.sha256(body).hexdigest()
+        return self._digest
 
     def compressible(self) -> bool:
         return len(self.body()) >= GZIP_MIN_BYTES and not self.media_type.startswith("image/")
@@ -100,7 +116,7 @@ class Asset:
         return self._gzipped
 
     def etag(self, encoding: str | None) -> str:
-        digest = hashlib.sha256(self.body()).hexdigest()[:32]
+        digest = self.digest()[:32]
         return f'"{digest}-{encoding}"' if encoding else f'"{digest}"'
 
 
@@ -148,15 +164,33 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
+def hashed_url(screen: str, name: str) -> str:
+    """The address of a file that names its content: ``/assets/<screen>/<stem>.<hash><suffix>``."""
+    asset = CATALOGUE[screen][name]
+    stem, dot, suffix = name.rpartition(".")
+    return f"/assets/{screen}/{stem}.{asset.digest()[:HASH_CHARS]}{dot}{suffix}"
+
+
+def _find(screen: str, name: str) -> tuple[Asset | None, str]:
+    """The asset a name stands for, and its caching policy (immutable only for the current content hash)."""
+    files = CATALOGUE.get(screen, {})
+    if name in files:
+        return files[name], CACHE_CONTROL
+    hashed = _HASHED.match(name)
+    if hashed is None or (asset := files.get(hashed["stem"] + hashed["suffix"])) is None:
+        return None, CACHE_CONTROL
+    return asset, IMMUTABLE if asset.digest().startswith(hashed["hash"]) else CACHE_CONTROL
+
+
 async def asset_response(request: Request, screen: str, name: str, given: Asset | None = None) -> Response:
     """The asset, gzipped when the client accepts it, or a 304 when its ETag still matches."""
-    asset = given or CATALOGUE.get(screen, {}).get(name)
+    asset, cache_control = (given, CACHE_CONTROL) if given is not None else _find(screen, name)
     if asset is None:
         raise NotFound(f"no asset {name!r} for the {screen!r} screen")
     encoding = (
         "gzip" if asset.compressible() and accepts_gzip(request.headers.get("accept-encoding")) else None
     )
-    headers = {"Cache-Control": CACHE_CONTROL, "ETag": asset.etag(encoding), "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": cache_control, "ETag": asset.etag(encoding), "Vary": "Accept-Encoding"}
     if _matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     if encoding is None:

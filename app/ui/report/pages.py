@@ -23,6 +23,7 @@ from app.report.period import Month, fiscal_year, fiscal_year_months
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
+from app.ui.assets import hashed_url
 from app.ui.templating import templates
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
@@ -135,6 +136,9 @@ async def dashboard_page(
         "last_month": str(Month.of(now, settings.zone).previous()),
         "presets": range_presets(Month.of(now, settings.zone)),
         "interpreter_time": hours_minutes(dashboard.interpreter_minutes.total.minutes),
+        # plotly by its content hash: cached for a year, not fetched again on every visit
+        "plotly_js": hashed_url("report", "plotly.min.js"),
+        "plotly_css": hashed_url("report", "plotly.css"),
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
 
