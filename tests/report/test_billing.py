@@ -119,3 +119,20 @@ async def test_interpreter_statistics_export__still_suppressed(
     )
     assert response.status_code == 200
     assert "秘匿" in response.content.decode("utf-8-sig")
+
+
+async def test_billing_page__admins_see_the_exact_table_others_a_403(
+    client: AsyncClient, auth: dict[str, dict[str, str]], hand_cases: dict[str, str], db: AsyncSession
+) -> None:
+    page = await client.get("/reports/billing", headers=auth["admin"], params=PERIOD)
+    assert page.status_code == 200
+    assert '<td id="billing-total-billable">49</td>' in page.text
+    assert "<td>1</td><td>9分</td><td>540</td><td>9</td>" in page.text  # Beta, September: one leg
+    assert "47分" in page.text and "<td>秘匿" not in page.text
+    dashboard = await client.get("/reports", headers=auth["admin"])
+    assert 'href="/reports/billing"' in dashboard.text
+    for who in ("coordinator", "soja_coordinator"):
+        assert (await client.get("/reports/billing", headers=auth[who])).status_code == 403
+        assert 'href="/reports/billing"' not in (await client.get("/reports", headers=auth[who])).text
+    events = (await db.scalars(select(AuditEvent).where(AuditEvent.action == "report.billing"))).all()
+    assert [e.entity_id for e in events] == ["billing.html"]
