@@ -7,7 +7,7 @@ import re
 
 from httpx import AsyncClient
 
-from app.ui.assets import CACHE_CONTROL, IMMUTABLE, hashed_url, plotly_js_path
+from app.ui.asset_files import CACHE_CONTROL, IMMUTABLE, hashed_url, plotly_js_path
 
 _SCRIPT = re.compile(r'<script src="(/assets/report/plotly\.min\.[0-9a-f]{12}\.js)"></script>')
 _STYLE = re.compile(r'href="(/assets/report/plotly\.[0-9a-f]{12}\.css)"')

@@ -24,7 +24,7 @@ from app.report.period import Month, fiscal_year, fiscal_year_months
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
-from app.ui.assets import hashed_url
+from app.ui.asset_files import hashed_url
 from app.ui.templating import templates
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
