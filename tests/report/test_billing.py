@@ -129,8 +129,9 @@ async def test_billing_page__admins_see_the_exact_table_others_a_403(
     assert '<td id="billing-total-billable">49</td>' in page.text
     assert "<td>1</td><td>9分</td><td>540</td><td>9</td>" in page.text  # Beta, September: one leg
     assert "47分" in page.text and "<td>秘匿" not in page.text
-    dashboard = await client.get("/reports", headers=auth["admin"])
+    dashboard = await client.get("/reports", headers=auth["admin"], params=PERIOD)
     assert 'href="/reports/billing"' in dashboard.text
+    assert "<td>28.8(29分)</td>" in dashboard.text  # the statistics table's vendor subtotal, in hours/minutes
     for who in ("coordinator", "soja_coordinator"):
         assert (await client.get("/reports/billing", headers=auth[who])).status_code == 403
         assert 'href="/reports/billing"' not in (await client.get("/reports", headers=auth[who])).text

@@ -112,6 +112,11 @@ def test_dashboard_1440__total_in_view_share_and_small_multiples(
         wide = language_box.evaluate("box => box.scrollWidth > box.clientWidth")
         assert wide, "the language table fits; the sticky Total column is then not exercised"
         counts = {chart: _assert_distinct(page, chart, "count") for chart in STACKS}
+        _assert_distinct(page, "chart-interpreter", "count")  # one trace per vendor
+        topic_fills = page.locator("#chart-topic .point path").evaluate_all(
+            "paths => paths.map(p => getComputedStyle(p).fill)"
+        )
+        assert len(topic_fills) > 5 and len(set(topic_fills)) == len(topic_fills), topic_fills
         problems += screen_problems(page, "dashboard-1440")
 
         # keyboard: from 件数 the arrow key moves to 割合, then to the small multiples

@@ -137,6 +137,9 @@ async def dashboard_page(
         "last_month": str(Month.of(now, settings.zone).previous()),
         "presets": range_presets(Month.of(now, settings.zone)),
         "interpreter_time": hours_minutes(dashboard.interpreter_minutes.total.minutes),
+        "vendor_times": {
+            r.vendor: hours_minutes(r.minutes) for r in dashboard.interpreter_minutes.vendor_totals
+        },
         # plotly by its content hash: cached for a year, not fetched again on every visit
         "plotly_js": hashed_url("report", "plotly.min.js"),
         "plotly_css": hashed_url("report", "plotly.css"),
