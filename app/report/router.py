@@ -18,12 +18,13 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.clock import Clock
 from app.config import Settings
-from app.deps import ClockDep, DbSession, ReportReader, SettingsDep
+from app.deps import Admin, ClockDep, DbSession, ReportReader, SettingsDep
 from app.enums import Role
 from app.errors import Forbidden, InvalidField
-from app.report import export, monthly, service
+from app.report import billing, export, monthly, service
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.schemas import (
+    BillingView,
     CasesMatrix,
     Dashboard,
     InterpreterView,
@@ -270,6 +271,58 @@ async def export_monthly_workbook(
     )
     suffix = f"-{report.municipality}" if report.municipality else ""
     return _download(content, export.XLSX_MEDIA_TYPE, f"madoguchi-monthly-{report.month}{suffix}.xlsx")
+
+
+async def billing_context(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    principal: Admin,
+    raw: Filters,
+) -> ReportContext:
+    """The billing table's period and filters: admins only (the role check comes before anything is read)."""
+    return await _context(db, principal, raw, settings, clock.now())
+
+
+BillingContext = Annotated[ReportContext, Depends(billing_context)]
+
+
+async def _audit_billing(
+    db: AsyncSession, request: Request, principal: Principal, what: str, ctx: ReportContext
+) -> None:
+    await record(
+        db,
+        principal,
+        "report.billing",
+        "report",
+        what,
+        {"filters": ctx.filters.model_dump(by_alias=True), "suppressed": False},
+        request.client.host if request.client else None,
+    )
+
+
+@router.get("/billing", response_model=BillingView)
+async def read_billing(request: Request, db: DbSession, principal: Admin, ctx: BillingContext) -> BillingView:
+    """Interpreter legs and exact minutes per vendor and month, never suppressed, to check vendors' invoices.
+    Admins only; every read is audited."""
+    view = await billing.billing(db, ctx)
+    await _audit_billing(db, request, principal, "billing", ctx)
+    return view
+
+
+@router.get("/billing.csv", response_class=Response)
+async def export_billing_csv(
+    request: Request, db: DbSession, principal: Admin, ctx: BillingContext
+) -> Response:
+    """The billing table as CSV (UTF-8 with BOM), exact figures (admins only; audited)."""
+    view = await billing.billing(db, ctx)
+    await _audit_billing(db, request, principal, "billing.csv", ctx)
+    return _download(
+        export.table_csv(billing.billing_table(view)),
+        export.CSV_MEDIA_TYPE,
+        f"madoguchi-billing-{ctx.filters.from_month}-{ctx.filters.to_month}.csv",
+    )
 
 
 @router.get("/{view}.csv", response_class=Response)

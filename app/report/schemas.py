@@ -123,3 +123,23 @@ class Dashboard(BaseModel):
     waits: WaitsView
     interpreter_minutes: InterpreterView
     residents: ResidentsView
+
+
+class BillingRow(BaseModel):
+    vendor: str
+    month: str = Field(description="YYYY-MM, or 'total' on a vendor's subtotal")
+    legs: int
+    milliseconds: int = Field(description="exact sum of the interpreter legs' durations")
+    minutes: float = Field(description="milliseconds / 60000, one decimal")
+    billable_minutes: int = Field(description="each leg rounded up to a whole minute, as vendors invoice")
+
+
+class BillingView(BaseModel):
+    """Interpreter minutes per vendor and month for invoices: exact, never suppressed (admins only)."""
+
+    filters: AppliedFilters
+    months: list[str]
+    vendors: list[str]
+    rows: list[BillingRow]
+    vendor_totals: list[BillingRow]
+    total: BillingRow

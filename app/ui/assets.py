@@ -5,20 +5,20 @@ outside those folders can be named); the browser modules every screen shares sit
 The canonical address is ``/assets/<screen>/<name>``; the older per-screen prefixes (``/call/static``,
 ``/reports/assets``, ...) stay as aliases of the same handler because pages and tests use them.
 
-One policy for all: ``no-cache`` with a strong ETag. The modules are native ES modules without a build step,
-so their URLs carry no version; revalidating on every use (a 304 when unchanged) is what keeps a browser from
-mixing old and new modules after a deploy. Large text files go out gzipped to clients that send
+One policy for plain addresses: ``no-cache`` with a strong ETag. The modules are native ES modules without a
+build step, so their URLs carry no version; revalidating on every use (a 304 when unchanged) is what keeps a
+browser from mixing old and new modules after a deploy. A page may instead name a file by its content hash
+(``hashed_url``: ``/assets/report/plotly.min.<hash>.js``); that address can never change content, so it is
+cached for a year as ``immutable`` and the browser does not even revalidate it (plotly.js is 4.8 MB). An
+address with a stale hash (a page from before a deploy) gets today's file under the no-cache policy.
+Large text files go out gzipped to clients that send
 ``Accept-Encoding: gzip``; the compressed copy is made once, on first use, and kept in memory.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import anyio
@@ -26,12 +26,19 @@ from fastapi import APIRouter, Request, Response
 
 from app.errors import NotFound
 from app.i18n.languages import LANGUAGES
-from app.ui.templating import SCREENS, UI
+from app.ui.asset_files import (
+    CACHE_CONTROL,
+    CATALOGUE,
+    HASH_CHARS,
+    IMMUTABLE,
+    Asset,
+    hashed_url,
+    plotly_css,
+    plotly_js_path,
+)
 
-CACHE_CONTROL = "no-cache"
-GZIP_MIN_BYTES = 1024
-MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-SHARED = "shared"
+__all__ = ["CACHE_CONTROL", "CATALOGUE", "IMMUTABLE", "hashed_url", "plotly_css", "plotly_js_path", "router"]
+_HASHED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_CHARS}}})(?P<suffix>\.[a-z]+)$")
 ALIASES = {
     "/static": "home",
     "/call/static": "call",
@@ -40,94 +47,6 @@ ALIASES = {
     "/resident-assets": "resident",
     "/reports/assets": "report",
 }
-
-
-def swagger_ui_dir() -> Path:
-    """Swagger UI and ReDoc as shipped inside the fastapi-offline wheel (locked; nothing committed)."""
-    return Path(str(resources.files("fastapi_offline") / "static"))
-
-
-def plotly_js_path() -> Path:
-    """plotly.min.js as shipped inside the installed plotly wheel (nothing from a CDN, nothing committed)."""
-    return Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
-
-
-_PLOTLY_RULES = re.compile(r'\{"X,X div":.*?\}', re.S)
-_PLOTLY_RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
-
-
-def plotly_css(script: str) -> str:
-    """The stylesheet plotly.js would inject as an inline <style> (refused by the Content-Security-Policy),
-    made from the rules inside the locked plotly.min.js as plotly.js expands them (X, Y, a leading comma)."""
-    found = _PLOTLY_RULES.search(script)
-    if found is None:
-        raise RuntimeError("plotly.min.js has no style rules where expected; check the plotly version")
-    rules: list[str] = []
-    for key, single, double in _PLOTLY_RULE.findall(found.group(0)):
-        selector = (" ," + key[1:] if key.startswith(",") else key).replace("X", ".js-plotly-plot .plotly")
-        selector = selector.replace("Y", ".plotly-notifier")
-        rules.insert(0, f"{selector}{{{single or double}}}")  # plotly.js inserts each rule first
-    return "/* made from the rules inside plotly.min.js (see app/ui/assets.py) */\n" + "\n".join(rules) + "\n"
-
-
-@dataclass
-class Asset:
-    """One file as served: its bytes, their gzip and an ETag per encoding, read once while unchanged."""
-
-    path: Path
-    media_type: str
-    _stamp: tuple[int, int] | None = field(default=None, repr=False)
-    _body: bytes = field(default=b"", repr=False)
-    _gzipped: bytes | None = field(default=None, repr=False)
-    made: bytes | None = None  # an asset made at start, with no file behind it
-
-    def body(self) -> bytes:
-        if self.made is not None:
-            return self.made
-        stat = self.path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp:
-            self._body, self._gzipped, self._stamp = self.path.read_bytes(), None, stamp
-        return self._body
-
-    def compressible(self) -> bool:
-        return len(self.body()) >= GZIP_MIN_BYTES and not self.media_type.startswith("image/")
-
-    def gzipped(self) -> bytes:
-        body = self.body()
-        if self._gzipped is None:
-            self._gzipped = gzip.compress(body, compresslevel=6, mtime=0)
-        return self._gzipped
-
-    def etag(self, encoding: str | None) -> str:
-        digest = hashlib.sha256(self.body()).hexdigest()[:32]
-        return f'"{digest}-{encoding}"' if encoding else f'"{digest}"'
-
-
-def _files(folder: Path) -> dict[str, Asset]:
-    if not folder.is_dir():
-        return {}
-    return {
-        path.name: Asset(path, MEDIA_TYPES[path.suffix])
-        for path in sorted(folder.iterdir())
-        if path.is_file() and path.suffix in MEDIA_TYPES
-    }
-
-
-def catalogue() -> dict[str, dict[str, Asset]]:
-    """Screen -> file name -> asset; the fixed list of everything the assets route may serve."""
-    found = {screen: _files(UI / screen / "static") for screen in (*SCREENS, SHARED)}
-    found["report"]["plotly.min.js"] = Asset(plotly_js_path(), "text/javascript")
-    styles = plotly_css(plotly_js_path().read_text(encoding="utf-8")).encode()
-    found["report"]["plotly.css"] = Asset(Path("plotly.css"), "text/css", made=styles)
-    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
-        found["docs"][name] = Asset(swagger_ui_dir() / name, MEDIA_TYPES[Path(name).suffix])
-    # The tablet and resident pages loaded the catalogue renderer from here before it was shared.
-    found["call"]["i18n.js"] = found[SHARED]["i18n.js"]
-    return found
-
-
-CATALOGUE = catalogue()
 
 
 def accepts_gzip(header: str | None) -> bool:
@@ -148,15 +67,26 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
+def _find(screen: str, name: str) -> tuple[Asset | None, str]:
+    """The asset a name stands for, and its caching policy (immutable only for the current content hash)."""
+    files = CATALOGUE.get(screen, {})
+    if name in files:
+        return files[name], CACHE_CONTROL
+    hashed = _HASHED.match(name)
+    if hashed is None or (asset := files.get(hashed["stem"] + hashed["suffix"])) is None:
+        return None, CACHE_CONTROL
+    return asset, IMMUTABLE if asset.digest().startswith(hashed["hash"]) else CACHE_CONTROL
+
+
 async def asset_response(request: Request, screen: str, name: str, given: Asset | None = None) -> Response:
     """The asset, gzipped when the client accepts it, or a 304 when its ETag still matches."""
-    asset = given or CATALOGUE.get(screen, {}).get(name)
+    asset, cache_control = (given, CACHE_CONTROL) if given is not None else _find(screen, name)
     if asset is None:
         raise NotFound(f"no asset {name!r} for the {screen!r} screen")
     encoding = (
         "gzip" if asset.compressible() and accepts_gzip(request.headers.get("accept-encoding")) else None
     )
-    headers = {"Cache-Control": CACHE_CONTROL, "ETag": asset.etag(encoding), "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": cache_control, "ETag": asset.etag(encoding), "Vary": "Accept-Encoding"}
     if _matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     if encoding is None:

@@ -16,13 +16,15 @@ from app.auth import roles
 from app.auth.principal import Principal
 from app.auth.roles import ROLE_JA
 from app.deps import ClockDep, DbSession, OptionalPrincipal, SettingsDep
+from app.enums import Role
 from app.errors import Forbidden, InvalidField
-from app.report import monthly, service
+from app.report import billing, monthly, service
 from app.report.duration import hours_minutes
 from app.report.period import Month, fiscal_year, fiscal_year_months
 from app.report.rollup import needs_refresh, refresh_in_background
 from app.report.service import RawFilters
 from app.report.tables import VIEWS
+from app.ui.asset_files import hashed_url
 from app.ui.templating import templates
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
@@ -135,8 +137,64 @@ async def dashboard_page(
         "last_month": str(Month.of(now, settings.zone).previous()),
         "presets": range_presets(Month.of(now, settings.zone)),
         "interpreter_time": hours_minutes(dashboard.interpreter_minutes.total.minutes),
+        "vendor_times": {
+            r.vendor: hours_minutes(r.minutes) for r in dashboard.interpreter_minutes.vendor_totals
+        },
+        # plotly by its content hash: cached for a year, not fetched again on every visit
+        "plotly_js": hashed_url("report", "plotly.min.js"),
+        "plotly_css": hashed_url("report", "plotly.css"),
+        "is_admin": principal.role == Role.admin,
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
+
+
+@router.get("/billing", response_class=HTMLResponse)
+async def billing_page(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    principal: OptionalPrincipal,
+    from_month: Annotated[str | None, Query(alias="from")] = None,
+    to_month: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    """Interpreter minutes per vendor and month, exact, to check invoices: admins only, each read audited."""
+    gate = _gate(request, principal)
+    if gate is not None or principal is None:
+        return gate or RedirectResponse("/login", status_code=303)
+    if principal.role != Role.admin:
+        forbidden = Forbidden(f"the billing table is for admins; you are signed in as {principal.role}")
+        return _error_page(request, principal, forbidden)
+    raw = RawFilters(from_month, to_month, None, None, None, None)
+    try:
+        ctx = await service.prepare(db, principal, raw, settings.zone, clock.now())
+    except (InvalidField, Forbidden) as exc:
+        return _error_page(request, principal, exc)
+    view = await billing.billing(db, ctx)
+    await record(
+        db,
+        principal,
+        "report.billing",
+        "report",
+        "billing.html",
+        {"filters": ctx.filters.model_dump(by_alias=True), "suppressed": False},
+        request.client.host if request.client else None,
+    )
+    times = {(r.vendor, r.month): hours_minutes(r.milliseconds / 60000) for r in view.rows}
+    times |= {(r.vendor, "total"): hours_minutes(r.milliseconds / 60000) for r in view.vendor_totals}
+    return templates.TemplateResponse(
+        request,
+        "billing.html",
+        {
+            "principal": principal,
+            "role_ja": ROLE_JA.get(principal.role, principal.role),
+            "view": view,
+            "times": times,
+            "total_time": hours_minutes(view.total.milliseconds / 60000),
+            "presets": range_presets(Month.of(clock.now(), settings.zone)),
+            "query": f"from={ctx.filters.from_month}&to={ctx.filters.to_month}",
+        },
+    )
 
 
 @router.get("/monthly", response_class=HTMLResponse)

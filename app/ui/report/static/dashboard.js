@@ -9,19 +9,81 @@
   const monthAxis = () => ({ type: "category", tickangle: 0 });
   const label = (c) => (c.label_ja === c.label_en ? c.label_ja : c.label_ja + " " + c.label_en);
 
-  function stacked(id, matrix) {
-    const traces = matrix.categories
+  // Three ways to read a stack (the radio group above the chart): counts; each month as 100 % (the nine smaller
+  // municipalities next to Kurashiki's 77 %); or one small chart per category, each with its own y axis.
+  const NARROW = 640; // px of chart width under which the small charts go two abreast, titled in Japanese only
+  const VIEW_TITLES = { count: "件数 cases", share: "割合 share (%)" };
+
+  function stackedTraces(matrix) {
+    return matrix.categories
       .map((category, j) => ({
         type: "bar",
         name: label(category),
+        short: category.label_ja,
         marker: { color: category.color },
         x: matrix.months,
         y: matrix.counts.map((row) => row[j]),
         total: matrix.category_totals[j],
       }))
       .filter((t) => t.total > 0);
-    const layout = Object.assign({ barmode: "stack", xaxis: monthAxis(), yaxis: { title: "件数 cases" } }, base);
-    Plotly.newPlot(id, traces, layout, config);
+  }
+
+  function multiples(traces, narrow) {
+    const columns = narrow ? 2 : 3;
+    const rows = Math.max(1, Math.ceil(traces.length / columns));
+    const layout = Object.assign({}, base, {
+      grid: { rows: rows, columns: columns, pattern: "independent", xgap: 0.12, ygap: 0.35 },
+      showlegend: false,
+      margin: { t: 24, r: 10, b: 30, l: 40 },
+      annotations: [],
+    });
+    const drawn = traces.map((trace, i) => {
+      const n = i === 0 ? "" : String(i + 1);
+      layout["xaxis" + n] = { type: "category", tickfont: { size: 10 }, showticklabels: i >= traces.length - columns };
+      layout["yaxis" + n] = { rangemode: "tozero", tickfont: { size: 10 }, nticks: 4 };
+      layout.annotations.push({
+        text: narrow ? trace.short : trace.name, showarrow: false, xref: "x" + n + " domain", yref: "y" + n + " domain",
+        x: 0, y: 1, xanchor: "left", yanchor: "bottom", font: { size: 11 },
+      });
+      return Object.assign({}, trace, { xaxis: "x" + n, yaxis: "y" + n, hovertemplate: "%{x}: %{y}<extra>" + trace.name + "</extra>" });
+    });
+    return { traces: drawn, layout: layout, rows: rows };
+  }
+
+  function stacked(id, matrix, view) {
+    const element = document.getElementById(id);
+    const traces = stackedTraces(matrix);
+    const narrow = element.clientWidth < NARROW;
+    let layout;
+    let rows = 0;
+    if (view === "multiples") {
+      const small = multiples(traces, narrow);
+      layout = small.layout;
+      rows = small.rows;
+      traces.splice(0, traces.length, ...small.traces);
+    } else {
+      const yaxis = { title: VIEW_TITLES[view] || VIEW_TITLES.count };
+      if (view === "share") Object.assign(yaxis, { range: [0, 100], ticksuffix: "%" });
+      layout = Object.assign({ barmode: "stack", xaxis: monthAxis(), yaxis: yaxis }, base);
+      if (view === "share") layout.barnorm = "percent";
+    }
+    for (let r = 1; r <= 6; r += 1) element.classList.toggle("rows-" + r, rows === r || (r === 6 && rows > 6));
+    element.dataset.narrow = String(narrow);
+    Plotly.react(id, traces, layout, config).then(() => { element.dataset.view = view; });
+  }
+
+  // The radio groups: native inputs, so arrow keys move between the views and screen readers name them.
+  function viewSwitch(id, matrix) {
+    const element = document.getElementById(id);
+    stacked(id, matrix, "count");
+    document.querySelectorAll('input[data-chart="' + id + '"]').forEach((input) => {
+      input.addEventListener("change", () => { if (input.checked) stacked(id, matrix, input.value); });
+    });
+    // small multiples are laid out for the width: draw them again when the chart crosses the narrow limit
+    window.addEventListener("resize", () => {
+      const narrow = String(element.clientWidth < NARROW);
+      if (element.dataset.view === "multiples" && element.dataset.narrow !== narrow) stacked(id, matrix, "multiples");
+    });
   }
 
   function topics(id, matrix) {
@@ -101,9 +163,9 @@
     Plotly.newPlot(id, [trace], layout, config);
   }
 
-  stacked("chart-municipality", data.cases_by_municipality);
-  stacked("chart-language", data.cases_by_language);
-  stacked("chart-channel", data.cases_by_channel);
+  viewSwitch("chart-municipality", data.cases_by_municipality);
+  viewSwitch("chart-language", data.cases_by_language);
+  viewSwitch("chart-channel", data.cases_by_channel);
   topics("chart-topic", data.cases_by_topic);
   service("chart-service", data.service);
   waits("chart-waits", data.waits);
