@@ -281,7 +281,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _print_demo_access(settings, f"http://{host}:{port}", clock)
     print(f"Madoguchi serving on http://{host}:{port}/ ({settings.mode.value} mode, {_db_label(settings)})")
     app = create_app(settings, clock=clock)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # No per-message deflate on websockets: the desk's frames are small JSON, and compressing each one again
+    # for every socket (a zlib stream per connection, on both ends) was a third of the server's cost of a push
+    # to thousands of consoles (BENCHMARKS.md, cluster).
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", proxy_headers=False, ws_per_message_deflate=False
+    )
     if serving is not None:
         serving.close()
 

@@ -144,6 +144,8 @@ class LiveDesk:
         # called each time this process starts leading, after the rebuild set the unseen away (runtime asks
         # every process to re-announce who is connected to it)
         self.on_lead: Callable[[], None] | None = None
+        # called after each lease step (leader or follower), so the runtime can repeat what must be heard
+        self.on_step: Callable[[], None] | None = None
         self._policy_version = ""
         self._last_seq = 0  # the newest journalled event the engine includes
         self._checkpoint_seq: int | None = None
@@ -231,6 +233,8 @@ class LiveDesk:
         else:
             await self._follow()
         await lease.heartbeat(self.role)
+        if self.on_step is not None:
+            self.on_step()
 
     async def _follow(self) -> None:
         """A follower's read model applies the events journalled since it last looked (the leader's own

@@ -197,6 +197,16 @@ class Gateway:
             "counselors": [e.member_id for e in self.counselors.entries()],
         }
 
+    def awaiting_vouch(self) -> bool:
+        """Is a member kept here only for a reconnect (`expect_reconnect`: no socket here) still unvouched?"""
+        kept = self.desk.awaiting_reconnect
+        for pool, members in ((self.interpreters, kept.interpreters), (self.counselors, kept.counselors)):
+            for member_id in members:
+                entry = pool.get(member_id)
+                if entry is not None and not entry.socket_open:
+                    return True
+        return False
+
     def vouched(self, interpreters: Iterable[str], counselors: Iterable[str], now: datetime) -> None:
         """Another process tracks these members (`present_here`) and lets them go itself if they fall silent:
         an entry kept here only for their reconnect (no socket here) is dropped, before or after

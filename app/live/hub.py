@@ -1,7 +1,11 @@
 """Fan-out of live messages to websocket connections by topic (staff, interpreter, device, consultation).
 
 Publishers never wait on a slow client: each connection has a bounded outbox drained by its own task; a
-client that falls too far behind is closed (it reconnects and gets a fresh snapshot).
+client that falls too far behind is closed (it reconnects and gets a fresh snapshot). A websocket subscriber
+is eager: a frame for a socket with nothing queued is written at once, in the publisher's turn, and only a
+socket that cannot take it now (its transport paused) finishes it, and what follows, in its own task. Waking
+one task per socket for every frame was most of the cost of a push to thousands of consoles; a write that
+does not wait costs a few microseconds (BENCHMARKS.md, cluster).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Generator, Iterable
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -24,15 +28,49 @@ Sender = Callable[[str], Coroutine[Any, Any, None]]
 Closer = Callable[[int, str], Coroutine[Any, Any, None]]
 
 
-class Subscriber:
-    """One websocket connection: a bounded outbox and the task that writes it to the socket."""
+class _Resume:
+    """The rest of a send that began in the publisher's turn and had to wait: awaited by the subscriber's
+    task, it carries on the same coroutine from where it stopped (what ``yield from`` does)."""
 
-    def __init__(self, send_text: Sender, close: Closer, label: str) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, None], pending: Any) -> None:
+        self._coro = coro
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, pending = self._coro, self._pending
+        while True:
+            try:
+                sent = yield pending
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # a cancellation goes on into the send, as with ``await``
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    pending = coro.send(sent)
+                except StopIteration:
+                    return
+
+
+class Subscriber:
+    """One websocket connection: a bounded outbox and the task that writes it to the socket.
+
+    `eager`: a frame is written at once when nothing is queued or being written (see the module's docstring);
+    for sockets only, whose send never runs the application's code.
+    """
+
+    def __init__(self, send_text: Sender, close: Closer, label: str, *, eager: bool = False) -> None:
         self.label = label
         self._send_text = send_text
         self._close = close
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self._eager = eager
+        self._outbox: asyncio.Queue[str | _Resume | None] = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self._task: asyncio.Task[None] | None = None
+        self._writing = False  # the task took a frame and is writing it
         self.closed = False
 
     def start(self) -> None:
@@ -41,6 +79,8 @@ class Subscriber:
     def offer(self, text: str) -> bool:
         if self.closed:
             return False
+        if self._eager and not self._writing and self._outbox.empty() and self._task is not None:
+            return self._send_now(text)
         try:
             self._outbox.put_nowait(text)
         except asyncio.QueueFull:
@@ -57,16 +97,32 @@ class Subscriber:
         self.closed = True
         asyncio.create_task(self._close(CLOSE_REVOKED, reason[:120]))  # noqa: RUF006
 
+    def _send_now(self, text: str) -> bool:
+        """Write in the caller's turn; a send that must wait is finished by the task, before what follows."""
+        coro = self._send_text(text)
+        try:
+            pending = coro.send(None)
+        except StopIteration:
+            return True
+        except Exception:  # the socket is gone; the receive loop will clean up
+            self.closed = True
+            return False
+        self._outbox.put_nowait(_Resume(coro, pending))
+        return True
+
     async def _drain(self) -> None:
         while True:
-            text = await self._outbox.get()
-            if text is None:
+            item = await self._outbox.get()
+            if item is None:
                 return
+            self._writing = True
             try:
-                await self._send_text(text)
+                await (item if isinstance(item, _Resume) else self._send_text(item))
             except Exception:  # the socket is gone; the receive loop will clean up
                 self.closed = True
                 return
+            finally:
+                self._writing = False
 
     async def stop(self) -> None:
         self.closed = True

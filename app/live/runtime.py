@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from app.cluster.rooms import RedisRoomStore
 from app.config import Settings
 from app.live.desk import LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
+from app.live.handover import PresenceHandover
 from app.live.hub import Hub
 from app.live.room_names import room_names
 from realtime.presence import PresenceTracker, WatchTracker
@@ -29,8 +29,6 @@ from realtime.turn import IceServer, ice_server_list
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
-REANNOUNCE_TOPIC = "cluster!reannounce"  # a relayed control message, never a socket's topic
-VOUCH_TOPIC = "cluster!vouch"  # the answer: members tracked by the process that sends it
 
 
 def ice_servers_for(settings: Settings) -> IceServersFor:
@@ -76,15 +74,9 @@ async def start_live_desk(
         task.add_done_callback(_reannounced(reannouncing))
 
     def relayed(topic: str, text: str) -> int:
-        if topic == REANNOUNCE_TOPIC:  # a process began leading: tell it who is here
-            reannounce()
-            gateway = getattr(app.state, "gateway", None)
-            if gateway is not None and app.state.fanout is not None:
-                app.state.fanout.send(VOUCH_TOPIC, json.dumps(gateway.present_here()))
-            return 0
-        if topic == VOUCH_TOPIC:  # members another process sweeps itself: not lapsed here for want of beats
-            _vouched(getattr(app.state, "gateway", None), text, app.state.clock.now())
-            return 0
+        handover = getattr(app.state, "handover", None)
+        if handover is not None and handover.relayed(topic, text, app.state.clock.now()):
+            return 0  # a control message between processes (app/live/handover.py), never a socket's
         return hub.deliver(topic, text)
 
     if settings.cluster and settings.redis_url is not None and lease is not None:
@@ -111,19 +103,28 @@ async def start_live_desk(
         rejoin_grace=rejoin,
     )
     app.state.hub, app.state.desk, app.state.gateway = hub, desk, gateway
+    fanout = app.state.fanout
+    app.state.handover = handover = (
+        PresenceHandover(gateway, fanout.send, reannounce) if fanout is not None else None
+    )
 
     def led() -> None:
         """This process leads now (at start or after a failover): everyone, itself included, re-announces;
         members kept for something in progress lapse unless a console reconnects (or another process vouches
         for them), and interpreters of calls in progress have the rejoin grace."""
-        if app.state.fanout is not None:
-            app.state.fanout.send(REANNOUNCE_TOPIC, "")
-        reannounce()
         now = app.state.clock.now()
+        if handover is not None:  # asked again at each lease step until heard (app/live/handover.py)
+            handover.led(now, lease.epoch if lease is not None else None)
+        reannounce()
         gateway.expect_reconnect(now)
         gateway.expect_rejoin(now)
 
+    def stepped() -> None:
+        if handover is not None:
+            handover.step(app.state.clock.now(), desk.role == "leader")
+
     desk.on_lead = led
+    desk.on_step = stepped
     # nobody is connected yet: presence with nothing in progress is let go before anything routes (`led`)
     await desk.start()
     sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
@@ -148,21 +149,6 @@ def _reannounced(tasks: set[asyncio.Task[int]]) -> Callable[[asyncio.Task[int]],
             log.info("re-announced %d present members to the routing leader", task.result())
 
     return done
-
-
-def _vouched(gateway: Gateway | None, text: str, now: datetime) -> None:
-    try:
-        members = json.loads(text)
-        interpreters, counselors = members["interpreters"], members["counselors"]
-        if not isinstance(interpreters, list) or not isinstance(counselors, list):
-            raise TypeError("member lists expected")
-        if not all(isinstance(m, str) for m in (*interpreters, *counselors)):
-            raise TypeError("member ids must be strings")
-    except (ValueError, KeyError, TypeError) as exc:
-        log.error("cluster: an unreadable %s message was dropped (%s)", VOUCH_TOPIC, exc)
-        return
-    if gateway is not None:
-        gateway.vouched(interpreters, counselors, now)
 
 
 async def _sweep(gateway: Gateway, clock: Clock) -> None:

@@ -55,7 +55,7 @@ async def live_socket(websocket: WebSocket) -> None:
             if session.principal is not None and session.principal.role == Role.interpreter:
                 assert session.principal.staff_user_id is not None
                 session.interpreter_id = await interpreter_id_of(db, session.principal.staff_user_id)
-    subscriber = Subscriber(websocket.send_text, websocket.close, session.connection_id)
+    subscriber = Subscriber(websocket.send_text, websocket.close, session.connection_id, eager=True)
     subscriber.start()
     hub.subscribe(subscriber, topics_for(session))
     await _welcome(websocket, session, gateway)

@@ -6,13 +6,15 @@ Two in-process Gateways (the leader's and a follower's) over a recording desk; t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
 from app.live.desk import AwaitingReconnect, LiveDesk
 from app.live.gateway import Gateway, RoomEventRecorder
-from app.live.runtime import _vouched
+from app.live.handover import VOUCH_TOPIC, PresenceHandover
+from app.live.handover import vouched as _vouched
 from realtime.presence import PresenceTracker
 from realtime.signaling import RoomSignaling
 from routing import CounselorAway, InterpreterOffline
@@ -122,3 +124,81 @@ def test_an_unreadable_vouch_is_dropped() -> None:
     for text in ("not json", "[]", '{"interpreters": "7", "counselors": []}', '{"interpreters": [7]}'):
         _vouched(leader, text, TEST_NOW)
     assert "7" in leader.interpreters
+
+
+class Bus:
+    """Redis pub/sub between the leader's and the follower's handover, which loses the first `drop` vouches
+    (as a Redis blip at takeover does: pub/sub keeps nothing for a subscriber that is away)."""
+
+    def __init__(self, drop: int) -> None:
+        self.drop = drop
+        self.sent: list[tuple[str, str]] = []
+        self.to: dict[str, PresenceHandover] = {}
+
+    def sender(self, me: str, other: str) -> Callable[[str, str], None]:
+        def send(topic: str, text: str) -> None:
+            self.sent.append((me, topic))
+            if topic == VOUCH_TOPIC and self.drop:
+                self.drop -= 1
+                return
+            self.to[other].relayed(topic, text, self.now)
+
+        return send
+
+    now = TEST_NOW
+
+
+def handovers(drop: int) -> tuple[Gateway, RecordingDesk, PresenceHandover, Gateway, list[str], Bus]:
+    """The leader kept interpreter 7 (ringing) and counselor 3 (held) for a reconnect; both are connected to
+    the follower, which re-announces (counted) and vouches when asked."""
+    kept = AwaitingReconnect(interpreters=frozenset({"7"}), counselors=frozenset({"3"}))
+    leader_desk = RecordingDesk(kept)
+    leader, follower = gateway(leader_desk), gateway(RecordingDesk())
+    follower.interpreters.connect("7", "sock-7", TEST_NOW)
+    follower.counselors.connect("3", "sock-3", TEST_NOW)
+    bus, reannounced = Bus(drop), []
+    asking = PresenceHandover(leader, bus.sender("leader", "follower"), lambda: None)
+    bus.to["follower"] = PresenceHandover(
+        follower, bus.sender("follower", "leader"), lambda: reannounced.append("said")
+    )
+    bus.to["leader"] = asking
+    return leader, leader_desk, asking, follower, reannounced, bus
+
+
+async def test_a_lost_vouch_is_asked_for_again_at_the_next_lease_step_and_nobody_lapses() -> None:
+    leader, leader_desk, asking, _follower, reannounced, bus = handovers(drop=1)
+    asking.led(TEST_NOW, epoch=4)
+    leader.expect_reconnect(TEST_NOW)  # as `led` does: kept only for a reconnect, no socket on the leader
+    assert leader.awaiting_vouch()  # the follower's vouch was lost on the way
+
+    bus.now = TEST_NOW + timedelta(seconds=1)
+    asking.step(bus.now, leading=True)  # the lease step asks again; this time the vouch arrives
+    assert not leader.awaiting_vouch()
+    assert "7" not in leader.interpreters and "3" not in leader.counselors
+    assert reannounced == ["said"]  # re-announced once per epoch, vouched each time asked
+
+    asking.step(TEST_NOW + timedelta(seconds=2), leading=True)  # heard: no more asking
+    assert asking.asked == 2
+    await leader.sweep(TEST_NOW + 3 * TIMEOUT)
+    assert gone(leader_desk) == set()
+
+
+async def test_without_the_repeat_the_lost_vouch_lapses_members_connected_elsewhere() -> None:
+    leader, leader_desk, asking, _follower, _reannounced, _bus = handovers(drop=1)
+    asking.led(TEST_NOW, epoch=4)
+    leader.expect_reconnect(TEST_NOW)
+    await leader.sweep(TEST_NOW + 3 * TIMEOUT)  # no lease step asked again
+    assert gone(leader_desk) == {"7", "counselor 3"}
+
+
+async def test_asking_stops_at_the_timeout_and_when_no_longer_leading() -> None:
+    leader, _desk, asking, _follower, _reannounced, _bus = handovers(drop=100)  # Redis never recovers
+    asking.led(TEST_NOW, epoch=4)
+    leader.expect_reconnect(TEST_NOW)
+    for second in range(1, 3 * int(TIMEOUT.total_seconds())):
+        asking.step(TEST_NOW + timedelta(seconds=second), leading=True)
+    assert asking.asked == int(TIMEOUT.total_seconds())  # at the start, then each step within the timeout
+    asking.led(TEST_NOW, epoch=5)
+    asking.step(TEST_NOW + timedelta(seconds=1), leading=False)  # deposed: the next leader asks
+    asking.step(TEST_NOW + timedelta(seconds=2), leading=True)
+    assert asking.asked == int(TIMEOUT.total_seconds()) + 1
