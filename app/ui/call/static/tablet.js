@@ -46,13 +46,7 @@ function say(el, key, count, params) {
     const values = typeof params === "function" ? params(lang) : params;
     return tr ? (count === undefined ? tr.t(key, values) : tr.n(key, count, values)) : "";
   };
-  const own = text(state.tr, state.lang || "ja");
-  const jaText = state.lang !== "ja" ? text(ja, "ja") : "";
-  const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own })];
-  if (jaText && jaText !== own) {
-    parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
-  }
-  el.replaceChildren(...parts);
+  both(el, text(state.tr, state.lang || "ja"), state.lang !== "ja" ? text(ja, "ja") : "");
 }
 const ROLE_KEYS = { counselor: "resident.role_counselor", interpreter: "resident.role_interpreter" };
 // A tile's caption: the role in the resident's language (Japanese after it, small, for the counter staff) and
@@ -218,10 +212,12 @@ async function languageTruth(lang) {
   return response.ok ? response.json() : null;
 }
 
+// The resident's words first; the Japanese for the counter staff on its own small line under them, never
+// repeated after a slash (it is secondary: the resident reads the first line).
 function both(el, own, jaText) {
   const parts = [Object.assign(document.createElement("span"), { lang: state.lang || "ja", textContent: own || "" })];
   if (jaText && jaText !== own) {
-    parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: ` / ${jaText}` }));
+    parts.push(Object.assign(document.createElement("span"), { lang: "ja", className: "staff-ja", textContent: jaText }));
   }
   el.replaceChildren(...parts);
 }
