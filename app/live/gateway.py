@@ -149,7 +149,11 @@ class Gateway:
                 if entry.state != "available" or not entry.member_id.isdigit():
                     continue
                 try:
-                    await self.desk.submit(await present(int(entry.member_id), now))
+                    event = await present(int(entry.member_id), now)
+                    still = pool.get(entry.member_id)
+                    if still is None or still.state != "available":
+                        continue  # swept (or gone away) while this ran: saying it now would bring them back
+                    await self.desk.submit(event)
                     said += 1
                 except (NotFound, RoutingConflict, ServiceUnavailable) as exc:
                     log.warning("could not re-announce member %s to the new leader: %s", entry.member_id, exc)

@@ -202,3 +202,22 @@ async def test_asking_stops_at_the_timeout_and_when_no_longer_leading() -> None:
     asking.step(TEST_NOW + timedelta(seconds=1), leading=False)  # deposed: the next leader asks
     asking.step(TEST_NOW + timedelta(seconds=2), leading=True)
     assert asking.asked == int(TIMEOUT.total_seconds()) + 1
+
+
+async def test_a_member_swept_while_the_reannouncement_looks_them_up_is_not_brought_back() -> None:
+    # The re-announcement after a start reads each member from the database (an await): a sweep can let them
+    # go in that gap. Saying "available" afterwards would undo the sweep (seen under load: an interpreter
+    # whose console never came back showed as available again).
+    desk = RecordingDesk()
+    leader = gateway(desk)
+    leader.interpreters.announce("7", "available", TEST_NOW)
+    later = TEST_NOW + 2 * TIMEOUT
+
+    async def looked_up_during_a_sweep(member_id: int, now: datetime) -> object:
+        await leader.sweep(later)  # the sweeper's turn comes while the look-up waits
+        return ("available", member_id, now)
+
+    cast(Any, leader)._interpreter_available = looked_up_during_a_sweep
+    assert await leader.reannounce(TEST_NOW) == 0
+    assert gone(desk) == {"7"}
+    assert not any(isinstance(e, tuple) for e in desk.submitted)  # never said present after the sweep
