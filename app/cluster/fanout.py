@@ -28,6 +28,7 @@ OUTBOX_LIMIT = 10_000
 BATCH = 200
 HEALTH_CHECK_S = 2
 BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0)
+HANDOFF_WAIT_S = 0.05  # the most a publisher's own sockets wait for the relay's first try (Redis stuck)
 
 Deliver = Callable[[str, str], int]
 
@@ -48,6 +49,9 @@ class RedisFanout:
         self.connected = False
         self.reconnects = 0  # times the subscription was re-established after a loss
         self._subscribed = asyncio.Event()
+        self._queued = 0  # frames taken into the outbox
+        self._tried = 0  # of those, frames whose first publish attempt has ended (sent or failed)
+        self._handoffs: list[tuple[int, asyncio.Future[None]]] = []
 
     async def start(self) -> None:
         """Subscribe, then publish; returns once subscribed (or raises if Redis cannot be reached at all)."""
@@ -70,6 +74,7 @@ class RedisFanout:
         """Queue a frame for the other processes (never blocks the publisher)."""
         try:
             self._outbox.put_nowait((topic, text))
+            self._queued += 1
         except asyncio.QueueFull:
             log.error(
                 "cluster fan-out outbox full (%d): a frame for %s reached this process only",
@@ -77,14 +82,36 @@ class RedisFanout:
                 topic,
             )
 
+    async def handed_off(self) -> None:
+        """Back once every frame sent so far has had its first publish attempt, or after HANDOFF_WAIT_S."""
+        if self._tried >= self._queued or not self._tasks:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._handoffs.append((self._queued, waiter))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiter), HANDOFF_WAIT_S)
+
+    def _tried_up_to(self, count: int) -> None:
+        self._tried = count
+        waiting = []
+        for target, waiter in self._handoffs:
+            if target <= count:
+                if not waiter.done():
+                    waiter.set_result(None)
+            else:
+                waiting.append((target, waiter))
+        self._handoffs = waiting
+
     async def _send(self) -> None:
         while True:
             batch = [await self._outbox.get()]
             while len(batch) < BATCH and not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
             payloads = [json.dumps({"o": self.instance, "t": topic, "f": text}) for topic, text in batch]
+            tried = self._tried + len(batch)
             for attempt, pause in enumerate((0.0, *BACKOFF_S)):
-                await asyncio.sleep(pause)
+                if pause:
+                    await asyncio.sleep(pause)
                 try:
                     async with self._client.pipeline(transaction=False) as pipe:
                         for payload in payloads:
@@ -94,6 +121,9 @@ class RedisFanout:
                 except (RedisError, OSError):
                     if attempt == len(BACKOFF_S):
                         log.error("cluster fan-out: %d frames not sent (Redis unreachable)", len(payloads))
+                finally:
+                    if attempt == 0:
+                        self._tried_up_to(tried)
 
     async def _listen(self) -> None:
         attempt = 0

@@ -600,8 +600,7 @@ class LiveDesk:
                 raise
             pushes += await self._room_invites(decisions)
             pushes += self._wait_updates(decisions)
-        for push in pushes:
-            self.hub.publish(push.topic, encode(push.message))
+        await self.hub.publish_all([(push.topic, encode(push.message)) for push in pushes])
         return decisions
 
     def _wait_updates(self, decisions: Sequence[Decision]) -> list[Push]:

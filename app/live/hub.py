@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Generator, Iterable
+from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,9 @@ class Relay(Protocol):
 
     def send(self, topic: str, text: str) -> None: ...
 
+    async def handed_off(self) -> None:
+        """Back once what was sent so far has had its first try at the other processes (never longer)."""
+
 
 class Hub:
     """Topic registry in one process; in a cluster a relay carries every publish to the other processes, and
@@ -170,6 +173,20 @@ class Hub:
         if self.relay is not None:
             self.relay.send(topic, text)
         return self.deliver(topic, text)
+
+    async def publish_all(self, frames: Sequence[tuple[str, str]]) -> None:
+        """A routing step's frames (topic, encoded text): the other processes get them first, then this one.
+
+        Why: writing to this process's own sockets takes the publisher's whole turn (a few hundred sockets),
+        and the relay only runs after it, so a follower's sockets would wait for the leader's. Handing the
+        frames to the relay first lets the other processes deliver while this one does.
+        """
+        if self.relay is not None and frames:
+            for topic, text in frames:
+                self.relay.send(topic, text)
+            await self.relay.handed_off()
+        for topic, text in frames:
+            self.deliver(topic, text)
 
     def close_topics(self, topics: Iterable[str], reason: str) -> int:
         """Close every socket subscribed to any of `topics`, here and (through the relay) in every other

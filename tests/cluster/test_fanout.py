@@ -125,3 +125,59 @@ async def test_fanout__a_revocation_closes_the_sockets_in_every_process(two_proc
     assert here.received == [] and there.received == []  # closed screens hear nothing more
     assert hub_b.subscribers("staff-7") == 0
     assert someone_else.closes == [] and hub_b.subscribers("auth:staff-8") == 1
+
+
+async def test_fanout__a_step_is_handed_to_redis_before_its_local_sockets_and_reaches_the_other(
+    two_processes: Processes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub_a, fan_a, hub_b, _fan_b, _prefix = two_processes
+    here, there = Screen(hub_a, "desk"), Screen(hub_b, "desk")
+    executed: list[list[object]] = []  # what Redis answered each pipeline (subscriber counts per PUBLISH)
+    pipeline = fan_a._client.pipeline
+
+    class Spy:
+        def __init__(self, **kwargs: object) -> None:
+            self._pipe = pipeline(**kwargs)
+
+        async def __aenter__(self) -> Spy:
+            await self._pipe.__aenter__()
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            await self._pipe.__aexit__(*exc)
+
+        def publish(self, channel: str, payload: str) -> None:
+            self._pipe.publish(channel, payload)
+
+        async def execute(self) -> list[object]:
+            answers = await self._pipe.execute()
+            executed.append(answers)
+            return answers
+
+    monkeypatch.setattr(fan_a._client, "pipeline", Spy)
+    await hub_a.publish_all([("desk", '{"n": 1}'), ("desk", '{"n": 2}')])
+    # back only once Redis took both frames (B's subscription counted); this process's own sockets after
+    assert sum(len(answers) for answers in executed) == 2 and all(executed[0])
+    await _until(lambda: here.received == ['{"n": 1}', '{"n": 2}'], "this process's screen hears it")
+    await _until(
+        lambda: there.received == ['{"n": 1}', '{"n": 2}'], "the other process hears the step, in order"
+    )
+
+
+async def test_fanout__a_redis_failure_does_not_hold_back_this_process_s_sockets(
+    two_processes: Processes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub_a, fan_a, _hub_b, _fan_b, _prefix = two_processes
+    here = Screen(hub_a, "desk")
+    attempts: list[int] = []
+
+    def broken_pipeline(**_kwargs: object) -> object:
+        attempts.append(1)
+        raise redis.ConnectionError("Redis is down (test)")
+
+    monkeypatch.setattr(fan_a._client, "pipeline", broken_pipeline)
+    await hub_a.publish_all([("desk", '{"n": 1}')])
+    # back after the first failed try, not after the retries' back-off (0.1 s and more until the next try)
+    assert attempts == [1]
+    await asyncio.sleep(0)
+    assert here.received == ['{"n": 1}']
