@@ -117,6 +117,13 @@ async def serve_fonts_css(request: Request) -> Response:
     return await asset_response(request, "", "", FONTS_CSS)
 
 
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+async def serve_favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on every page whatever the page links; answer with the app's icon (SVG)
+    rather than a 404 in every console."""
+    return await asset_response(request, "home", "favicon.svg")
+
+
 @router.api_route("/assets/{screen}/{name}", methods=["GET", "HEAD"])
 async def serve_asset(request: Request, screen: str, name: str) -> Response:
     """Any screen's asset at its canonical address."""

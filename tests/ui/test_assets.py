@@ -60,6 +60,14 @@ async def test_assets__head_gives_the_headers(client: AsyncClient) -> None:
     assert response.status_code == 200 and response.headers["cache-control"] == CACHE_CONTROL
 
 
+async def test_favicon__the_apps_icon_not_a_404(client: AsyncClient) -> None:
+    """Browsers fetch /favicon.ico on every page; a 404 there was noise in every console."""
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.content.startswith(b"<svg") and response.headers["cache-control"] == CACHE_CONTROL
+
+
 @pytest.mark.parametrize(
     "path",
     ["/assets/call/pages.py", "/assets/nowhere/call.js", "/assets/call/..%2Fpages.py", "/static/base.html"],

@@ -1,12 +1,13 @@
 // Counselor console, own recent cases: what this counselor handled, and whether it is logged yet.
-import { getJson } from "/assets/shared/api.js";
+import { latestReader } from "/assets/shared/api.js";
 import { $, el, show } from "/assets/shared/dom.js";
 import { CHANNEL, OUTCOME, localTime } from "/call/static/counselor_labels.js";
 import { languageName, state } from "/call/static/counselor_state.js";
 import { openRecord } from "/call/static/counselor_record.js";
 
+const readOwn = latestReader("/api/v1/console/own-cases?limit=20");
 export async function refreshOwn() {
-  const data = await getJson("/api/v1/console/own-cases?limit=20");
+  const data = await readOwn();
   if (!data) return;
   const rows = data.items.map((c) =>
     el(

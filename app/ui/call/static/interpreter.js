@@ -1,7 +1,7 @@
 // Interpreter console: presence, the ring (visible, audible, with a countdown; names, not codes),
 // accept/decline, then the call; beside it whether a counselor is free, today's calls and minutes, and the
 // console's own camera and microphone check.
-import { getJson } from "/assets/shared/api.js";
+import { latestReader } from "/assets/shared/api.js";
 import { $ } from "/assets/shared/dom.js";
 import { LiveSocket, beep, endCall, epochMs, joinCall, openMedia, serverNowMs, show } from "/call/static/call.js";
 import { installDeviceCheck } from "/call/static/device_check_panel.js";
@@ -56,8 +56,9 @@ $("available").addEventListener("change", () => {
 // The desk beside the ring: an interpreted call needs a free counselor before anyone is rung, so say so when
 // none is free; and this interpreter's calls and minutes today (the desk's day). Read on connect, on every
 // change of presence or call, and every 15 s (counselors come and go on their own consoles).
+const readDesk = latestReader("/api/v1/interpreter/console");
 async function refreshDesk() {
-  const desk = await getJson("/api/v1/interpreter/console");
+  const desk = await readDesk();
   if (!desk) return;
   state.desk = desk;
   const none = desk.counselors_free === 0 && !state.room; // in a call, its counselor is busy with us

@@ -24,6 +24,18 @@ export async function getJson(path, init = {}) {
   return response.ok ? response.json() : null;
 }
 
+// A reader of one GET path for a screen refreshed by timers, pushes and clicks at once: those reads overlap,
+// and an older answer arriving late must not undo a newer one. Each read resolves to its body only if no
+// read was started after it; otherwise (or on failure) to null, and the caller keeps what it shows.
+export function latestReader(path) {
+  let started = 0;
+  return async () => {
+    const mine = ++started;
+    const body = await getJson(path);
+    return mine === started ? body : null;
+  };
+}
+
 // A failed response's detail as one line: FastAPI's 422 list joined, or the string detail.
 export function errorDetail(body) {
   return Array.isArray(body?.detail) ? body.detail.map((d) => d.msg).join("; ") : body?.detail;
