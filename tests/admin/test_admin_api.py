@@ -17,7 +17,7 @@ from app.consultation.models import CallLeg, Consultation
 from app.enums import CallRole
 from app.interpreter.models import Interpreter, Vendor
 from app.staff.models import StaffUser
-from tests.conftest import TEST_NOW
+from tests.conftest import DEVICES, TEST_NOW
 
 ROLES = [
     "anonymous",
@@ -386,6 +386,8 @@ async def test_admin_page_gate(client: AsyncClient, auth: dict[str, dict[str, st
     assert 'id="interpreter-form"' not in coordinator.text and 'id="staff"' not in coordinator.text
     refused = await client.get("/admin", headers=auth["counselor"])
     assert refused.status_code == 403 and "counselor" in refused.text
+    for device in DEVICES:  # a counter tablet's token opens the tablet, never the admin
+        assert (await client.get("/admin", headers=auth[device])).status_code == 403
     script = await client.get("/assets/admin/admin.js")
     assert script.status_code == 200 and "/api/v1/admin/interpreters" in script.text
 
