@@ -54,12 +54,12 @@ class IdempotencyKey:
         return cls(namespace_of(caller), header)
 
     @classmethod
-    def derived(cls, caller: Principal, secret_key: str, *parts: str) -> IdempotencyKey:
-        """A key the server makes for a caller's action (a double click on "start" opens one case): in the
-        caller's namespace, so another caller's key never collides with it, and an HMAC under the app secret,
-        so nobody can compute it in advance and take it."""
-        message = "\x1f".join(parts).encode()
-        return cls(namespace_of(caller), hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest())
+    def shared(cls, owner: str, secret_key: str, *parts: str) -> IdempotencyKey:
+        """A key the server makes for one thing that anyone allowed may start, once (a booked call two
+        counselors open at the same moment): in that thing's own ``shared:`` namespace, which no client's
+        Idempotency-Key can name, and an HMAC under the app secret, so nobody can take it in advance."""
+        message = "\x1f".join((owner, *parts)).encode()
+        return cls(f"shared:{owner}", hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest())
 
     @property
     def stored(self) -> str:

@@ -387,12 +387,13 @@ async def start_reserved_call(
     reservation = await _scoped_one(db, principal, code)
     now = clock.now()
     joining.check_window(settings, reservation, now, "en")
-    # a double click opens one case: the key is this caller's for this reservation (and its previous case)
-    key = IdempotencyKey.derived(
-        principal,
+    # A double click, or two counselors at the same moment, open one case: the key is the reservation's own
+    # (for its previous case, so a call started again after one ended opens a new case), and whoever loses
+    # the insert race is answered with the winner's case.
+    key = IdempotencyKey.shared(
+        f"reservation:{reservation.code}",
         settings.secret_key,
         "reservation.start",
-        reservation.code,
         str(reservation.consultation_id or 0),
     )
     if reservation.consultation_id is not None:
