@@ -161,6 +161,13 @@ class Settings(BaseSettings):
     cluster_renew_seconds: float = Field(
         default=1.0, gt=0, le=20, description="how often the leader renews its lease (well under the lease)"
     )
+    credential_sweep_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="how often each process closes sockets whose credential was taken away where its hub "
+        "could not hear it (the command line, an expired session)",
+    )
     mt_models_dir: Path = Field(
         default=Path("var/mt-models"), description="installed Argos model pairs (madoguchi mt install)"
     )

@@ -198,6 +198,15 @@ class Hub:
             closed += self._close_local(topic, reason)
         return closed
 
+    def topics_starting(self, prefix: str) -> list[str]:
+        """The topics this process's sockets listen on that start with `prefix` (the credential sweep reads
+        the `auth:` ones)."""
+        return [topic for topic in self._topics if topic.startswith(prefix)]
+
+    def close_here(self, topic: str, reason: str) -> int:
+        """Close this process's sockets on `topic` only: each process sweeps its own sockets."""
+        return self._close_local(topic, reason)
+
     def _close_local(self, topic: str, reason: str) -> int:
         members = list(self._topics.get(topic, ()))
         for subscriber in members:

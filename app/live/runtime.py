@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.credential_sweep import AUTH_PREFIX, lapsed_credentials
 from app.clock import Clock
 from app.cluster.fanout import RedisFanout
 from app.cluster.forwarding import Forwarding
@@ -128,12 +130,18 @@ async def start_live_desk(
     # nobody is connected yet: presence with nothing in progress is let go before anything routes (`led`)
     await desk.start()
     sweeper = asyncio.create_task(_sweep(gateway, app.state.clock), name="presence-sweeper")
+    credentials = asyncio.create_task(
+        _sweep_credentials(hub, app.state.sessionmaker, app.state.clock, settings.credential_sweep_seconds),
+        name="credential-sweeper",
+    )
 
     async def stop() -> None:
-        for task in (sweeper, *reannouncing):
+        for task in (sweeper, credentials, *reannouncing):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
+        with contextlib.suppress(asyncio.CancelledError):
+            await credentials
         await desk.stop()
         await hub.close_all()
 
@@ -158,3 +166,24 @@ async def _sweep(gateway: Gateway, clock: Clock) -> None:
             await gateway.sweep(clock.now())
         except Exception:  # keep sweeping: a dead connection must always leave routing
             log.exception("presence sweep failed")
+
+
+async def _sweep_credentials(
+    hub: Hub, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, every_s: float
+) -> None:
+    """Close this process's sockets whose credential lapsed where the hub could not hear it
+    (app/auth/credential_sweep.py)."""
+    while True:
+        await asyncio.sleep(every_s)
+        topics = hub.topics_starting(AUTH_PREFIX)
+        if not topics:
+            continue
+        try:
+            async with sessionmaker() as db:
+                lapsed = await lapsed_credentials(db, topics, clock.now())
+        except Exception:  # keep sweeping: the next sweep may reach the database again
+            log.exception("credential sweep failed")
+            continue
+        for gone in lapsed:
+            closed = hub.close_here(gone.topic, gone.reason)
+            log.info("closed %d socket(s) on %s: %s", closed, gone.topic, gone.reason)

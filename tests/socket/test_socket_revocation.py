@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from app.config import Settings
 from app.device.models import Device
 from app.main import create_app
 from app.staff.models import StaffUser
+from tests.app.test_cli import _run
 from tests.browser_support import LiveServer, live_server
 from tests.conftest import PASSWORD
 
@@ -205,3 +207,31 @@ async def test_chat_join_over_the_socket__is_audited_like_the_http_read(
     assert [(r.actor_kind, r.actor_id, r.detail) for r in reads] == [
         ("staff", str(counselor_id), {"via": "socket"})
     ]
+
+
+@pytest.fixture
+def swept_server(settings: Settings) -> Iterator[LiveServer]:
+    """A server that sweeps its sockets' credentials five times a second (the default is every 10 s)."""
+    swept = settings.model_copy(update={"credential_sweep_seconds": 0.2})
+    with live_server(create_app(swept)) as running:
+        yield running
+
+
+async def test_disabled_from_the_command_line__its_socket_closes_by_itself(
+    swept_server: LiveServer, settings: Settings, auth: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """`madoguchi admin disable-user` runs in its own process and cannot reach the server's hub: the server's
+    credential sweep notices and closes the socket, without waiting for the socket's next privileged frame."""
+    ws = await _bearer_socket(swept_server, auth["counselor"])
+    admin = await _bearer_socket(swept_server, auth["admin"])
+    done = await asyncio.to_thread(
+        _run,
+        ["admin", "disable-user", "counselor"],
+        tmp_path,
+        MADOGUCHI_DATABASE_URL=settings.database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    assert await _closed_by_server(ws) == CLOSE_POLICY
+    await asyncio.sleep(1)  # five more sweeps: they close nobody else's socket
+    await asyncio.wait_for(await admin.ping(), WITHIN_S)
+    await admin.close()
