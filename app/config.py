@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     heartbeat_timeout_seconds: int = Field(default=10, ge=3, le=120)
     routing_policy_json: str | None = Field(
         default=None,
-        description='JSON overriding parts of the routing policy, e.g. {"offers": {"timeout_s": 30}}',
+        description='JSON overriding parts of the routing policy, e.g. {"offers": {"timeout_s": 30}}; '
+        "a desk calendar saved by an admin wins over any hours given here",
     )
     routing_checkpoint_events: int = Field(
         default=500, ge=1, description="write a routing checkpoint after this many journalled events"

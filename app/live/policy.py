@@ -30,7 +30,9 @@ def _hours(hours: str, days: list[str], settings: Settings, *, closed_dates: boo
 def policy_data(
     settings: Settings, languages: Iterable[Language], calendar: CalendarData | None = None
 ) -> dict[str, Any]:
-    """The policy as plain data; the stored desk calendar (when given) sets the hours, else the settings."""
+    """The policy as plain data. Hours come from the stored desk calendar when one is saved, else from the
+    settings (where MADOGUCHI_ROUTING_POLICY_JSON may adjust them). The calendar is applied last: what the
+    admin saved is what routing keeps and what residents are told, whatever the environment overrides."""
     data = default_policy_data()
     configured = {lang.code: lang.service_mode.value for lang in languages if lang.active}
     if configured:  # an unseeded database keeps the built-in languages of DOMAIN.md
@@ -39,11 +41,11 @@ def policy_data(
     data["interpreter_hours"] = _hours(
         settings.vendor_hours, settings.vendor_days, settings, closed_dates=False
     )
-    if calendar is not None:
-        data.update(policy_hours(calendar, settings.timezone))
     data["wrap_up_s"] = settings.wrap_up_seconds
     if settings.routing_policy_json:
         data = apply_overrides(data, json.loads(settings.routing_policy_json))
+    if calendar is not None:
+        data.update(policy_hours(calendar, settings.timezone))
     return data
 
 
