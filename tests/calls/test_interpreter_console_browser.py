@@ -156,10 +156,15 @@ def test_interpreter_console__device_check_counselor_notice_ring_names_and_today
             interpreter.click("#leave")
             expect(interpreter.locator("#call")).to_be_hidden()
             expect(interpreter.locator("#today")).to_have_attribute("data-calls", "1")
+            # leaving a call that goes on sets the interpreter away, and the console says why
+            expect(interpreter.locator("#available")).not_to_be_checked()
+            expect(interpreter.locator("#presence-state")).to_have_attribute("data-state", "away")
+            expect(interpreter.locator("#status")).to_have_attribute("data-reason", "left_call")
+            expect(interpreter.locator("#status")).to_contain_text("通話を抜けたため離席にしました")
 
             # today's minutes come from the legs: a 7.5-minute leg today counts, yesterday's does not
             minutes = run_apart(_stretch_leg(desk.database_url, case_id, desk.interpreter_id))
-            interpreter.uncheck("#available")  # any change of presence reads the desk again
+            interpreter.check("#available")  # any change of presence reads the desk again
             expect(interpreter.locator("#today")).to_have_attribute("data-minutes", str(minutes))
             expect(interpreter.locator("#today")).to_have_attribute("data-calls", "1")
             expect(interpreter.locator("#today-minutes")).to_contain_text(f"{minutes}分")

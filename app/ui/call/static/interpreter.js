@@ -79,6 +79,13 @@ async function refreshDesk() {
 }
 setInterval(refreshDesk, 15000);
 
+// Why routing set this console away: the interpreter goes available again when ready for the next call.
+const FORCED_AWAY = {
+  missed_offers: "応答がなかったため離席にしました (set to away: calls went unanswered)",
+  left_call: "通話を抜けたため離席にしました (set to away: you left the call)",
+  other: "離席にしました (set to away)",
+};
+
 function handle(msg) {
   if (state.room && state.room.handle(msg)) return;
   switch (msg.type) {
@@ -95,7 +102,8 @@ function handle(msg) {
     case "presence.forced":
       $("available").checked = false;
       sendPresence();
-      $("status").textContent = "応答がなかったため離席にしました (set to away: no answer)";
+      $("status").dataset.reason = msg.reason;
+      $("status").textContent = FORCED_AWAY[msg.reason] ?? FORCED_AWAY.other;
       break;
     case "error":
       $("status").textContent = `エラー Error: ${msg.message}`;
